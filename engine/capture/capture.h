@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The capture module contract. A capture source (pcap files, AF_PACKET, a shm ring written by
+ * another process, the synthetic generator) is one folder with one descriptor of hooks, listed
+ * in the NULL-terminated table sl__capture_modules[] (capture.c). The engine runs each source
+ * on its own thread: init → start → run (until it returns or *stop is set) → stop → fini.
+ *
+ * A source hands packets to the pipeline with sl_capture_push(): it hashes the packet's flow
+ * symmetrically, picks the worker ring and copies the bytes into it as one SL_REC_PACKET record.
+ * What happens when that ring is full is the ring's policy (block: push waits; drop: push
+ * counts and returns). Sources never allocate per packet and never log per packet.
+ */
+#ifndef SLUICE_CAPTURE_H
+#define SLUICE_CAPTURE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sl_config;
+struct sl_capture_out; /* the pipeline side of one capture thread (engine/pipeline.c) */
+
+/* What one source instance is asked to read. */
+struct sl_capture_spec {
+	const char *kind;        /* "pcap", "afpacket", "shm", "synth" */
+	const char *const *paths; /* pcap: the files, in order; NULL-terminated */
+	const char *name;        /* afpacket: interface; shm: ring name */
+	unsigned index;          /* afpacket: which of `threads` fanout members this is */
+	unsigned count;          /* afpacket: how many members share the fanout group */
+	const struct sl_config *cfg;
+};
+
+/* Counters a source keeps about itself; the engine reads them at the end (and, racily, for
+ * stats). Written only by the capture thread. */
+struct sl_capture_counters {
+	_Atomic uint64_t packets;      /* packets read from the source */
+	_Atomic uint64_t bytes;        /* captured bytes read */
+	_Atomic uint64_t kernel_drops; /* drops the source reports itself (PACKET_STATISTICS) */
+	_Atomic uint64_t errors;       /* unreadable input (bad pcap record, ring corruption) */
+	_Atomic uint64_t progress_done, progress_total; /* bytes done / total, for the progress line */
+};
+
+struct sl_capture_module {
+	const char *name;
+	/* Allocate the source's state from spec into *state; errbuf says why it failed. */
+	int (*init)(const struct sl_capture_spec *spec, void **state, char *errbuf, size_t errlen);
+	/* Open files / sockets / rings. */
+	int (*start)(void *state, char *errbuf, size_t errlen);
+	/* Read until the input ends (return 0) or *stop becomes nonzero (return 0), pushing every
+	 * packet with sl_capture_push(out, ...). Negative errno on a fatal error. */
+	int (*run)(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
+	           const _Atomic int *stop, char *errbuf, size_t errlen);
+	void (*stop)(void *state);
+	void (*fini)(void *state);
+};
+
+/* Hand one packet to the workers. Returns 1 when queued, 0 when dropped (drop policy, counted
+ * in the ring ledger), negative errno when the pipeline is shutting down. */
+int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
+                    uint32_t wirelen, uint16_t linktype);
+/* Publish pushed packets now (sources call it at the end of each batch they read, or when
+ * their input goes idle); push commits every few packets by itself. */
+void sl_capture_flush(struct sl_capture_out *out);
+
+extern const struct sl_capture_module *const sl__capture_modules[];
+const struct sl_capture_module *sl_capture_find(const char *kind);
+
+#endif

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ring's hot path: reserve/commit for the producer, peek/release for the consumer, and the
+ * waits. Nothing here allocates, logs or makes a syscall unless a side is about to sleep or must
+ * wake a sleeper.
+ *
+ * Memory ordering, in pairs:
+ *   commit:   store-release hdr->head   <->  peek / readable:   load-acquire hdr->head
+ *             (the consumer that sees the new head sees the record bytes written before it)
+ *   release:  store-release hdr->tail   <->  reserve / writable: load-acquire hdr->tail
+ *             (the producer that sees the new tail may overwrite what the consumer has read)
+ *
+ * Sleeping (consumer side; the producer side is the mirror image with space_seq):
+ *
+ *     consumer                               producer
+ *     seq = data_seq                         store-release head
+ *     cons_sleeping = 1; fence               if (cons_sleeping) { data_seq++; FUTEX_WAKE }
+ *     if (head moved) return
+ *     FUTEX_WAIT(data_seq, seq, <= 1 ms)
+ *
+ * The producer's check has no fence, on purpose: a full fence per commit would wait for every
+ * record's cache lines to leave the store buffer. So a wake can be missed in a window of a few
+ * hundred nanoseconds; the sleeper never sleeps more than SL__SLEEP_MAX_NS at a time, so a missed
+ * wake costs at most that much latency on an idle ring and never a hang.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ring_impl.h"
+
+#define SL__SPINS 512
+#define SL__YIELDS 16
+#define SL__SLEEP_MAX_NS 1000000L
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* ---- producer ------------------------------------------------------------------------- */
+
+void *sl_ring_reserve(sl_ring *r, uint16_t type, uint32_t len)
+{
+	uint64_t slot = SL_RING_SLOT_SIZE(len);
+	uint64_t pos = r->p_head;
+
+	if (SL__UNLIKELY(slot > r->cap)) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if (SL__UNLIKELY(pos + slot - r->p_tail_cache > r->cap)) {
+		/* acquire: pairs with the consumer's store-release of tail in sl_ring_release() */
+		r->p_tail_cache = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
+		if (pos + slot - r->p_tail_cache > r->cap) {
+			if (!r->p_full) {
+				r->p_full = 1;
+				atomic_store_explicit(&r->hdr->full_events,
+				        atomic_load_explicit(&r->hdr->full_events, memory_order_relaxed) + 1,
+				        memory_order_relaxed);
+			}
+			errno = EAGAIN;
+			return NULL;
+		}
+	}
+	r->p_full = 0;
+
+	struct sl__rec_hdr h = { .len = len, .type = type, .flags = 0 };
+	uint8_t *p = r->data + (pos & r->mask);
+	memcpy(p, &h, sizeof h);
+	r->p_last = pos;
+	r->p_head = pos + slot;
+	r->p_records++;
+	r->p_bytes += len;
+	return p + sizeof h;
+}
+
+void sl_ring_trim(sl_ring *r, uint32_t len)
+{
+	struct sl__rec_hdr *h = (struct sl__rec_hdr *)(r->data + (r->p_last & r->mask));
+
+	if (r->p_last == r->p_head || len >= h->len)
+		return;
+	r->p_bytes -= h->len - len;
+	h->len = len;
+	r->p_head = r->p_last + SL_RING_SLOT_SIZE(len);
+}
+
+static void wake(_Atomic uint32_t *seq, _Atomic uint32_t *sleeping)
+{
+	atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(seq, 1, memory_order_release);
+	syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+void sl_ring_commit(sl_ring *r)
+{
+	struct sl__ring_hdr *h = r->hdr;
+
+	if (r->p_head == r->p_pub)
+		return;
+	/* release: pairs with the consumer's load-acquire of head in peek / wait_readable */
+	atomic_store_explicit(&h->head, r->p_head, memory_order_release);
+	r->p_pub = r->p_head;
+	r->p_last = r->p_head; /* nothing left to trim */
+	atomic_store_explicit(&h->records_in, r->p_records, memory_order_relaxed);
+	atomic_store_explicit(&h->bytes_in, r->p_bytes, memory_order_relaxed);
+	if (SL__UNLIKELY(atomic_load_explicit(&h->cons_sleeping, memory_order_relaxed)))
+		wake(&h->data_seq, &h->cons_sleeping);
+}
+
+void sl_ring_count_drop(sl_ring *r, uint64_t n)
+{
+	atomic_store_explicit(&r->hdr->dropped,
+	        atomic_load_explicit(&r->hdr->dropped, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+void sl_ring_finish(sl_ring *r)
+{
+	struct sl__ring_hdr *h = r->hdr;
+
+	atomic_store_explicit(&h->producer_closed, 1, memory_order_seq_cst);
+	atomic_fetch_add_explicit(&h->data_seq, 1, memory_order_release);
+	syscall(SYS_futex, (uint32_t *)&h->data_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- consumer ------------------------------------------------------------------------- */
+
+size_t sl_ring_peek(sl_ring *r, struct sl_rec *recs, size_t max)
+{
+	uint64_t pos = r->c_tail;
+	uint64_t head = r->c_head_cache;
+	uint64_t bytes = 0;
+	size_t n = 0;
+	int reloaded = 0;
+
+	for (;;) {
+		while (n < max && pos != head) {
+			const struct sl__rec_hdr *h = (const struct sl__rec_hdr *)(r->data + (pos & r->mask));
+			uint64_t slot = SL_RING_SLOT_SIZE(h->len);
+
+			if (SL__UNLIKELY(slot > head - pos)) {
+				/* A header that overruns what was committed: the producer's memory was
+				 * scribbled on. Stop here; sl_ring_validate() says why. */
+				r->c_corrupt = 1;
+				goto out;
+			}
+			recs[n].data = h + 1;
+			recs[n].len = h->len;
+			recs[n].type = h->type;
+			bytes += h->len;
+			pos += slot;
+			n++;
+		}
+		if (n == max || reloaded)
+			break;
+		/* acquire: pairs with the producer's store-release of head in sl_ring_commit() */
+		head = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
+		r->c_head_cache = head;
+		reloaded = 1;
+	}
+out:
+	r->c_peek_end = pos;
+	r->c_peek_n = n;
+	r->c_peek_bytes = bytes;
+	return n;
+}
+
+void sl_ring_release(sl_ring *r, size_t n)
+{
+	struct sl__ring_hdr *h = r->hdr;
+	uint64_t pos, bytes;
+
+	if (n == 0)
+		return;
+	if (n == r->c_peek_n) {
+		pos = r->c_peek_end;
+		bytes = r->c_peek_bytes;
+	} else {
+		if (n > r->c_peek_n)
+			n = r->c_peek_n;
+		pos = r->c_tail;
+		bytes = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct sl__rec_hdr *rh = (const struct sl__rec_hdr *)(r->data + (pos & r->mask));
+			bytes += rh->len;
+			pos += SL_RING_SLOT_SIZE(rh->len);
+		}
+	}
+	r->c_tail = pos;
+	r->c_peek_n = 0;
+	r->c_records += n;
+	r->c_bytes += bytes;
+	/* release: pairs with the producer's load-acquire of tail in reserve / wait_writable */
+	atomic_store_explicit(&h->tail, pos, memory_order_release);
+	atomic_store_explicit(&h->records_out, r->c_records, memory_order_relaxed);
+	atomic_store_explicit(&h->bytes_out, r->c_bytes, memory_order_relaxed);
+	if (SL__UNLIKELY(atomic_load_explicit(&h->prod_sleeping, memory_order_relaxed)))
+		wake(&h->space_seq, &h->prod_sleeping);
+}
+
+/* ---- waiting -------------------------------------------------------------------------- */
+
+static int readable(sl_ring *r)
+{
+	if (r->c_tail != r->c_head_cache)
+		return 1;
+	r->c_head_cache = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
+	return r->c_tail != r->c_head_cache;
+}
+
+static int writable(sl_ring *r, uint64_t slot)
+{
+	if (r->p_head + slot - r->p_tail_cache <= r->cap)
+		return 1;
+	r->p_tail_cache = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
+	return r->p_head + slot - r->p_tail_cache <= r->cap;
+}
+
+static int producer_gone(sl_ring *r)
+{
+	if (atomic_load_explicit(&r->hdr->producer_closed, memory_order_acquire))
+		return 1;
+	int32_t pid = atomic_load_explicit(&r->hdr->producer_pid, memory_order_relaxed);
+	return pid != 0 && !sl__pid_alive(pid);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The slow path both waits share. ready() is checked after each step; gone() ends the wait
+ * with -EPIPE once nothing is left to read. */
+static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t *seq,
+                     _Atomic uint32_t *sleeping, _Atomic uint64_t *waits, int consumer)
+{
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ns() + (int64_t)timeout_ms * 1000000;
+#define READY() (consumer ? readable(r) : writable(r, slot))
+
+	for (int i = 0; i < SL__SPINS; i++) {
+		cpu_relax();
+		if (READY())
+			return 0;
+	}
+	for (int i = 0; i < SL__YIELDS; i++) {
+		sched_yield();
+		if (READY())
+			return 0;
+	}
+	for (;;) {
+		uint32_t seen = atomic_load_explicit(seq, memory_order_acquire);
+		atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (READY()) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return 0;
+		}
+		if (consumer && producer_gone(r)) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return READY() ? 0 : -EPIPE;
+		}
+		int64_t left = deadline - now_ns();
+		if (left <= 0) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return -ETIMEDOUT;
+		}
+		if (left > SL__SLEEP_MAX_NS)
+			left = SL__SLEEP_MAX_NS;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = left };
+		atomic_store_explicit(waits, atomic_load_explicit(waits, memory_order_relaxed) + 1,
+		                      memory_order_relaxed);
+		syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAIT, seen, &ts, NULL, 0);
+		if (READY()) {
+			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+			return 0;
+		}
+	}
+#undef READY
+}
+
+int sl_ring_wait_readable(sl_ring *r, int timeout_ms)
+{
+	if (readable(r))
+		return 0;
+	if (timeout_ms == 0)
+		return producer_gone(r) && !readable(r) ? -EPIPE : -ETIMEDOUT;
+	return wait_slow(r, timeout_ms, 0, &r->hdr->data_seq, &r->hdr->cons_sleeping,
+	                 &r->hdr->consumer_waits, 1);
+}
+
+int sl_ring_wait_writable(sl_ring *r, uint32_t len, int timeout_ms)
+{
+	uint64_t slot = SL_RING_SLOT_SIZE(len);
+
+	if (slot > r->cap)
+		return -EMSGSIZE;
+	if (writable(r, slot))
+		return 0;
+	if (timeout_ms == 0)
+		return -ETIMEDOUT;
+	return wait_slow(r, timeout_ms, slot, &r->hdr->space_seq, &r->hdr->prod_sleeping,
+	                 &r->hdr->producer_waits, 0);
+}
+
+uint32_t sl_ring_max_record(const sl_ring *r)
+{
+	uint64_t m = r->cap - sizeof(struct sl__rec_hdr);
+	return m > UINT32_MAX ? UINT32_MAX & ~7u : (uint32_t)m;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process-local ring handle, shared by ring.c (the hot path) and shm.c (mapping and
+ * lifecycle). Each side keeps its own copy of the other side's index and reads the shared one
+ * only when its copy says it must: that, and publishing many records per commit, is what keeps
+ * the cache-line traffic between the two cores low.
+ */
+#ifndef SLUICE_RING_IMPL_H
+#define SLUICE_RING_IMPL_H
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sluice/ring.h"
+#include "layout.h"
+
+#define SL__LIKELY(x) __builtin_expect(!!(x), 1)
+#define SL__UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+struct sl_ring {
+	struct sl__ring_hdr *hdr;
+	uint8_t *data;   /* first of the two mappings of the data area */
+	uint64_t cap;
+	uint64_t mask;
+	unsigned roles;  /* enum sl_ring_role bits this handle holds */
+
+	/* Producer-private: touched only by the producer thread. */
+	alignas(SL__LINE_PAIR) uint64_t p_head; /* next free byte (reserved, maybe unpublished) */
+	uint64_t p_pub;                          /* last head stored to hdr->head */
+	uint64_t p_tail_cache;                   /* last tail read from hdr->tail */
+	uint64_t p_last;                         /* index of the last reserved record (trim) */
+	uint64_t p_records, p_bytes;             /* committed + reserved; published at commit */
+	int p_full;                              /* the last reserve failed with EAGAIN */
+
+	/* Consumer-private: touched only by the consumer thread. */
+	alignas(SL__LINE_PAIR) uint64_t c_tail; /* first unreleased byte */
+	uint64_t c_head_cache;                   /* last head read from hdr->head */
+	uint64_t c_peek_end;                     /* index after the last peeked record */
+	size_t c_peek_n;                         /* records the last peek returned */
+	uint64_t c_peek_bytes;                   /* their payload bytes */
+	uint64_t c_records, c_bytes;
+	int c_corrupt;                           /* a record header did not fit [tail, head) */
+
+	/* Mapping, set at open, read-only afterwards. */
+	alignas(SL__LINE_PAIR) void *map_base;
+	size_t map_len;
+	size_t page_size;
+	enum sl_ring_backing backing;
+};
+
+/* Test hook: move both indices of an empty ring to idx (wrap-around tests). 0 or -EBUSY. */
+int sl__ring_seed(sl_ring *r, uint64_t idx);
+/* 1 when pid names a live process (not a zombie), 0 otherwise. */
+int sl__pid_alive(int32_t pid);
+
+#endif

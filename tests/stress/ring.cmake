@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# Ring stress tests: threads, processes (with and without hugepages) and a killed producer.
+# Under TSan the record counts are smaller: the race detector slows every access ~20x.
+add_executable(test_ring_stress ${CMAKE_CURRENT_LIST_DIR}/test_ring_stress.c)
+target_include_directories(test_ring_stress PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib)
+target_link_libraries(test_ring_stress PRIVATE sluice_ring_static Threads::Threads)
+if(SLUICE_SANITIZE)
+  set(RING_STRESS_RECORDS 1000000)
+else()
+  set(RING_STRESS_RECORDS 20000000)
+endif()
+add_test(NAME stress.ring.threads COMMAND test_ring_stress threads ${RING_STRESS_RECORDS})
+add_test(NAME stress.ring.xproc COMMAND test_ring_stress xproc 2000000)
+add_test(NAME stress.ring.xproc_huge COMMAND test_ring_stress xproc-huge 2000000)
+add_test(NAME stress.ring.crash COMMAND test_ring_stress crash)
+set_tests_properties(stress.ring.threads stress.ring.xproc stress.ring.xproc_huge stress.ring.crash
+  PROPERTIES LABELS "stress;ring" TIMEOUT 300 SKIP_RETURN_CODE 77)
+# The hugepage half changes a system-wide setting: never alongside another test that does.
+set_tests_properties(stress.ring.xproc_huge PROPERTIES RUN_SERIAL ON)

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of libsluice_ring on one thread: the edges of capacity, every record size, wrap
+ * of the free-running indices, and every bad input the API promises to refuse. Named rings are
+ * created in a private directory (SLUICE_SHM_DIR) so runs never collide.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "ring_impl.h"
+#include "sluice/ring.h"
+
+static char dir[64];
+
+static sl_ring *anon(size_t cap)
+{
+	struct sl_ring_config cfg = { .capacity = cap, .huge = SL_HUGEPAGES_NEVER };
+	sl_ring *r = NULL;
+	REQUIRE(sl_ring_create(NULL, &cfg, &r) == 0);
+	return r;
+}
+
+static void fill(uint8_t *p, uint32_t len, uint32_t seed)
+{
+	for (uint32_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 31u + i * 7u);
+}
+
+static int same(const uint8_t *p, uint32_t len, uint32_t seed)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (p[i] != (uint8_t)(seed * 31u + i * 7u))
+			return 0;
+	return 1;
+}
+
+static void test_empty_full(void)
+{
+	sl_ring *r = anon(4096);
+	struct sl_rec rec[4];
+	struct sl_ring_stats st;
+
+	CHECK_EQ(sl_ring_peek(r, rec, 4), 0);
+	CHECK_EQ(sl_ring_wait_readable(r, 0), -ETIMEDOUT);
+	CHECK_EQ(sl_ring_max_record(r), 4096 - 8);
+
+	/* 64 records of 56 bytes take 64 bytes each: exactly 4096. */
+	for (int i = 0; i < 64; i++) {
+		void *p = sl_ring_reserve(r, 7, 56);
+		REQUIRE(p != NULL);
+		fill(p, 56, (uint32_t)i);
+	}
+	errno = 0;
+	CHECK(sl_ring_reserve(r, 7, 0) == NULL);
+	CHECK_EQ(errno, EAGAIN);
+	/* Reserved but not committed: invisible. */
+	CHECK_EQ(sl_ring_peek(r, rec, 4), 0);
+	sl_ring_commit(r);
+	CHECK_EQ(sl_ring_wait_writable(r, 0, 0), -ETIMEDOUT);
+	CHECK_EQ(sl_ring_wait_readable(r, 0), 0);
+	sl_ring_stats(r, &st);
+	CHECK_EQ(st.used, 4096);
+	CHECK_EQ(st.records_in, 64);
+	CHECK_EQ(st.bytes_in, 64 * 56);
+	CHECK_EQ(st.full_events, 1);
+
+	/* Peek twice without release: the same records. */
+	CHECK_EQ(sl_ring_peek(r, rec, 4), 4);
+	const void *first = rec[0].data;
+	CHECK_EQ(sl_ring_peek(r, rec, 4), 4);
+	CHECK(rec[0].data == first);
+	CHECK(same(rec[0].data, 56, 0) && same(rec[3].data, 56, 3));
+	CHECK_EQ(rec[2].type, 7);
+	CHECK_EQ(((uintptr_t)rec[1].data) % 8, 0);
+	sl_ring_release(r, 2); /* part of a peeked batch */
+	CHECK_EQ(sl_ring_peek(r, rec, 1), 1);
+	CHECK(same(rec[0].data, 56, 2));
+	sl_ring_release(r, 1);
+	CHECK_EQ(sl_ring_wait_writable(r, 56, 0), 0);
+	CHECK_EQ(sl_ring_wait_writable(r, 4096, 0), -EMSGSIZE);
+
+	size_t n, total = 3;
+	while ((n = sl_ring_peek(r, rec, 4)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			CHECK(same(rec[i].data, 56, (uint32_t)(total + i)));
+		total += n;
+		sl_ring_release(r, n);
+	}
+	CHECK_EQ(total, 64);
+	sl_ring_stats(r, &st);
+	CHECK_EQ(st.used, 0);
+	CHECK_EQ(st.records_out, 64);
+	CHECK_EQ(st.bytes_out, 64 * 56);
+	char why[128];
+	CHECK_EQ(sl_ring_validate(r, why, sizeof why), 0);
+	sl_ring_close(r);
+}
+
+/* The whole capacity is usable, by any record size that divides it. */
+static void test_exact_capacity(void)
+{
+	sl_ring *r = anon(1 << 16);
+	uint32_t max = sl_ring_max_record(r);
+	struct sl_rec rec;
+
+	void *p = sl_ring_reserve(r, 1, max);
+	REQUIRE(p != NULL);
+	fill(p, max, 9);
+	sl_ring_commit(r);
+	CHECK(sl_ring_reserve(r, 1, 0) == NULL);
+	CHECK_EQ(sl_ring_peek(r, &rec, 1), 1);
+	CHECK_EQ(rec.len, max);
+	CHECK(same(rec.data, max, 9));
+	sl_ring_release(r, 1);
+
+	errno = 0;
+	CHECK(sl_ring_reserve(r, 1, max + 1) == NULL);
+	CHECK_EQ(errno, EMSGSIZE);
+	errno = 0;
+	CHECK(sl_ring_reserve(r, 1, UINT32_MAX) == NULL);
+	CHECK_EQ(errno, EMSGSIZE);
+	sl_ring_close(r);
+}
+
+/* Every size from 0 to the maximum, with the ring wrapping many times over. */
+static void test_every_size(void)
+{
+	sl_ring *r = anon(8192);
+	uint32_t max = sl_ring_max_record(r);
+	struct sl_rec rec[8];
+	int bad = 0;
+
+	for (uint32_t len = 0; len <= max; len++) {
+		uint8_t *p = sl_ring_reserve(r, (uint16_t)len, len);
+		if (p == NULL) {
+			bad++;
+			break;
+		}
+		fill(p, len, len);
+		sl_ring_commit(r);
+		size_t n = sl_ring_peek(r, rec, 8);
+		if (n != 1 || rec[0].len != len || rec[0].type != (uint16_t)len || !same(rec[0].data, len, len))
+			bad++;
+		sl_ring_release(r, n);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(sl_ring_validate(r, NULL, 0), 0);
+	sl_ring_close(r);
+}
+
+/* Indices seeded just below 2^64 must wrap through zero without a hiccup. */
+static void test_wrap(void)
+{
+	sl_ring *r = anon(4096);
+	struct sl_rec rec[16];
+	uint32_t seq = 0, want = 0;
+	char why[160];
+
+	REQUIRE(sl__ring_seed(r, UINT64_MAX - 8191) == 0);
+	for (int round = 0; round < 200; round++) {
+		for (int i = 0; i < 5; i++) {
+			uint32_t len = 1 + (seq * 37u) % 700u;
+			uint8_t *p = sl_ring_reserve(r, 3, len);
+			if (!p)
+				break;
+			fill(p, len, seq++);
+		}
+		sl_ring_commit(r);
+		size_t n = sl_ring_peek(r, rec, 16);
+		for (size_t i = 0; i < n; i++) {
+			CHECK(rec[i].len == 1 + (want * 37u) % 700u && same(rec[i].data, rec[i].len, want));
+			want++;
+		}
+		sl_ring_release(r, n);
+		CHECK_EQ(sl_ring_validate(r, why, sizeof why), 0);
+	}
+	CHECK_EQ(want, seq);
+	CHECK(seq > 500);
+	CHECK(r->c_tail < 8192 * 200); /* it did wrap through zero */
+	sl_ring_close(r);
+}
+
+static void test_trim(void)
+{
+	sl_ring *r = anon(4096);
+	struct sl_rec rec[2];
+
+	uint8_t *p = sl_ring_reserve(r, 1, 1500);
+	REQUIRE(p);
+	fill(p, 60, 1);
+	sl_ring_trim(r, 60);
+	uint8_t *q = sl_ring_reserve(r, 2, 10);
+	REQUIRE(q);
+	CHECK(q == p + 64 + 8); /* the next record follows the trimmed one */
+	fill(q, 10, 2);
+	sl_ring_commit(r);
+	CHECK_EQ(sl_ring_peek(r, rec, 2), 2);
+	CHECK_EQ(rec[0].len, 60);
+	CHECK(same(rec[0].data, 60, 1) && same(rec[1].data, 10, 2));
+	sl_ring_release(r, 2);
+	struct sl_ring_stats st;
+	sl_ring_stats(r, &st);
+	CHECK_EQ(st.bytes_in, 70);
+	CHECK_EQ(st.bytes_out, 70);
+	sl_ring_close(r);
+}
+
+static void test_bad_input(void)
+{
+	struct sl_ring_config cfg = { .capacity = 0 };
+	sl_ring *r = (sl_ring *)1;
+	char longname[SL_RING_NAME_MAX + 2];
+
+	CHECK_EQ(sl_ring_create(NULL, &cfg, &r), -EINVAL);
+	CHECK(r == NULL);
+	cfg.capacity = SIZE_MAX;
+	CHECK_EQ(sl_ring_create(NULL, &cfg, &r), -EINVAL);
+	cfg.capacity = SL_RING_CAPACITY_MAX + 1;
+	CHECK_EQ(sl_ring_create("x", &cfg, &r), -EINVAL);
+	cfg.capacity = 4096;
+	cfg.huge = (enum sl_hugepages)9;
+	CHECK_EQ(sl_ring_create(NULL, &cfg, &r), -EINVAL);
+	cfg.huge = SL_HUGEPAGES_NEVER;
+	CHECK_EQ(sl_ring_create("a/b", &cfg, &r), -EINVAL);
+	CHECK_EQ(sl_ring_create("", &cfg, &r), -EINVAL);
+	CHECK_EQ(sl_ring_create("..", &cfg, &r), -EINVAL);
+	memset(longname, 'n', sizeof longname - 1);
+	longname[sizeof longname - 1] = 0;
+	CHECK_EQ(sl_ring_create(longname, &cfg, &r), -ENAMETOOLONG);
+	CHECK_EQ(sl_ring_open(longname, SL_RING_CONSUMER, &r), -ENAMETOOLONG);
+	CHECK_EQ(sl_ring_open("no-such-ring", SL_RING_CONSUMER, &r), -ENOENT);
+	CHECK_EQ(sl_ring_open("a/b", SL_RING_CONSUMER, &r), -EINVAL);
+	CHECK_EQ(sl_ring_open("x", (enum sl_ring_role)3, &r), -EINVAL);
+	CHECK_EQ(sl_ring_unlink("no-such-ring"), -ENOENT);
+	CHECK_EQ(sl_ring_create(NULL, &cfg, NULL), -EINVAL);
+
+	/* Files of a ring's name that are not rings. */
+	char path[128];
+	snprintf(path, sizeof path, "%s/sluice.notaring", dir);
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	REQUIRE(fd >= 0);
+	char junk[3 * 4096];
+	memset(junk, 0x5a, sizeof junk);
+	REQUIRE(write(fd, junk, sizeof junk) == (ssize_t)sizeof junk);
+	close(fd);
+	CHECK_EQ(sl_ring_open("notaring", SL_RING_CONSUMER, &r), -EPROTO);
+	snprintf(path, sizeof path, "%s/sluice.tiny", dir);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	REQUIRE(fd >= 0 && write(fd, "x", 1) == 1);
+	close(fd);
+	CHECK_EQ(sl_ring_open("tiny", SL_RING_CONSUMER, &r), -EPROTO);
+	CHECK_EQ(sl_ring_unlink("tiny"), 0);
+	CHECK_EQ(sl_ring_unlink("notaring"), 0);
+
+	/* NULL is fine to close. */
+	sl_ring_close(NULL);
+}
+
+static void test_named(void)
+{
+	struct sl_ring_config cfg = { .capacity = 5000, .huge = SL_HUGEPAGES_NEVER, .mode = 0640 };
+	sl_ring *p = NULL, *c = NULL, *c2 = NULL, *m = NULL, *p2 = NULL;
+	struct sl_rec rec[4];
+	struct sl_ring_stats st;
+	char path[128];
+	struct stat sb;
+
+	REQUIRE(sl_ring_create("unit", &cfg, &p) == 0);
+	CHECK_EQ(sl_ring_create("unit", &cfg, &p2), -EEXIST);
+	snprintf(path, sizeof path, "%s/sluice.unit", dir);
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	sl_ring_stats(p, &st);
+	CHECK_EQ(st.capacity, 8192); /* rounded up to a power of two */
+	CHECK_EQ(st.backing, SL_RING_BACKING_SHM);
+	CHECK_EQ(st.producer_pid, getpid());
+	CHECK_EQ(st.consumer_pid, 0);
+
+	CHECK_EQ(sl_ring_open("unit", SL_RING_PRODUCER, &p2), -EBUSY);
+	REQUIRE(sl_ring_open("unit", SL_RING_CONSUMER, &c) == 0);
+	CHECK_EQ(sl_ring_open("unit", SL_RING_CONSUMER, &c2), -EBUSY);
+	REQUIRE(sl_ring_open("unit", SL_RING_MONITOR, &m) == 0);
+
+	uint8_t *w = sl_ring_reserve(p, 42, 100);
+	REQUIRE(w);
+	fill(w, 100, 5);
+	sl_ring_commit(p);
+	CHECK_EQ(sl_ring_peek(c, rec, 4), 1);
+	CHECK(rec[0].type == 42 && rec[0].len == 100 && same(rec[0].data, 100, 5));
+	sl_ring_stats(m, &st);
+	CHECK_EQ(st.records_in, 1);
+	CHECK_EQ(st.consumer_pid, getpid());
+	CHECK(st.producer_alive && st.consumer_alive);
+	sl_ring_release(c, 1);
+	CHECK_EQ(sl_ring_validate(c, NULL, 0), 0);
+	CHECK_EQ(sl_ring_validate(m, NULL, 0), 0);
+
+	/* Closing the producer gives up its role and finishes the stream. */
+	sl_ring_close(p);
+	CHECK_EQ(sl_ring_wait_readable(c, 50), -EPIPE);
+	REQUIRE(sl_ring_open("unit", SL_RING_PRODUCER, &p2) == 0);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -ETIMEDOUT);
+	w = sl_ring_reserve(p2, 43, 8);
+	REQUIRE(w);
+	sl_ring_commit(p2);
+	CHECK_EQ(sl_ring_wait_readable(c, 1000), 0);
+	CHECK_EQ(sl_ring_peek(c, rec, 4), 1);
+	CHECK_EQ(rec[0].type, 43);
+	sl_ring_release(c, 1);
+	sl_ring_stats(m, &st);
+	CHECK_EQ(st.records_in, 2);
+	CHECK_EQ(st.records_out, 2);
+	sl_ring_close(c);
+	sl_ring_close(p2);
+	sl_ring_close(m);
+	CHECK_EQ(sl_ring_unlink("unit"), 0);
+	CHECK_EQ(sl_ring_open("unit", SL_RING_CONSUMER, &c), -ENOENT);
+}
+
+/* A different layout version is refused, not misread. */
+static void test_version_mismatch(void)
+{
+	struct sl_ring_config cfg = { .capacity = 4096, .huge = SL_HUGEPAGES_NEVER };
+	sl_ring *p = NULL, *c = NULL;
+
+	REQUIRE(sl_ring_create("ver", &cfg, &p) == 0);
+	p->hdr->version = SL__RING_VERSION + 1;
+	CHECK_EQ(sl_ring_open("ver", SL_RING_CONSUMER, &c), -EPROTONOSUPPORT);
+	p->hdr->version = SL__RING_VERSION;
+	p->hdr->capacity = 1 << 20; /* says more than the file holds */
+	CHECK_EQ(sl_ring_open("ver", SL_RING_CONSUMER, &c), -EPROTO);
+	p->hdr->capacity = 4096;
+	CHECK_EQ(sl_ring_open("ver", SL_RING_CONSUMER, &c), 0);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	sl_ring_unlink("ver");
+}
+
+static void test_validate_catches(void)
+{
+	sl_ring *r = anon(4096);
+	char why[160] = "";
+
+	void *p = sl_ring_reserve(r, 1, 16);
+	REQUIRE(p);
+	sl_ring_commit(r);
+	CHECK_EQ(sl_ring_validate(r, why, sizeof why), 0);
+	/* Scribble on the record header: the length now overruns head. */
+	((struct sl__rec_hdr *)r->data)->len = 4000;
+	CHECK_EQ(sl_ring_validate(r, why, sizeof why), -EPROTO);
+	CHECK(strstr(why, "overruns") != NULL);
+	struct sl_rec rec;
+	CHECK_EQ(sl_ring_peek(r, &rec, 1), 0); /* peek refuses it too */
+	sl_ring_close(r);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/dev/shm/sluice-unit-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		snprintf(dir, sizeof dir, "/tmp/sluice-unit-XXXXXX");
+		REQUIRE(mkdtemp(dir) != NULL);
+	}
+	setenv("SLUICE_SHM_DIR", dir, 1);
+	setenv("SLUICE_HUGETLBFS", "/nonexistent-hugetlbfs", 1);
+
+	test_empty_full();
+	test_exact_capacity();
+	test_every_size();
+	test_wrap();
+	test_trim();
+	test_bad_input();
+	test_named();
+	test_version_mismatch();
+	test_validate_catches();
+
+	rmdir(dir);
+	return check_result();
+}
