@@ -28,6 +28,23 @@ struct sl_capture_spec {
 	unsigned index;          /* afpacket: which of `threads` fanout members this is */
 	unsigned count;          /* afpacket: how many members share the fanout group */
 	const struct sl_config *cfg;
+
+	/* Source parameters (added with the sources). Zero / NULL means the default in brackets. */
+	uint32_t snaplen;        /* afpacket: bytes kept of each packet [whole packet]; pcap: the file's */
+	struct {
+		uint32_t block_size;       /* TPACKET_V3 block bytes, a multiple of the page size [1 MiB] */
+		uint32_t block_count;      /* blocks in the ring [64] */
+		uint32_t block_timeout_ms; /* a partly filled block is handed over after this [10] */
+		uint16_t fanout_group;     /* PACKET_FANOUT id shared by the `count` members [from the pid] */
+		const char *fanout_mode;   /* "hash" (with defrag), "lb", "cpu", "rollover", "random", "qm" [hash] */
+		int promisc;               /* nonzero: promiscuous while capturing [off] */
+	} afpacket;
+	struct {
+		uint64_t packets;          /* stop after this many packets [0: until *stop] */
+		uint32_t flows;            /* distinct 5-tuples [1024] */
+		uint64_t seed;             /* same seed, same packets [0] */
+		const char *mix;           /* per-flow weights "http=4,dns=3,tls=3" [that] */
+	} synth;
 };
 
 /* Counters a source keeps about itself; the engine reads them at the end (and, racily, for
@@ -37,7 +54,8 @@ struct sl_capture_counters {
 	_Atomic uint64_t bytes;        /* captured bytes read */
 	_Atomic uint64_t kernel_drops; /* drops the source reports itself (PACKET_STATISTICS) */
 	_Atomic uint64_t errors;       /* unreadable input (bad pcap record, ring corruption) */
-	_Atomic uint64_t progress_done, progress_total; /* bytes done / total, for the progress line */
+	_Atomic uint64_t progress_done, progress_total; /* bytes done / total, for the progress line
+	                                                   (synth: packets; 0 total: unknown) */
 };
 
 struct sl_capture_module {
@@ -47,7 +65,9 @@ struct sl_capture_module {
 	/* Open files / sockets / rings. */
 	int (*start)(void *state, char *errbuf, size_t errlen);
 	/* Read until the input ends (return 0) or *stop becomes nonzero (return 0), pushing every
-	 * packet with sl_capture_push(out, ...). Negative errno on a fatal error. */
+	 * packet with sl_capture_push(out, ...). Negative errno on a fatal error. A return of 0
+	 * with a non-empty errbuf is a warning (a truncated file, a dead shm producer, kernel
+	 * drops); ctr->errors counts the bad input. */
 	int (*run)(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
 	           const _Atomic int *stop, char *errbuf, size_t errlen);
 	void (*stop)(void *state);

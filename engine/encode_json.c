@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EVE JSON for metadata records, written once per record at the edge. The encoder writes into
+ * a caller's buffer with bounds checks on every append (a record that does not fit is refused,
+ * never cut mid-line), validates the string offsets of the record it reads, and escapes every
+ * string as JSON requires (control bytes as \u00XX, invalid UTF-8 bytes as \u00XX of the byte,
+ * the way Suricata does), so any bytes a packet carried come out as valid JSON.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis/dns.h"
+#include "encode_json.h"
+#include "flow/flow.h"
+#include "record_meta.h"
+
+struct out {
+	char *p, *end;
+	int full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || (size_t)(o->end - o->p) < n) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p, s, n);
+	o->p += n;
+}
+
+#define PUTS(o, lit) put(o, lit, sizeof(lit) - 1)
+
+static void put_u64(struct out *o, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof buf, *s = e;
+	do {
+		*--s = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(o, s, (size_t)(e - s));
+}
+
+static void put_str(struct out *o, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	PUTS(o, "\"");
+	size_t i = 0;
+	while (i < n && !o->full) {
+		size_t run = i;
+		/* copy the longest plain run at once */
+		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+			run++;
+		put(o, (const char *)s + i, run - i);
+		i = run;
+		if (i >= n)
+			break;
+		uint8_t c = s[i];
+		if (c >= 0x80) {
+			/* keep a well-formed UTF-8 sequence, escape a stray byte */
+			size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+			int ok = len && i + len <= n && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+			for (size_t k = 1; ok && k < len; k++)
+				ok = (s[i + k] & 0xc0) == 0x80;
+			if (ok) {
+				put(o, (const char *)s + i, len);
+				i += len;
+				continue;
+			}
+		}
+		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
+		size_t el = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+			el = 6;
+		}
+		put(o, esc, el);
+		i++;
+	}
+	PUTS(o, "\"");
+}
+
+static int mstr_ok(struct sl_mstr s, uint32_t reclen)
+{
+	return (uint32_t)s.off + s.len <= reclen;
+}
+
+static void put_mstr(struct out *o, const void *rec, uint32_t reclen, struct sl_mstr s)
+{
+	if (!mstr_ok(s, reclen)) {
+		o->full = 1;
+		return;
+	}
+	put_str(o, (const uint8_t *)rec + s.off, s.len);
+}
+
+/* "key":"value", after a comma unless it is the object's first member; only when the string
+ * is not empty */
+static void field_mstr(struct out *o, int *first, const char *key, const void *rec, uint32_t reclen,
+                       struct sl_mstr s)
+{
+	if (s.len == 0)
+		return;
+	if (*first)
+		PUTS(o, "\"");
+	else
+		PUTS(o, ",\"");
+	*first = 0;
+	put(o, key, strlen(key));
+	PUTS(o, "\":");
+	put_mstr(o, rec, reclen, s);
+}
+
+static void put_ip(struct out *o, uint8_t ver, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	if (ver == 4) {
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			if (i < 3)
+				*p++ = '.';
+		}
+		PUTS(o, "\"");
+		put(o, buf, (size_t)(p - buf));
+		PUTS(o, "\"");
+		return;
+	}
+	inet_ntop(AF_INET6, a, buf, sizeof buf);
+	PUTS(o, "\"");
+	put(o, buf, strlen(buf));
+	PUTS(o, "\"");
+}
+
+static void put_ts(struct sl_json_enc *e, struct out *o, uint64_t ts_ns)
+{
+	int64_t sec = (int64_t)(ts_ns / 1000000000u);
+	uint32_t usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
+	char frac[8];
+
+	if (sec != e->cached_sec || e->cached_len == 0) {
+		struct tm tm;
+		time_t t = (time_t)sec;
+		gmtime_r(&t, &tm);
+		e->cached_len = (uint8_t)strftime(e->cached, sizeof e->cached, "%Y-%m-%dT%H:%M:%S", &tm);
+		e->cached_sec = sec;
+	}
+	PUTS(o, "\"");
+	put(o, e->cached, e->cached_len);
+	frac[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	put(o, frac, 7);
+	PUTS(o, "+0000\"");
+}
+
+const char *sl_json_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1: return "ICMP";
+	case 6: return "TCP";
+	case 17: return "UDP";
+	case 58: return "IPv6-ICMP";
+	case 132: return "SCTP";
+	case 47: return "GRE";
+	}
+	return NULL;
+}
+
+const char *sl_json_event_name(uint16_t type)
+{
+	switch (type) {
+	case SL_REC_FLOW: return "flow";
+	case SL_REC_HTTP: return "http";
+	case SL_REC_TLS: return "tls";
+	case SL_REC_DNS: return "dns";
+	case SL_REC_ALERT: return "alert";
+	case SL_REC_STATS: return "stats";
+	case SL_REC_CONFIG: return "config";
+	case SL_REC_HTTP_SUMMARY: return "http_summary";
+	}
+	return NULL;
+}
+
+static void put_common(struct sl_json_enc *e, struct out *o, const struct sl_ev_common *c, const char *event)
+{
+	PUTS(o, "{\"timestamp\":");
+	put_ts(e, o, c->ts_ns);
+	PUTS(o, ",\"flow_id\":");
+	put_u64(o, c->flow_id);
+	if (c->vlan_count) {
+		PUTS(o, ",\"vlan\":[");
+		for (unsigned i = 0; i < c->vlan_count && i < 2; i++) {
+			if (i)
+				PUTS(o, ",");
+			put_u64(o, c->vlan[i]);
+		}
+		PUTS(o, "]");
+	}
+	PUTS(o, ",\"event_type\":\"");
+	put(o, event, strlen(event));
+	PUTS(o, "\",\"src_ip\":");
+	put_ip(o, c->ipver, c->src);
+	if (c->proto == 6 || c->proto == 17 || c->proto == 132) {
+		PUTS(o, ",\"src_port\":");
+		put_u64(o, c->sport);
+	}
+	PUTS(o, ",\"dest_ip\":");
+	put_ip(o, c->ipver, c->dst);
+	if (c->proto == 6 || c->proto == 17 || c->proto == 132) {
+		PUTS(o, ",\"dest_port\":");
+		put_u64(o, c->dport);
+	}
+	PUTS(o, ",\"proto\":");
+	const char *pn = sl_json_proto_name(c->proto);
+	if (pn) {
+		PUTS(o, "\"");
+		put(o, pn, strlen(pn));
+		PUTS(o, "\"");
+	} else {
+		PUTS(o, "\"");
+		put_u64(o, c->proto);
+		PUTS(o, "\"");
+	}
+}
+
+static const char *app_name(uint8_t app)
+{
+	switch (app) {
+	case SL_APP_HTTP: return "http";
+	case SL_APP_TLS: return "tls";
+	case SL_APP_DNS: return "dns";
+	case SL_APP_FAILED: return "failed";
+	}
+	return NULL;
+}
+
+static void enc_flow(struct sl_json_enc *e, struct out *o, const struct sl_ev_flow *f)
+{
+	put_common(e, o, &f->c, "flow");
+	const char *app = app_name(f->app_proto);
+	if (app) {
+		PUTS(o, ",\"app_proto\":\"");
+		put(o, app, strlen(app));
+		PUTS(o, "\"");
+	}
+	PUTS(o, ",\"flow\":{\"pkts_toserver\":");
+	put_u64(o, f->pkts_toserver);
+	PUTS(o, ",\"pkts_toclient\":");
+	put_u64(o, f->pkts_toclient);
+	PUTS(o, ",\"bytes_toserver\":");
+	put_u64(o, f->bytes_toserver);
+	PUTS(o, ",\"bytes_toclient\":");
+	put_u64(o, f->bytes_toclient);
+	PUTS(o, ",\"start\":");
+	put_ts(e, o, f->start_ns);
+	PUTS(o, ",\"end\":");
+	put_ts(e, o, f->end_ns);
+	PUTS(o, ",\"age\":");
+	put_u64(o, (f->end_ns - f->start_ns) / 1000000000u);
+	PUTS(o, ",\"state\":\"");
+	const char *st = sl_flow_state_name((enum sl_flow_state)f->state);
+	put(o, st, strlen(st));
+	PUTS(o, "\",\"reason\":\"");
+	const char *rs = sl_flow_reason_name((enum sl_flow_reason)f->reason);
+	put(o, rs, strlen(rs));
+	PUTS(o, "\",\"alerted\":false}");
+	if (f->c.proto == 6) {
+		static const char hex[] = "0123456789abcdef";
+		char b[2];
+		PUTS(o, ",\"tcp\":{\"tcp_flags_ts\":\"");
+		b[0] = hex[f->tcp_flags_ts >> 4], b[1] = hex[f->tcp_flags_ts & 15];
+		put(o, b, 2);
+		PUTS(o, "\",\"tcp_flags_tc\":\"");
+		b[0] = hex[f->tcp_flags_tc >> 4], b[1] = hex[f->tcp_flags_tc & 15];
+		put(o, b, 2);
+		PUTS(o, "\"}");
+	}
+}
+
+static void enc_http(struct sl_json_enc *e, struct out *o, const struct sl_ev_http *h, uint32_t len)
+{
+	put_common(e, o, &h->c, "http");
+	PUTS(o, ",\"http\":{");
+	int first = 1;
+	field_mstr(o, &first, "hostname", h, len, h->hostname);
+	field_mstr(o, &first, "url", h, len, h->url);
+	field_mstr(o, &first, "http_user_agent", h, len, h->user_agent);
+	field_mstr(o, &first, "http_content_type", h, len, h->content_type);
+	field_mstr(o, &first, "http_method", h, len, h->method);
+	field_mstr(o, &first, "protocol", h, len, h->protocol);
+	if (h->status) {
+		if (first)
+			PUTS(o, "\"status\":");
+		else
+			PUTS(o, ",\"status\":");
+		put_u64(o, h->status);
+		first = 0;
+	}
+	if (h->status || h->length) {
+		if (first)
+			PUTS(o, "\"length\":");
+		else
+			PUTS(o, ",\"length\":");
+		put_u64(o, h->length);
+	}
+	PUTS(o, "}");
+}
+
+static void enc_tls(struct sl_json_enc *e, struct out *o, const struct sl_ev_tls *t, uint32_t len)
+{
+	put_common(e, o, &t->c, "tls");
+	PUTS(o, ",\"tls\":{\"version\":");
+	if (t->version_name.len)
+		put_mstr(o, t, len, t->version_name);
+	else
+		PUTS(o, "\"UNDETERMINED\"");
+	int first = 0;
+	field_mstr(o, &first, "sni", t, len, t->sni);
+	if (t->ja3.len) {
+		PUTS(o, ",\"ja3\":{\"hash\":");
+		put_mstr(o, t, len, t->ja3_hash);
+		PUTS(o, ",\"string\":");
+		put_mstr(o, t, len, t->ja3);
+		PUTS(o, "}");
+	}
+	field_mstr(o, &first, "ja4", t, len, t->ja4);
+	if (t->alpn.len) {
+		/* stored comma-separated; EVE has a list */
+		const uint8_t *p = (const uint8_t *)t + t->alpn.off, *end = p + t->alpn.len;
+		if (!mstr_ok(t->alpn, len)) {
+			o->full = 1;
+			return;
+		}
+		PUTS(o, ",\"alpn\":[");
+		for (int item = 0; p <= end; item++) {
+			const uint8_t *c = memchr(p, ',', (size_t)(end - p));
+			if (!c)
+				c = end;
+			if (item)
+				PUTS(o, ",");
+			put_str(o, p, (size_t)(c - p));
+			p = c + 1;
+		}
+		PUTS(o, "]");
+	}
+	PUTS(o, "}");
+}
+
+static void enc_dns(struct sl_json_enc *e, struct out *o, const struct sl_ev_dns *d, uint32_t len)
+{
+	char hex[16];
+	const char *name;
+
+	if (sizeof *d + (size_t)d->answer_count * sizeof d->answers[0] > len) {
+		o->full = 1;
+		return;
+	}
+	put_common(e, o, &d->c, "dns");
+	PUTS(o, ",\"dns\":{\"type\":");
+	if (d->is_response)
+		PUTS(o, "\"answer\"");
+	else
+		PUTS(o, "\"query\"");
+	PUTS(o, ",\"id\":");
+	put_u64(o, d->id);
+	if (d->is_response) {
+		snprintf(hex, sizeof hex, "%04x", d->flags);
+		PUTS(o, ",\"flags\":\"");
+		put(o, hex, 4);
+		PUTS(o, "\"");
+		if (d->flags & 0x0400)
+			PUTS(o, ",\"aa\":true");
+		if (d->flags & 0x0200)
+			PUTS(o, ",\"tc\":true");
+	}
+	if (d->flags & 0x0100)
+		PUTS(o, ",\"rd\":true");
+	if (d->is_response && (d->flags & 0x0080))
+		PUTS(o, ",\"ra\":true");
+	PUTS(o, ",\"rrname\":");
+	put_mstr(o, d, len, d->rrname);
+	PUTS(o, ",\"rrtype\":");
+	name = sl_dns_type_name(d->rrtype, hex, sizeof hex);
+	put_str(o, (const uint8_t *)name, strlen(name));
+	if (d->is_response) {
+		PUTS(o, ",\"rcode\":");
+		name = sl_dns_rcode_name(d->rcode, hex, sizeof hex);
+		put_str(o, (const uint8_t *)name, strlen(name));
+		if (d->answer_count) {
+			PUTS(o, ",\"answers\":[");
+			for (unsigned i = 0; i < d->answer_count; i++) {
+				const struct sl_ev_dns_answer *a = &d->answers[i];
+				if (i)
+					PUTS(o, ",");
+				PUTS(o, "{\"rrname\":");
+				put_mstr(o, d, len, a->rrname);
+				PUTS(o, ",\"rrtype\":");
+				name = sl_dns_type_name(a->rrtype, hex, sizeof hex);
+				put_str(o, (const uint8_t *)name, strlen(name));
+				PUTS(o, ",\"ttl\":");
+				put_u64(o, a->ttl);
+				if (a->rdata.len) {
+					PUTS(o, ",\"rdata\":");
+					put_mstr(o, d, len, a->rdata);
+				}
+				PUTS(o, "}");
+			}
+			PUTS(o, "]");
+		}
+	}
+	PUTS(o, "}");
+}
+
+size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint16_t type, char *buf, size_t cap)
+{
+	struct out o = { .p = buf, .end = buf + cap };
+
+	switch (type) {
+	case SL_REC_FLOW:
+		if (len < sizeof(struct sl_ev_flow))
+			return 0;
+		enc_flow(e, &o, rec);
+		break;
+	case SL_REC_HTTP:
+		if (len < sizeof(struct sl_ev_http))
+			return 0;
+		enc_http(e, &o, rec, len);
+		break;
+	case SL_REC_TLS:
+		if (len < sizeof(struct sl_ev_tls))
+			return 0;
+		enc_tls(e, &o, rec, len);
+		break;
+	case SL_REC_DNS:
+		if (len < sizeof(struct sl_ev_dns))
+			return 0;
+		enc_dns(e, &o, rec, len);
+		break;
+	default:
+		return 0;
+	}
+	PUTS(&o, "}\n");
+	return o.full ? 0 : (size_t)(o.p - buf);
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lifecycle: create → start → run → drain → stop. The main thread owns no data path: it
+ * waits for signals and ticks the timers (progress line, stats), while the stage threads do
+ * the work. The end of the last input and SIGINT/SIGTERM take the same road: the capture
+ * threads stop, and the drain protocol (pipeline.h) empties every ring into the sinks before
+ * the threads are joined, so the ledger printed at the end is final and balances. A second
+ * SIGINT/SIGTERM stops waiting on full rings (what is left is counted as dropped).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "engine.h"
+#include "log.h"
+#include "stats.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(const struct sl_pipeline *pl, double t0, int final)
+{
+	uint64_t pkts = 0, done = 0, total = 0;
+	for (unsigned c = 0; c < pl->ncaptures; c++) {
+		pkts += atomic_load_explicit(&pl->cap[c].ctr.packets, memory_order_relaxed);
+		done += atomic_load_explicit(&pl->cap[c].ctr.progress_done, memory_order_relaxed);
+		total += atomic_load_explicit(&pl->cap[c].ctr.progress_total, memory_order_relaxed);
+	}
+	double dt = now_s() - t0;
+	fprintf(stderr, "\r\033[Kpackets %llu  %.0f/s", (unsigned long long)pkts, dt > 0 ? (double)pkts / dt : 0.0);
+	if (total)
+		fprintf(stderr, "  %.1f%% of input", 100.0 * (double)done / (double)total);
+	if (final)
+		fprintf(stderr, "\n");
+}
+
+static void reload(const char *path)
+{
+	struct sl_config c;
+	char err[512];
+
+	if (path == NULL) {
+		sl_log(SL_LOG_NOTICE, "SIGHUP: no configuration file to reload");
+		return;
+	}
+	sl_conf_defaults(&c);
+	if (sl_conf_load_file(&c, path, err, sizeof err) != 0)
+		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
+	else
+		sl_log(SL_LOG_NOTICE, "SIGHUP: %s is valid; settings that need a restart keep their running values",
+		       path);
+	sl_conf_fini(&c);
+}
+
+static void say_cpus(const struct sl_pipeline *pl)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = pl->ncaptures + pl->nworkers + 1 + pl->nsinks;
+	if (ncpu > 0 && threads > (unsigned)ncpu)
+		sl_log(SL_LOG_NOTICE, "%u stage threads on %ld CPUs: threads share CPUs", threads, ncpu);
+}
+
+int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts)
+{
+	struct sl_pipeline pl;
+	struct sl_ledger *l;
+	char err[512] = "";
+	int e, rc = 0;
+	sigset_t set;
+
+	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pipeline_destroy(&pl);
+		return 1;
+	}
+	say_cpus(&pl);
+	double t0 = now_s();
+	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pipeline_stop(&pl);
+		sl_pipeline_join(&pl);
+		sl_pipeline_destroy(&pl);
+		return 1;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	double last_progress = t0;
+	while (!sl_pipeline_captures_done(&pl)) {
+		struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+		int sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM) {
+			sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", strsignal(sig));
+			sl_pipeline_stop(&pl);
+		} else if (sig == SIGHUP) {
+			reload(opts->config_path);
+		}
+		if (opts->progress && now_s() - last_progress >= 1.0) {
+			progress(&pl, t0, 0);
+			last_progress = now_s();
+		}
+	}
+	int cap_err = sl_pipeline_join(&pl);
+	double dt = now_s() - t0;
+	if (opts->progress)
+		progress(&pl, t0, 1);
+	for (unsigned c = 0; c < pl.ncaptures; c++)
+		if (pl.cap[c].err[0])
+			sl_log(pl.cap[c].result < 0 ? SL_LOG_ERROR : SL_LOG_WARNING, "capture %u (%s): %s", c,
+			       pl.cap[c].mod->name, pl.cap[c].err);
+	if (cap_err)
+		rc = 1;
+
+	l = calloc(1, sizeof *l);
+	if (l) {
+		char why[256];
+		sl_ledger_collect(&pl, l);
+		sl_ledger_print(l, stderr, dt);
+		if (opts->stats_json && sl_ledger_write_json(l, opts->stats_json, err, sizeof err) != 0) {
+			fprintf(stderr, "sluiced: %s\n", err);
+			rc = 1;
+		}
+		if (!sl_ledger_balanced(l, why, sizeof why) && rc == 0)
+			rc = 3;
+		free(l);
+	}
+	sl_pipeline_destroy(&pl);
+	return rc;
+}

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: MIT
+# sluiced: the engine core (lifecycle, pipeline, worker loop, ledger, JSON, sinks) on top of
+# the module libraries built in the subfolders.
+add_library(sluice_engine STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/engine.c
+  ${CMAKE_CURRENT_LIST_DIR}/pipeline.c
+  ${CMAKE_CURRENT_LIST_DIR}/thread.c
+  ${CMAKE_CURRENT_LIST_DIR}/worker.c
+  ${CMAKE_CURRENT_LIST_DIR}/worker_analysis.c
+  ${CMAKE_CURRENT_LIST_DIR}/stats.c
+  ${CMAKE_CURRENT_LIST_DIR}/log.c
+  ${CMAKE_CURRENT_LIST_DIR}/encode_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/util/err.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/sink.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c)
+target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
+target_link_libraries(sluice_engine PUBLIC sluice_capture sluice_analysis sluice_conf
+  sluice_ring_static Threads::Threads)
+
+add_executable(sluiced ${CMAKE_CURRENT_LIST_DIR}/main.c)
+target_compile_definitions(sluiced PRIVATE SLUICE_VERSION="${PROJECT_VERSION}")
+target_link_libraries(sluiced PRIVATE sluice_engine)
+install(TARGETS sluiced RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET sluice_flow)
+  target_link_libraries(sluice_engine PUBLIC sluice_flow)
+endif()

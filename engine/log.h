@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* The engine's log: one line per event to stderr (or log.file), with time and thread name.
+ * Pinned threads never log per packet: they count, and log rate-limited summaries. */
+#ifndef SLUICE_LOG_H
+#define SLUICE_LOG_H
+
+#include <stdint.h>
+
+enum sl_log_level { SL_LOG_ERROR = 0, SL_LOG_WARNING, SL_LOG_NOTICE, SL_LOG_INFO, SL_LOG_DEBUG };
+
+void sl_log_set_level(enum sl_log_level level);
+int sl_log_open(const char *path); /* "" or NULL: stderr; 0 or -errno */
+void sl_log(enum sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Builds the data path from the configuration (rings first, then threads), implements the
+ * capture side of it (sl_capture_push: symmetric hash → worker ring, copied in place), the
+ * router (fair round robin over the workers' rings, a copy into each sink ring that wants
+ * the record's type) and the generic sink thread. Threads start sinks-first and are joined
+ * capture-first, so each stage's consumer exists before its producer and outlives it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/decode.h"
+#include "conf/conf.h"
+#include "log.h"
+#include "pipeline.h"
+#include "sinks/sink.h"
+#include "worker.h"
+
+#define COMMIT_EVERY 32
+#define BATCH 64
+
+/* ---- capture side ---------------------------------------------------------------------- */
+
+void sl_capture_flush(struct sl_capture_out *out)
+{
+	for (unsigned w = 0; w < out->nworkers; w++) {
+		if (out->pending[w]) {
+			sl_ring_commit(out->rings[w]);
+			out->pending[w] = 0;
+		}
+	}
+}
+
+int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
+                    uint32_t wirelen, uint16_t linktype)
+{
+	uint32_t hash = sl_flow_hash_raw(pkt, caplen, linktype);
+	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
+	sl_ring *r = out->rings[w];
+	struct sl_pkt_rec *rec;
+
+	if (caplen > out->snaplen)
+		caplen = out->snaplen;
+	while ((rec = sl_ring_reserve(r, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
+		if (errno == EMSGSIZE) {
+			sl_count(&out->oversize, 1);
+			return 0;
+		}
+		/* Full: publish what we hold so the worker can make room. */
+		sl_capture_flush(out);
+		if (out->drop) {
+			sl_ring_count_drop(r, 1);
+			sl_count(&out->ring_drops, 1);
+			return 0;
+		}
+		if (atomic_load_explicit(out->hard_stop, memory_order_relaxed))
+			return -ECANCELED;
+		sl_ring_wait_writable(r, SL_PKT_REC_SIZE(caplen), 100);
+	}
+	rec->ts_ns = ts_ns;
+	rec->caplen = caplen;
+	rec->wirelen = wirelen < caplen ? caplen : wirelen;
+	rec->linktype = linktype;
+	rec->flags = 0;
+	rec->hash = hash;
+	memcpy(rec->data, pkt, caplen);
+	if (++out->pending[w] >= COMMIT_EVERY) {
+		sl_ring_commit(r);
+		out->pending[w] = 0;
+	}
+	return 1;
+}
+
+static void *capture_main(void *arg)
+{
+	struct sl_capture_thread *c = arg;
+
+	c->result = c->mod->run(c->state, &c->out, &c->ctr, c->stop, c->err, sizeof c->err);
+	sl_capture_flush(&c->out);
+	for (unsigned w = 0; w < c->out.nworkers; w++)
+		sl_ring_finish(c->out.rings[w]);
+	atomic_store_explicit(&c->done, 1, memory_order_release);
+	return NULL;
+}
+
+/* ---- router ---------------------------------------------------------------------------- */
+
+static void route_one(struct sl_router *rt, const struct sl_rec *rec, const _Atomic int *hard_stop)
+{
+	for (unsigned s = 0; s < rt->nsinks; s++) {
+		struct sl_sink *sk = rt->sinks[s];
+		void *p;
+
+		if (!(sk->types & (1u << (rec->type & 31))))
+			continue;
+		while ((p = sl_ring_reserve(sk->ring, rec->type, rec->len)) == NULL) {
+			if (errno == EMSGSIZE || atomic_load_explicit(hard_stop, memory_order_relaxed)) {
+				sl_ring_count_drop(sk->ring, 1);
+				goto next;
+			}
+			sl_ring_commit(sk->ring);
+			sl_ring_wait_writable(sk->ring, rec->len, 100);
+		}
+		memcpy(p, rec->data, rec->len);
+	next:;
+	}
+}
+
+static void *router_main(void *arg)
+{
+	struct sl_pipeline *pl = arg;
+	struct sl_router *rt = &pl->router;
+	struct sl_rec recs[BATCH];
+	int live[SL_MAX_WORKERS];
+	unsigned nlive = rt->nin, turn = 0;
+
+	for (unsigned i = 0; i < rt->nin; i++)
+		live[i] = 1;
+	while (nlive > 0) {
+		size_t got = 0;
+		/* Fair queuing: at most one batch from each worker per round. */
+		for (unsigned i = 0; i < rt->nin; i++) {
+			if (!live[i])
+				continue;
+			size_t n = sl_ring_peek(rt->in[i], recs, BATCH);
+			for (size_t k = 0; k < n; k++)
+				route_one(rt, &recs[k], &pl->hard_stop);
+			sl_ring_release(rt->in[i], n);
+			got += n;
+		}
+		if (got) {
+			sl_count(&rt->routed, got);
+			for (unsigned s = 0; s < rt->nsinks; s++)
+				sl_ring_commit(rt->sinks[s]->ring);
+			continue;
+		}
+		unsigned i = turn++ % rt->nin;
+		if (live[i] && sl_ring_wait_readable(rt->in[i], rt->nin == 1 ? 100 : 1) == -EPIPE) {
+			live[i] = 0;
+			nlive--;
+		}
+	}
+	for (unsigned s = 0; s < rt->nsinks; s++) {
+		sl_ring_commit(rt->sinks[s]->ring);
+		sl_ring_finish(rt->sinks[s]->ring);
+	}
+	return NULL;
+}
+
+/* ---- sinks ----------------------------------------------------------------------------- */
+
+static void *sink_main(void *arg)
+{
+	struct sl_sink *sk = arg;
+	struct sl_rec recs[BATCH];
+	int idle_flushed = 1;
+
+	for (;;) {
+		size_t n = sl_ring_peek(sk->ring, recs, BATCH);
+		if (n) {
+			sk->mod->write(sk->state, recs, n, &sk->ctr);
+			sl_ring_release(sk->ring, n);
+			idle_flushed = 0;
+			continue;
+		}
+		if (!idle_flushed) {
+			sk->mod->flush(sk->state, &sk->ctr);
+			idle_flushed = 1;
+		}
+		if (sl_ring_wait_readable(sk->ring, 100) == -EPIPE)
+			break;
+	}
+	sk->mod->flush(sk->state, &sk->ctr);
+	return NULL;
+}
+
+/* ---- building ---------------------------------------------------------------------------- */
+
+static int ring(sl_ring **r, uint64_t size, const struct sl_config *cfg, const char *what, char *errbuf,
+                size_t errlen)
+{
+	struct sl_ring_config rc = { .capacity = size, .huge = cfg->rings.hugepages };
+	int e = sl_ring_create(NULL, &rc, r);
+	if (e)
+		snprintf(errbuf, errlen, "%s ring (%llu bytes, hugepages %s): %s", what, (unsigned long long)size,
+		         cfg->rings.hugepages == SL_HUGEPAGES_REQUIRE ? "required" : "allowed", strerror(-e));
+	return e;
+}
+
+static int cpu_of(const struct sl_conf_ints *cpus, unsigned i)
+{
+	return cpus->n ? cpus->v[i % cpus->n] : -1;
+}
+
+static int add_capture(struct sl_pipeline *pl, const char *kind, const struct sl_capture_spec *spec,
+                       char *errbuf, size_t errlen)
+{
+	const struct sl_config *cfg = pl->cfg;
+	struct sl_capture_thread *c;
+	int e;
+
+	if (pl->ncaptures >= SL_MAX_CAPTURES) {
+		snprintf(errbuf, errlen, "too many capture threads (at most %d)", SL_MAX_CAPTURES);
+		return -E2BIG;
+	}
+	c = &pl->cap[pl->ncaptures];
+	c->mod = sl_capture_find(kind);
+	if (c->mod == NULL) {
+		snprintf(errbuf, errlen, "no capture module '%s'", kind);
+		return -ENOENT;
+	}
+	c->spec = *spec;
+	c->spec.kind = kind;
+	c->spec.cfg = cfg;
+	c->cpu = cpu_of(&cfg->capture.cpus, pl->ncaptures);
+	if ((e = c->mod->init(&c->spec, &c->state, errbuf, errlen)) != 0)
+		return e;
+	pl->ncaptures++;
+
+	int drop = cfg->capture.policy == SL_CONF_POLICY_DROP ||
+	           (cfg->capture.policy == SL_CONF_POLICY_AUTO && strcmp(kind, "afpacket") == 0);
+	c->out.drop = drop;
+	c->out.nworkers = pl->nworkers;
+	c->out.snaplen = (uint32_t)cfg->capture.snaplen;
+	c->out.hard_stop = &pl->hard_stop;
+	c->stop = &pl->stop;
+	for (unsigned w = 0; w < pl->nworkers; w++) {
+		char what[64];
+		snprintf(what, sizeof what, "capture %u -> worker %u", pl->ncaptures - 1, w);
+		if ((e = ring(&c->out.rings[w], cfg->capture.ring_size, cfg, what, errbuf, errlen)) != 0)
+			return e;
+		struct sl_worker *wk = pl->workers[w];
+		wk->in[wk->nin++] = c->out.rings[w];
+	}
+	return 0;
+}
+
+int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, const struct sl_inputs *in,
+                       char *errbuf, size_t errlen)
+{
+	int e;
+
+	memset(pl, 0, sizeof *pl);
+	pl->cfg = cfg;
+	pl->nworkers = (unsigned)cfg->workers.count;
+	if (pl->nworkers == 0 || pl->nworkers > SL_MAX_WORKERS) {
+		snprintf(errbuf, errlen, "workers.count: %u is out of range (1..%d)", pl->nworkers, SL_MAX_WORKERS);
+		return -EINVAL;
+	}
+
+	/* Workers and their output rings. */
+	pl->router.cpu = (int)cfg->router.cpu;
+	for (unsigned w = 0; w < pl->nworkers; w++) {
+		char what[64];
+		struct sl_worker *wk = sl_worker_create(w, cfg, errbuf, errlen);
+		if (wk == NULL)
+			return -ENOMEM;
+		pl->workers[w] = wk;
+		wk->cpu = cpu_of(&cfg->workers.cpus, w);
+		wk->hard_stop = &pl->hard_stop;
+		snprintf(what, sizeof what, "worker %u -> router", w);
+		if ((e = ring(&wk->out, cfg->router.ring_size, cfg, what, errbuf, errlen)) != 0)
+			return e;
+		pl->router.in[pl->router.nin++] = wk->out;
+	}
+
+	/* Sinks and the router's ring to each. */
+	for (const struct sl_sink_module *const *m = sl__sink_modules; *m; m++) {
+		if (!(*m)->enabled(cfg))
+			continue;
+		struct sl_sink *sk = calloc(1, sizeof *sk);
+		if (sk == NULL)
+			return -ENOMEM;
+		pl->sinks[pl->nsinks++] = sk;
+		sk->mod = *m;
+		sk->types = (*m)->types(cfg);
+		sk->cpu = (int)cfg->outputs.file.cpu;
+		if ((e = (*m)->init(cfg, &sk->state, errbuf, errlen)) != 0)
+			return e;
+		char what[64];
+		snprintf(what, sizeof what, "router -> %s", (*m)->name);
+		if ((e = ring(&sk->ring, cfg->outputs.file.ring_size, cfg, what, errbuf, errlen)) != 0)
+			return e;
+		pl->router.sinks[pl->router.nsinks++] = sk;
+	}
+
+	/* Capture sources. */
+	struct sl_capture_spec spec = { .snaplen = (uint32_t)cfg->capture.snaplen };
+	if (in->pcaps && in->pcaps[0]) {
+		spec.paths = in->pcaps;
+		if ((e = add_capture(pl, "pcap", &spec, errbuf, errlen)) != 0)
+			return e;
+	}
+	if (in->shm) {
+		struct sl_capture_spec s = spec;
+		s.name = in->shm;
+		if ((e = add_capture(pl, "shm", &s, errbuf, errlen)) != 0)
+			return e;
+	}
+	if (in->iface) {
+		unsigned n = (unsigned)cfg->capture.afpacket.threads;
+		for (unsigned i = 0; i < n; i++) {
+			struct sl_capture_spec s = spec;
+			s.name = in->iface;
+			s.index = i;
+			s.count = n;
+			s.afpacket.block_size = (uint32_t)cfg->capture.afpacket.block_size;
+			s.afpacket.block_count = (uint32_t)cfg->capture.afpacket.block_count;
+			s.afpacket.fanout_group = (uint16_t)cfg->capture.afpacket.fanout_group;
+			s.afpacket.fanout_mode = cfg->capture.afpacket.fanout_mode == SL_CONF_FANOUT_LB    ? "lb"
+			                         : cfg->capture.afpacket.fanout_mode == SL_CONF_FANOUT_CPU ? "cpu"
+			                                                                                    : "hash";
+			if ((e = add_capture(pl, "afpacket", &s, errbuf, errlen)) != 0)
+				return e;
+		}
+	}
+	if (in->synth) {
+		struct sl_capture_spec s = spec;
+		s.synth.packets = (uint64_t)cfg->capture.synth.packets;
+		s.synth.flows = (uint32_t)cfg->capture.synth.flows;
+		s.synth.seed = (uint64_t)cfg->capture.synth.seed;
+		s.synth.mix = cfg->capture.synth.mix;
+		if ((e = add_capture(pl, "synth", &s, errbuf, errlen)) != 0)
+			return e;
+	}
+	if (pl->ncaptures == 0) {
+		snprintf(errbuf, errlen, "nothing to read: give -r FILE, -i IFACE, --shm-input NAME or --synth");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
+{
+	int e;
+	char name[16];
+
+	for (unsigned s = 0; s < pl->nsinks; s++) {
+		struct sl_sink *sk = pl->sinks[s];
+		snprintf(name, sizeof name, "sink-%s", sk->mod->name);
+		if ((e = sl_thread_start(&sk->tid, name, sk->cpu, sink_main, sk)) != 0)
+			goto fail;
+		sk->started = 1;
+	}
+	if ((e = sl_thread_start(&pl->router.tid, "router", pl->router.cpu, router_main, pl)) != 0)
+		goto fail;
+	pl->router.started = 1;
+	for (unsigned w = 0; w < pl->nworkers; w++) {
+		struct sl_worker *wk = pl->workers[w];
+		snprintf(name, sizeof name, "worker-%u", w);
+		if ((e = sl_thread_start(&wk->tid, name, wk->cpu, sl_worker_main, wk)) != 0)
+			goto fail;
+		wk->started = 1;
+	}
+	for (unsigned c = 0; c < pl->ncaptures; c++) {
+		struct sl_capture_thread *ct = &pl->cap[c];
+		if ((e = ct->mod->start(ct->state, errbuf, errlen)) != 0) {
+			/* the threads already started drain and end once the captures finish */
+			for (unsigned k = c; k < pl->ncaptures; k++) {
+				for (unsigned w = 0; w < pl->cap[k].out.nworkers; w++)
+					sl_ring_finish(pl->cap[k].out.rings[w]);
+				atomic_store(&pl->cap[k].done, 1);
+			}
+			return e;
+		}
+		snprintf(name, sizeof name, "capture-%u", c);
+		if ((e = sl_thread_start(&ct->tid, name, ct->cpu, capture_main, ct)) != 0)
+			goto fail;
+		ct->started = 1;
+	}
+	return 0;
+fail:
+	snprintf(errbuf, errlen, "pthread_create: %s", strerror(-e));
+	return e;
+}
+
+int sl_pipeline_captures_done(struct sl_pipeline *pl)
+{
+	for (unsigned c = 0; c < pl->ncaptures; c++)
+		if (!atomic_load_explicit(&pl->cap[c].done, memory_order_acquire))
+			return 0;
+	return 1;
+}
+
+void sl_pipeline_stop(struct sl_pipeline *pl)
+{
+	if (atomic_exchange(&pl->stop, 1))
+		atomic_store(&pl->hard_stop, 1); /* asked twice: stop waiting on full rings */
+	for (unsigned c = 0; c < pl->ncaptures; c++)
+		if (pl->cap[c].mod->stop)
+			pl->cap[c].mod->stop(pl->cap[c].state);
+}
+
+int sl_pipeline_join(struct sl_pipeline *pl)
+{
+	int result = 0;
+
+	for (unsigned c = 0; c < pl->ncaptures; c++) {
+		struct sl_capture_thread *ct = &pl->cap[c];
+		if (ct->started) {
+			pthread_join(ct->tid, NULL);
+			ct->started = 0;
+		}
+		if (ct->result < 0 && result == 0)
+			result = ct->result;
+	}
+	for (unsigned w = 0; w < pl->nworkers; w++)
+		if (pl->workers[w]->started) {
+			pthread_join(pl->workers[w]->tid, NULL);
+			pl->workers[w]->started = 0;
+		}
+	if (pl->router.started) {
+		pthread_join(pl->router.tid, NULL);
+		pl->router.started = 0;
+	}
+	for (unsigned s = 0; s < pl->nsinks; s++)
+		if (pl->sinks[s]->started) {
+			pthread_join(pl->sinks[s]->tid, NULL);
+			pl->sinks[s]->started = 0;
+		}
+	return result;
+}
+
+void sl_pipeline_destroy(struct sl_pipeline *pl)
+{
+	for (unsigned c = 0; c < pl->ncaptures; c++) {
+		struct sl_capture_thread *ct = &pl->cap[c];
+		if (ct->mod && ct->mod->fini)
+			ct->mod->fini(ct->state);
+		for (unsigned w = 0; w < ct->out.nworkers; w++)
+			sl_ring_close(ct->out.rings[w]);
+	}
+	for (unsigned w = 0; w < pl->nworkers; w++) {
+		if (pl->workers[w])
+			sl_ring_close(pl->workers[w]->out);
+		sl_worker_destroy(pl->workers[w]);
+	}
+	for (unsigned s = 0; s < pl->nsinks; s++) {
+		struct sl_sink *sk = pl->sinks[s];
+		if (sk->mod && sk->state)
+			sk->mod->fini(sk->state);
+		sl_ring_close(sk->ring);
+		free(sk);
+	}
+	memset(pl, 0, sizeof *pl);
+}

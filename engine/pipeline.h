@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pipeline: every thread of the data path and every ring between them, built from the
+ * configuration, started, drained and torn down by engine.c.
+ *
+ *   capture c ──ring[c][w]──▶ worker w ──ring[w]──▶ router ──ring[s]──▶ sink s
+ *
+ * Drain protocol (how a clean stop loses nothing): a capture thread that ends (end of input,
+ * or the stop flag) commits and finishes its rings (sl_ring_finish). A worker whose inputs
+ * are all finished and empty flushes its flows, commits and finishes its output ring. The
+ * router does the same once every worker ring is finished and empty, and each sink once its
+ * ring is: it flushes and returns. So a stop is one flag on the capture threads, and the rest
+ * follows in order; joining the threads in the same order ends the engine.
+ */
+#ifndef SLUICE_PIPELINE_H
+#define SLUICE_PIPELINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "sluice/record.h"
+#include "sluice/ring.h"
+
+struct sl_config;
+struct sl_worker;
+struct sl_sink;
+
+#define SL_MAX_WORKERS 64
+#define SL_MAX_CAPTURES 16
+#define SL_MAX_SINKS 8
+#define SL_DECODE_REASON_SLOTS 64
+
+/* The pipeline side of one capture thread: its ring to each worker. Only that thread uses it. */
+struct sl_capture_out {
+	sl_ring *rings[SL_MAX_WORKERS];
+	uint32_t pending[SL_MAX_WORKERS]; /* records reserved and not yet committed */
+	unsigned nworkers;
+	uint32_t snaplen;
+	int drop;                         /* ring policy: 1 drop, 0 block */
+	const _Atomic int *hard_stop;     /* block policy gives up waiting once this is set */
+	_Atomic uint64_t ring_drops;      /* packets dropped because a worker ring was full */
+	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */
+};
+
+struct sl_capture_thread {
+	pthread_t tid;
+	int started;
+	int cpu;
+	const struct sl_capture_module *mod;
+	void *state;
+	struct sl_capture_spec spec;
+	struct sl_capture_out out;
+	struct sl_capture_counters ctr;
+	const _Atomic int *stop; /* the pipeline's stop flag */
+	_Atomic int done;
+	int result;
+	char err[256];
+};
+
+struct sl_router {
+	pthread_t tid;
+	int started;
+	int cpu;
+	sl_ring *in[SL_MAX_WORKERS];
+	unsigned nin;
+	struct sl_sink *sinks[SL_MAX_SINKS];
+	unsigned nsinks;
+	_Atomic uint64_t routed; /* records read from workers */
+};
+
+struct sl_pipeline {
+	const struct sl_config *cfg;
+	unsigned nworkers, ncaptures, nsinks;
+	struct sl_capture_thread cap[SL_MAX_CAPTURES];
+	struct sl_worker *workers[SL_MAX_WORKERS];
+	struct sl_router router;
+	struct sl_sink *sinks[SL_MAX_SINKS];
+	_Atomic int stop;      /* capture threads: stop reading */
+	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */
+};
+
+/* What the engine was asked to read. */
+struct sl_inputs {
+	const char *const *pcaps; /* NULL-terminated, may be NULL */
+	const char *iface;
+	const char *shm;
+	int synth;
+};
+
+int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, const struct sl_inputs *in,
+                       char *errbuf, size_t errlen);
+int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen);
+/* 1 once every capture thread has ended. */
+int sl_pipeline_captures_done(struct sl_pipeline *pl);
+void sl_pipeline_stop(struct sl_pipeline *pl);
+/* Join every thread in data-path order; returns the first capture error (negative) or 0. */
+int sl_pipeline_join(struct sl_pipeline *pl);
+void sl_pipeline_destroy(struct sl_pipeline *pl);
+
+/* Threads (thread.c) */
+int sl_thread_start(pthread_t *tid, const char *name, int cpu, void *(*fn)(void *), void *arg);
+
+#endif

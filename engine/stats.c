@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ledger: every packet and record the engine touched, accounted for, printed for humans at
+ * exit and written as JSON with --stats-json (its shape is a contract with tools outside this
+ * repository; DESIGN.md). It also checks that it balances:
+ *
+ *   capture.packets = decode.ok + sum(decode.errors) + capture.ring_dropped + capture.oversize
+ *   for each ring:  produced = consumed + dropped + in_flight
+ *   for each sink:  received = delivered + spooled + dropped
+ *
+ * Reading the counters is racy while threads run (each is a single-writer atomic); at a clean
+ * stop every thread has been joined, so the figures are final and must balance exactly.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/decode.h"
+#include "encode_json.h"
+#include "pipeline.h"
+#include "sinks/sink.h"
+#include "stats.h"
+#include "worker.h"
+
+#define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r)
+{
+	struct sl_ledger_ring *row;
+	struct sl_ring_stats st;
+
+	if (l->nrings >= SL_LEDGER_MAX_RINGS)
+		return NULL;
+	row = &l->rings[l->nrings++];
+	sl_ring_stats(r, &st);
+	row->produced = st.records_in + st.dropped;
+	row->consumed = st.records_out;
+	row->dropped = st.dropped;
+	row->in_flight = st.records_in - st.records_out;
+	row->backing = st.backing;
+	row->full_events = st.full_events;
+	return row;
+}
+
+void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
+{
+	memset(l, 0, sizeof *l);
+	for (unsigned c = 0; c < pl->ncaptures; c++) {
+		const struct sl_capture_thread *ct = &pl->cap[c];
+		l->packets += LD(ct->ctr.packets);
+		l->bytes += LD(ct->ctr.bytes);
+		l->kernel_dropped += LD(ct->ctr.kernel_drops);
+		l->ring_dropped += LD(ct->out.ring_drops);
+		l->oversize += LD(ct->out.oversize);
+		l->input_errors += LD(ct->ctr.errors);
+		for (unsigned w = 0; w < ct->out.nworkers; w++) {
+			struct sl_ledger_ring *row = ring_row(l, ct->out.rings[w]);
+			if (row)
+				snprintf(row->name, sizeof row->name, "capture%u->worker%u", c, w);
+		}
+	}
+
+	for (unsigned w = 0; w < pl->nworkers; w++) {
+		const struct sl_worker *wk = pl->workers[w];
+		l->decoded += LD(wk->decode[SL_DECODE_OK]);
+		for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
+			l->decode_errors[r] += LD(wk->decode[r]);
+		for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
+			l->events[t] += LD(wk->events[t]);
+		l->bad_records += LD(wk->bad_records);
+		l->emit_dropped += LD(wk->emit_dropped);
+		struct sl_ledger_ring *row = ring_row(l, wk->out);
+		if (row)
+			snprintf(row->name, sizeof row->name, "worker%u->router", w);
+	}
+	for (unsigned s = 0; s < pl->nsinks; s++) {
+		const struct sl_sink *sk = pl->sinks[s];
+		struct sl_ledger_sink *row = &l->sinks[l->nsinks++];
+		struct sl_ledger_ring *rr = ring_row(l, sk->ring);
+		if (rr)
+			snprintf(rr->name, sizeof rr->name, "router->%s", sk->mod->name);
+		snprintf(row->name, sizeof row->name, "%s", sk->mod->name);
+		row->received = LD(sk->ctr.received);
+		row->delivered = LD(sk->ctr.delivered);
+		row->spooled = LD(sk->ctr.spooled);
+		row->dropped = LD(sk->ctr.dropped);
+		row->bytes = LD(sk->ctr.bytes);
+	}
+}
+
+int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len)
+{
+	uint64_t errs = 0;
+	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
+		errs += l->decode_errors[r];
+	/* records a capture source counted but that never became ring records */
+	if (l->packets != l->decoded + errs + l->ring_dropped + l->oversize + l->bad_records) {
+		snprintf(why, len, "capture: %llu packets != %llu decoded + %llu errors + %llu ring drops + %llu oversize",
+		         (unsigned long long)l->packets, (unsigned long long)l->decoded, (unsigned long long)errs,
+		         (unsigned long long)l->ring_dropped, (unsigned long long)l->oversize);
+		return 0;
+	}
+	for (unsigned i = 0; i < l->nrings; i++) {
+		const struct sl_ledger_ring *r = &l->rings[i];
+		if (r->produced != r->consumed + r->dropped + r->in_flight) {
+			snprintf(why, len, "ring %s does not balance", r->name);
+			return 0;
+		}
+	}
+	for (unsigned i = 0; i < l->nsinks; i++) {
+		const struct sl_ledger_sink *s = &l->sinks[i];
+		if (s->received != s->delivered + s->spooled + s->dropped) {
+			snprintf(why, len, "sink %s: received %llu != delivered %llu + spooled %llu + dropped %llu", s->name,
+			         (unsigned long long)s->received, (unsigned long long)s->delivered,
+			         (unsigned long long)s->spooled, (unsigned long long)s->dropped);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
+{
+	uint64_t errs = 0;
+	char why[256];
+
+	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
+		errs += l->decode_errors[r];
+	fprintf(f, "--- sluice ledger (%.3f s) ---\n", seconds);
+	fprintf(f, "capture   packets %llu  bytes %llu  dropped %llu (ring %llu, kernel %llu)%s\n",
+	        (unsigned long long)l->packets, (unsigned long long)l->bytes,
+	        (unsigned long long)(l->ring_dropped + l->kernel_dropped), (unsigned long long)l->ring_dropped,
+	        (unsigned long long)l->kernel_dropped, l->input_errors ? "  (input errors, see log)" : "");
+	if (seconds > 0)
+		fprintf(f, "          %.0f packets/s\n", (double)l->packets / seconds);
+	fprintf(f, "decode    ok %llu  errors %llu", (unsigned long long)l->decoded, (unsigned long long)errs);
+	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
+		if (l->decode_errors[r])
+			fprintf(f, "  %s %llu", sl_decode_reason_name((int)r), (unsigned long long)l->decode_errors[r]);
+	fprintf(f, "\nevents   ");
+	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
+		if (l->events[t] && sl_json_event_name((uint16_t)t))
+			fprintf(f, " %s %llu", sl_json_event_name((uint16_t)t), (unsigned long long)l->events[t]);
+	fprintf(f, "\n");
+	for (unsigned i = 0; i < l->nrings; i++) {
+		const struct sl_ledger_ring *r = &l->rings[i];
+		fprintf(f, "ring      %-22s produced %llu  consumed %llu  dropped %llu  in_flight %llu  (%s)\n", r->name,
+		        (unsigned long long)r->produced, (unsigned long long)r->consumed, (unsigned long long)r->dropped,
+		        (unsigned long long)r->in_flight, sl_ring_backing_name(r->backing));
+	}
+	for (unsigned i = 0; i < l->nsinks; i++) {
+		const struct sl_ledger_sink *s = &l->sinks[i];
+		fprintf(f, "sink      %-22s received %llu  delivered %llu  spooled %llu  dropped %llu\n", s->name,
+		        (unsigned long long)s->received, (unsigned long long)s->delivered, (unsigned long long)s->spooled,
+		        (unsigned long long)s->dropped);
+	}
+	if (sl_ledger_balanced(l, why, sizeof why))
+		fprintf(f, "ledger    balanced\n");
+	else
+		fprintf(f, "ledger    DOES NOT BALANCE: %s\n", why);
+}
+
+int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	char why[256];
+
+	if (f == NULL) {
+		int e = errno;
+		snprintf(errbuf, errlen, "--stats-json %s: %s", path, strerror(e));
+		return -e;
+	}
+	fprintf(f, "{\"capture\":{\"packets\":%llu,\"bytes\":%llu,\"dropped\":%llu,\"ring_dropped\":%llu,"
+	           "\"kernel_dropped\":%llu,\"oversize\":%llu,\"input_errors\":%llu},\n",
+	        (unsigned long long)l->packets, (unsigned long long)l->bytes,
+	        (unsigned long long)(l->ring_dropped + l->kernel_dropped), (unsigned long long)l->ring_dropped,
+	        (unsigned long long)l->kernel_dropped, (unsigned long long)l->oversize,
+	        (unsigned long long)l->input_errors);
+	fprintf(f, " \"decode\":{\"ok\":%llu,\"errors\":{", (unsigned long long)l->decoded);
+	int first = 1;
+	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
+		if (l->decode_errors[r]) {
+			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", sl_decode_reason_name((int)r),
+			        (unsigned long long)l->decode_errors[r]);
+			first = 0;
+		}
+	fprintf(f, "},\"bad_records\":%llu},\n \"events\":{", (unsigned long long)l->bad_records);
+	first = 1;
+	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
+		if (sl_json_event_name((uint16_t)t) && t != SL_REC_CONFIG) {
+			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", sl_json_event_name((uint16_t)t),
+			        (unsigned long long)l->events[t]);
+			first = 0;
+		}
+	fprintf(f, "},\n \"rings\":[");
+	for (unsigned i = 0; i < l->nrings; i++) {
+		const struct sl_ledger_ring *r = &l->rings[i];
+		fprintf(f, "%s\n  {\"name\":\"%s\",\"produced\":%llu,\"consumed\":%llu,\"dropped\":%llu,\"in_flight\":%llu,"
+		           "\"full_events\":%llu,\"backing\":\"%s\"}",
+		        i ? "," : "", r->name, (unsigned long long)r->produced, (unsigned long long)r->consumed,
+		        (unsigned long long)r->dropped, (unsigned long long)r->in_flight,
+		        (unsigned long long)r->full_events, sl_ring_backing_name(r->backing));
+	}
+	fprintf(f, "],\n \"sinks\":[");
+	for (unsigned i = 0; i < l->nsinks; i++) {
+		const struct sl_ledger_sink *s = &l->sinks[i];
+		fprintf(f, "%s\n  {\"name\":\"%s\",\"received\":%llu,\"delivered\":%llu,\"spooled\":%llu,\"dropped\":%llu,"
+		           "\"bytes\":%llu}",
+		        i ? "," : "", s->name, (unsigned long long)s->received, (unsigned long long)s->delivered,
+		        (unsigned long long)s->spooled, (unsigned long long)s->dropped, (unsigned long long)s->bytes);
+	}
+	fprintf(f, "],\n \"balanced\":%s}\n", sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
+	if (fclose(f) != 0) {
+		int e = errno;
+		snprintf(errbuf, errlen, "--stats-json %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The ledger (stats.c): collected from a pipeline, printed, written as JSON, checked. */
+#ifndef SLUICE_STATS_H
+#define SLUICE_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pipeline.h"
+
+#define SL_LEDGER_MAX_RINGS (SL_MAX_CAPTURES * 4 + SL_MAX_WORKERS + SL_MAX_SINKS)
+
+struct sl_ledger_ring {
+	char name[48];
+	uint64_t produced, consumed, dropped, in_flight, full_events;
+	enum sl_ring_backing backing;
+};
+
+struct sl_ledger_sink {
+	char name[32];
+	uint64_t received, delivered, spooled, dropped, bytes;
+};
+
+struct sl_ledger {
+	uint64_t packets, bytes, kernel_dropped, ring_dropped, oversize, input_errors;
+	uint64_t decoded, decode_errors[SL_DECODE_REASON_SLOTS];
+	uint64_t bad_records, emit_dropped;
+	uint64_t events[SL_REC_TYPE_MAX];
+	struct sl_ledger_ring rings[SL_LEDGER_MAX_RINGS];
+	unsigned nrings;
+	struct sl_ledger_sink sinks[SL_MAX_SINKS];
+	unsigned nsinks;
+};
+
+void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l);
+int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len);
+void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds);
+int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errbuf, size_t errlen);
+
+#endif

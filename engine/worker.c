@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The worker loop: batches in from the capture rings, one call per packet into the analysis,
+ * one commit per batch out to the router. It waits on its input ring's futex when there is
+ * nothing to do (with several inputs it polls them in turn with a short sleep), and ends
+ * when every input is finished and empty, after flushing its flows: the drain protocol of
+ * pipeline.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/decode.h"
+#include "log.h"
+#include "sinks/sink.h"
+#include "worker.h"
+
+#define BATCH 64
+
+struct sl_worker *sl_worker_create(unsigned index, const struct sl_config *cfg, char *errbuf, size_t errlen)
+{
+	struct sl_worker *w = calloc(1, sizeof *w);
+
+	if (w == NULL) {
+		snprintf(errbuf, errlen, "worker %u: out of memory", index);
+		return NULL;
+	}
+	w->index = index;
+	w->cfg = cfg;
+	w->cpu = -1;
+	w->an = sl_analysis_create(w, errbuf, errlen);
+	if (w->an == NULL) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void sl_worker_destroy(struct sl_worker *w)
+{
+	if (w == NULL)
+		return;
+	sl_analysis_destroy(w->an);
+	free(w);
+}
+
+void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len)
+{
+	void *p;
+
+	while ((p = sl_ring_reserve(w->out, type, len)) == NULL) {
+		if (errno == EMSGSIZE || atomic_load_explicit(w->hard_stop, memory_order_relaxed)) {
+			sl_count(&w->emit_dropped, 1);
+			return NULL;
+		}
+		sl_ring_commit(w->out);
+		sl_ring_wait_writable(w->out, len, 100);
+	}
+	return p;
+}
+
+void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
+{
+	(void)len;
+	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1);
+}
+
+void *sl_worker_main(void *arg)
+{
+	struct sl_worker *w = arg;
+	struct sl_rec recs[BATCH];
+	int live[SL_MAX_CAPTURES];
+	unsigned nlive = w->nin, turn = 0;
+
+	for (unsigned i = 0; i < w->nin; i++)
+		live[i] = 1;
+	while (nlive > 0) {
+		size_t got = 0;
+		for (unsigned i = 0; i < w->nin; i++) {
+			if (!live[i])
+				continue;
+			size_t n = sl_ring_peek(w->in[i], recs, BATCH);
+			for (size_t k = 0; k < n; k++) {
+				const struct sl_pkt_rec *p = recs[k].data;
+				if (recs[k].type != SL_REC_PACKET || recs[k].len < sizeof *p ||
+				    recs[k].len - sizeof *p < p->caplen) {
+					sl_count(&w->bad_records, 1);
+					continue;
+				}
+				sl_analysis_packet(w->an, p);
+			}
+			sl_ring_release(w->in[i], n);
+			sl_count(&w->packets, n);
+			got += n;
+		}
+		sl_ring_commit(w->out);
+		if (got)
+			continue;
+		sl_analysis_tick(w->an);
+		/* Nothing anywhere: sleep on one input (all of them in turn), and learn which
+		 * inputs have finished. */
+		unsigned i = turn++ % w->nin;
+		if (!live[i])
+			continue;
+		int e = sl_ring_wait_readable(w->in[i], w->nin == 1 ? 100 : 1);
+		if (e == -EPIPE) {
+			live[i] = 0;
+			nlive--;
+		}
+	}
+	sl_analysis_flush(w->an);
+	sl_ring_commit(w->out);
+	sl_ring_finish(w->out);
+	return NULL;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A worker: one pinned thread that owns a shard of the flows. It reads packet records from
+ * its input rings (one per capture thread), decodes, tracks flows, reassembles TCP, parses
+ * HTTP/TLS/DNS and writes metadata records into its output ring to the router. Nothing it
+ * owns is shared: counters are single-writer atomics the ledger reads.
+ */
+#ifndef SLUICE_WORKER_H
+#define SLUICE_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "pipeline.h"
+
+struct sl_analysis; /* worker_analysis.c */
+
+struct sl_worker {
+	unsigned index;
+	int cpu;
+	pthread_t tid;
+	int started;
+	const struct sl_config *cfg;
+	sl_ring *in[SL_MAX_CAPTURES];
+	unsigned nin;
+	sl_ring *out;
+	const _Atomic int *hard_stop;
+	struct sl_analysis *an;
+
+	/* Counters: written by the worker thread only. */
+	_Atomic uint64_t packets;                        /* packet records read */
+	_Atomic uint64_t decode[SL_DECODE_REASON_SLOTS]; /* outcome of sl_decode, [0] = ok */
+	_Atomic uint64_t events[SL_REC_TYPE_MAX];        /* records emitted, by type */
+	_Atomic uint64_t emit_dropped;                   /* records that could not be emitted */
+	_Atomic uint64_t bad_records;                    /* input records that were not packets */
+};
+
+struct sl_worker *sl_worker_create(unsigned index, const struct sl_config *cfg, char *errbuf, size_t errlen);
+void sl_worker_destroy(struct sl_worker *w);
+void *sl_worker_main(void *arg);
+
+/* For the analysis code: room for one record of type and len in the output ring, waiting
+ * while the router catches up (block policy). NULL only when the engine is being torn down
+ * (counted). Publish with sl_worker_emitted(). */
+void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len);
+void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len);
+
+/* worker_analysis.c: the per-packet work, kept apart from the loop. */
+struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t errlen);
+void sl_analysis_destroy(struct sl_analysis *an);
+void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p);
+/* Idle or between batches: expire flows by packet time. */
+void sl_analysis_tick(struct sl_analysis *an);
+/* End of input: emit every flow still open. */
+void sl_analysis_flush(struct sl_analysis *an);
+
+#endif

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Runs sluiced over every capture of the shared corpus and checks the facts its manifest
+lists (HTTP hosts, URIs and user agents, TLS SNIs and versions, DNS names and answers, flow
+counters, VLANs, decode errors), plus what must hold for every file: exit status 0 and a
+ledger that balances. Prints every fact that did not match and the fraction that did; fails
+when the fraction is below the floor (--min), which is set to what sluice reaches so that a
+regression fails the suite.
+
+    corpus_check.py --sluiced build/engine/sluiced --corpus ../shared/corpus [--min 0.95]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+# manifest key -> (EVE object, EVE key)
+HTTP_KEYS = {
+    "method": "http_method", "host": "hostname", "uri": "url", "user_agent": "http_user_agent",
+    "protocol": "protocol", "status": "status", "content_type": "http_content_type",
+    "response_length": "length",
+}
+# facts sluice does not produce (bodies, files): reported as skipped, not as matched
+HTTP_SKIP = {"response_body", "filename", "transfer_encoding"}
+
+
+def endpoint(ip, port):
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def ev_src(e):
+    return endpoint(e.get("src_ip", ""), e.get("src_port", 0))
+
+
+def ev_dst(e):
+    return endpoint(e.get("dest_ip", ""), e.get("dest_port", 0))
+
+
+class Checker:
+    def __init__(self):
+        self.matched = 0
+        self.total = 0
+        self.skipped = 0
+        self.failures = []
+
+    def fact(self, name, ok, detail=""):
+        self.total += 1
+        if ok:
+            self.matched += 1
+        else:
+            self.failures.append(f"{name}: {detail}" if detail else name)
+
+    def skip(self, n=1):
+        self.skipped += n
+
+
+def match_http(e, want):
+    h = e.get("http", {})
+    for k, v in want.items():
+        if k in HTTP_SKIP or k == "note":
+            continue
+        if k == "src":
+            if ev_src(e) != v:
+                return False
+        elif k == "dst":
+            if ev_dst(e) != v:
+                return False
+        elif k in HTTP_KEYS:
+            if h.get(HTTP_KEYS[k]) != v:
+                return False
+    return True
+
+
+def match_tls(e, want):
+    t = e.get("tls", {})
+    for k, v in want.items():
+        if k == "note":
+            continue
+        if k == "src" and ev_src(e) != v:
+            return False
+        if k == "dst" and ev_dst(e) != v:
+            return False
+        if k == "sni" and v is not None and t.get("sni") != v:
+            return False
+        if k == "version" and t.get("version") != v:
+            return False
+    return True
+
+
+def dns_answers_match(have, want):
+    for w in want:
+        if not any(all(a.get(k) == v for k, v in w.items()) for a in have):
+            return False
+    return True
+
+
+def match_dns(e, want):
+    d = e.get("dns", {})
+    wtype = {"request": "query", "response": "answer"}.get(want.get("type"), want.get("type"))
+    if d.get("type") != wtype:
+        return False
+    for k, v in want.items():
+        if k in ("type", "note", "counts", "edns"):
+            continue
+        if k == "query" and d.get("rrname") != v:
+            return False
+        if k == "qtype" and d.get("rrtype") != v:
+            return False
+        if k == "rcode" and d.get("rcode") != v:
+            return False
+        if k == "id" and d.get("id") != v:
+            return False
+        if k == "aa" and bool(d.get("aa")) != v:
+            return False
+        if k == "src" and ev_src(e) != v:
+            return False
+        if k == "dst" and ev_dst(e) != v:
+            return False
+        if k == "src_ip" and e.get("src_ip") != v:
+            return False
+        if k == "dst_ip" and e.get("dest_ip") != v:
+            return False
+        if k == "src_port" and e.get("src_port") != v:
+            return False
+        if k == "answers" and not dns_answers_match(d.get("answers", []), v):
+            return False
+        if k == "answer_rrtype" and not any(a.get("rrtype") == v for a in d.get("answers", [])):
+            return False
+        if k == "authority":
+            continue  # authority sections are not logged yet
+    return True
+
+
+def match_flow(e, want):
+    f = e.get("flow", {})
+    for k, v in want.items():
+        if k in ("source", "count", "note"):
+            continue
+        if k in ("pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient"):
+            if f.get(k) != v:
+                return False
+        elif k == "vlan":
+            if e.get("vlan") != v:
+                return False
+        elif e.get(k) != v:
+            return False
+    return True
+
+
+def check_file(entry, events, ledger, c):
+    name = os.path.basename(entry["file"])
+    exp = entry.get("expected", {})
+    by_type = {}
+    for e in events:
+        by_type.setdefault(e.get("event_type"), []).append(e)
+    https, tlss, dnss, flows = (by_type.get(t, []) for t in ("http", "tls", "dns", "flow"))
+
+    for w in exp.get("http", []) if isinstance(exp.get("http"), list) else []:
+        keys = {k for k in w if k not in HTTP_SKIP and k != "note"}
+        c.skip(len(set(w) & HTTP_SKIP))
+        if keys:
+            c.fact(f"{name}: http {w.get('method', '')} {w.get('host', '')}{w.get('uri', '')}",
+                   any(match_http(e, w) for e in https), f"no http event with {json.dumps({k: w[k] for k in keys})}")
+    for w in exp.get("tls", []) if isinstance(exp.get("tls"), list) else []:
+        c.fact(f"{name}: tls sni={w.get('sni')} version={w.get('version')}", any(match_tls(e, w) for e in tlss),
+               f"tls events: {[(e.get('tls', {}).get('sni'), e.get('tls', {}).get('version')) for e in tlss][:5]}")
+    for w in exp.get("dns", []) if isinstance(exp.get("dns"), list) else []:
+        if "queries" in w:
+            for q in w["queries"]:
+                qw = {"type": w["type"], "query": q["rrname"], "qtype": q["rrtype"]}
+                c.fact(f"{name}: dns {w['type']} {q['rrname']}", any(match_dns(e, qw) for e in dnss))
+            continue
+        c.fact(f"{name}: dns {w.get('type')} {w.get('query', '')} {w.get('qtype', '')}",
+               any(match_dns(e, w) for e in dnss), f"{len(dnss)} dns events")
+    for w in exp.get("flows", []):
+        if "upto_frame" in w:
+            c.skip()
+            continue
+        n = sum(1 for e in flows if match_flow(e, w))
+        want = w.get("count", 1)
+        c.fact(f"{name}: flow {json.dumps({k: v for k, v in w.items() if k != 'source'})}",
+               n == want if "count" in w else n >= 1, f"{n} matching flow events of {len(flows)}")
+    vl = exp.get("vlan")
+    if vl:
+        wanted = vl if isinstance(vl[0], list) else [vl]
+        seen = {tuple(e["vlan"]) for e in events if "vlan" in e}
+        for v in wanted:
+            if seen or flows:
+                c.fact(f"{name}: vlan {v}", tuple(v) in seen, f"seen {sorted(seen)}")
+            else:
+                # no IP flows to carry the tags (e.g. QinQ ARP): the decoder must still pass them
+                c.fact(f"{name}: vlan {v} decoded", ledger["decode"]["errors"].get("non_ip", 0) > 0
+                       or ledger["decode"]["ok"] > 0)
+    for key, evs, pred in (("http_tx_count", https, None), ("tls_event_count", tlss, None),
+                           ("dns_event_count", dnss, None), ("flow_event_count", flows, None)):
+        w = exp.get(key)
+        if w is None:
+            continue
+        if isinstance(w, int):
+            c.fact(f"{name}: {key} {w}", len(evs) == w, f"got {len(evs)}")
+        else:
+            for k, want in w.items():
+                if k.startswith("src_"):
+                    n = sum(1 for e in evs if e.get("src_ip") == k[4:])
+                elif k.startswith("request_from_"):
+                    n = sum(1 for e in evs if e.get("src_ip") == k[13:] and e["dns"]["type"] == "query")
+                elif k.startswith("response_to_"):
+                    n = sum(1 for e in evs if e.get("dest_ip") == k[12:] and e["dns"]["type"] == "answer")
+                else:
+                    c.skip()
+                    continue
+                c.fact(f"{name}: {key} {k} {want}", n == want, f"got {n}")
+    common = exp.get("http_common")
+    if common:
+        c.fact(f"{name}: every http event has {common}",
+               bool(https) and all(match_http(e, common) for e in https))
+    mal = exp.get("malformed")
+    if isinstance(mal, list):
+        issues = sum(1 for m in mal if "issue" in m)
+        errs = sum(ledger["decode"]["errors"].values())
+        c.fact(f"{name}: {issues} malformed packets counted as decode errors", errs >= issues,
+               f"decode errors {ledger['decode']['errors']}")
+    ra = exp.get("reassembly")
+    if ra:
+        ports = (ra.get("src") or "").rsplit(":", 1)
+        sport = int(ports[1]) if len(ports) == 2 else ra.get("src_port")
+        ok = any(e.get("src_port") == sport or e.get("dest_port") == sport for e in flows)
+        c.fact(f"{name}: reassembled datagram reaches a flow (port {sport})", ok,
+               f"flows: {[(e.get('src_port'), e.get('dest_port')) for e in flows]}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sluiced", required=True)
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--min", type=float, default=1.0, help="fail below this fraction of facts matched")
+    ap.add_argument("--workers", default="2")
+    ap.add_argument("--only", help="check only files whose name contains this")
+    args = ap.parse_args()
+
+    manifest = json.load(open(os.path.join(args.corpus, "manifest.json")))
+    c = Checker()
+    with tempfile.TemporaryDirectory(prefix="sluice-corpus-") as tmp:
+        for entry in manifest["files"]:
+            if args.only and args.only not in entry["file"]:
+                continue
+            pcap = os.path.join(args.corpus, entry["file"])
+            base = os.path.basename(pcap)
+            out = os.path.join(tmp, base + ".json")
+            led = os.path.join(tmp, base + ".ledger.json")
+            p = subprocess.run([args.sluiced, "-q", "-r", pcap, "-w", args.workers, "-o", out, "--stats-json", led],
+                               capture_output=True, text=True, timeout=120)
+            c.fact(f"{base}: sluiced exits 0", p.returncode == 0, f"exit {p.returncode}: {p.stderr[-800:]}")
+            if p.returncode not in (0, 3) or not os.path.exists(led):
+                continue
+            ledger = json.load(open(led))
+            c.fact(f"{base}: ledger balances", ledger.get("balanced") is True, p.stderr[-600:])
+            c.fact(f"{base}: packets read = manifest ({entry['packets']})",
+                   ledger["capture"]["packets"] == entry["packets"], f"read {ledger['capture']['packets']}")
+            events = []
+            bad_json = 0
+            for line in open(out, encoding="utf-8") if os.path.exists(out) else []:
+                try:
+                    events.append(json.loads(line))
+                except json.JSONDecodeError:
+                    bad_json += 1
+            c.fact(f"{base}: every line is JSON", bad_json == 0, f"{bad_json} bad lines")
+            c.fact(f"{base}: events in the ledger = lines written",
+                   sum(ledger["events"].values()) == len(events) + bad_json,
+                   f"ledger {ledger['events']} vs {len(events)} lines")
+            check_file(entry, events, ledger, c)
+
+    for f in c.failures:
+        print("MISMATCH", f)
+    frac = c.matched / c.total if c.total else 0.0
+    print(f"corpus: {c.matched} of {c.total} facts matched ({100 * frac:.1f}%), {c.skipped} not checked "
+          f"(facts sluice does not produce)")
+    print(f"{c.matched} passed, {c.total - c.matched} failed")
+    if frac + 1e-9 < args.min:
+        print(f"corpus: below the floor of {100 * args.min:.1f}%")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# End-to-end tests of sluiced: the shared corpus against its manifest, the ledger under
+# signals, shm input, live capture on a veth pair in a namespace of our own.
+if(NOT DEFINED SLUICE_CORPUS_DIR)
+  set(SLUICE_CORPUS_DIR ${PROJECT_SOURCE_DIR}/../shared/corpus)
+endif()
+find_package(Python3 COMPONENTS Interpreter)
+
+if(TARGET sluiced AND Python3_FOUND)
+  # The floor is what sluice reaches today: a regression fails the suite.
+  add_test(NAME integration.corpus
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/corpus_check.py
+      --sluiced $<TARGET_FILE:sluiced> --corpus ${SLUICE_CORPUS_DIR} --min 0.90)
+  set_tests_properties(integration.corpus PROPERTIES LABELS "integration;engine" TIMEOUT 600)
+
+  add_test(NAME integration.engine
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/engine_test.sh $<TARGET_FILE:sluiced>
+      $<TARGET_FILE:sluice-synth> $<TARGET_FILE:sluice-pcap2shm> ${SLUICE_CORPUS_DIR})
+  set_tests_properties(integration.engine PROPERTIES LABELS "integration;engine;threads" TIMEOUT 600)
+
+  add_test(NAME integration.live
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/live_test.sh $<TARGET_FILE:sluiced> ${SLUICE_CORPUS_DIR})
+  set_tests_properties(integration.live PROPERTIES LABELS "integration;engine" TIMEOUT 300
+    SKIP_RETURN_CODE 77 RUN_SERIAL ON)
+endif()
