@@ -335,7 +335,8 @@ def main():
                        ("compiler", "compiler"), ("build", "build"), ("hugepages", "huge pages"),
                        ("dpdk", "DPDK"), ("ck", "ck"), ("zmq", "libzmq"),
                        ("seconds_per_measurement", "seconds per measurement"),
-                       ("rt", "real-time priority (--rt)"), ("quiet_wait", "quiet wait per round (s)")]:
+                       ("rt", "real-time priority (--rt)"), ("quiet_wait", "quiet wait per round (s)"),
+                       ("headline_rounds", "headline rounds")]:
         if key in meta:
             v = meta[key] if key != "command" else f"`{meta[key]}`"
             w(f"| {label} | {v} |")
@@ -345,6 +346,15 @@ def main():
     else:
         w("| peers not built | none: every peer's library was found |")
     w("")
+    nfull = int(meta.get("rounds", "0") or 0)
+    nhl = int(meta.get("headline_rounds", "0") or 0)
+    if nhl:
+        w(f"Rounds 1–{nfull} run every peer at every size, the latency and the ring-size sweep. "
+          f"Rounds {nfull + 1}–{nfull + nhl} are **headline rounds**: only the peers and sizes the "
+          "targets name (sluice-burst, sluice-single, rte-burst, rte-single, both ZMQ PUSH/PULL, at "
+          "8 and 256 bytes, and the sluice latency), each started once a probe said the cores were "
+          "near (waiting up to 20 s; the round runs anyway after that and is classified by its own "
+          "probes like any other).\n")
     if meta.get("quick") == "1":
         w("**This is a `--quick` smoke run (one round, short measurements): not for conclusions.**\n")
 
@@ -373,7 +383,12 @@ def main():
             inner = [float(r["probe_ns"]) for r in ms if float(r.get("probe_ns") or 0) > 0]
             shares = [share_of(r) for r in ms]
             load = [r for r in load_rows if int(r["run"]) == run]
-            load_txt = (f"{load[0]['others_busy_pct']} (waited {load[0]['waited_s']} s)" if load else "–")
+            if not load:
+                load_txt = "–"
+            elif load[0]["others_busy_pct"].startswith("near-wait:"):
+                load_txt = f"headline round: waited {load[0]['waited_s']} s for near"
+            else:
+                load_txt = f"{load[0]['others_busy_pct']} (waited {load[0]['waited_s']} s)"
             cnt = {c: sum(1 for v in inner if placement(v) == c) for c, _, _ in CLASSES}
             dist = sum(1 for x in shares if x < CLEAN_SHARE)
             w(f"| {run} | {load_txt} | {fmt_num(b[0]) if b else '–'} | {fmt_num(a[0]) if a else '–'} | "
@@ -518,37 +533,49 @@ def main():
 
     # ---- sweep
     w("## Ring size and huge pages (sluice-burst)\n")
-    w("The same throughput measurement over ring sizes, huge pages `auto` (an anonymous ring in a "
-      "memfd with MFD_HUGETLB when huge pages are reserved and the ring is at least one huge page, "
-      "otherwise normal pages) against `never`. The backing column is what `sl_ring_stats()` "
-      "reported (`sl_ring_backing_name()`). Median M rec/s (min–max) over undisturbed rounds "
-      "(`n`) by placement; `auto ÷ never` is taken within a round (the two run back to back), "
-      "both undisturbed and in the same placement class.\n")
+    w("The same throughput measurement over ring sizes, with huge pages `auto` (an anonymous ring "
+      "in a memfd with MFD_HUGETLB when huge pages are reserved and the ring is at least one huge "
+      "page, otherwise normal pages) and `never`, run back to back. Columns go by the backing "
+      "`sl_ring_stats()` reported (`sl_ring_backing_name()`: `anonymous-hugetlb` or `anonymous`), "
+      "not by the mode asked for. Median M rec/s (min–max) over undisturbed rounds (`n`) by "
+      "placement; `huge ÷ 4 KiB` is taken within a round, both undisturbed and in the same "
+      "placement class.\n")
     if sweep_rows:
         sizes = sorted({int(r["size"]) for r in sweep_rows})
         rbs = sorted({int(r["ring_bytes"]) for r in sweep_rows})
-        sw = {}     # (size, rb, huge) -> {run: (rate, class)}
-        backs = {}
+        # by the backing the ring actually got: "auto" falls back to normal pages when it cannot
+        # have huge ones (too small a ring, or someone else took the reserved pages)
+        sw = {}     # (size, rb, kind) -> {run: (rate, class)}
+        fallbacks = 0
         for r in sweep_rows:
-            k = (int(r["size"]), int(r["ring_bytes"]), r["huge"])
-            backs.setdefault(k, set()).add(r["backing"])
-            if share_of(r) >= CLEAN_SHARE:
-                sw.setdefault(k, {})[int(r["run"])] = (float(r["Mrec_per_s"]), placement(float(r["probe_ns"])))
+            kind = "huge" if "huge" in r["backing"] else "normal"
+            if r["huge"] == "auto" and kind == "normal" and int(r["ring_bytes"]) >= 2 << 20:
+                fallbacks += 1
+            if share_of(r) < CLEAN_SHARE:
+                continue
+            if r["huge"] == "auto" and kind == "normal":
+                continue  # the same as a "never" run; kept out so each column is one backing
+            sw.setdefault((int(r["size"]), int(r["ring_bytes"]), kind), {})[int(r["run"])] = (
+                float(r["Mrec_per_s"]), placement(float(r["probe_ns"])))
+        if fallbacks:
+            w(f"`auto` fell back to normal pages {fallbacks} time(s) for rings of 2 MiB or more "
+              "(huge pages were reserved, but other processes on the machine can take them); those "
+              "runs are left out of the huge-page columns.\n")
         for size in sizes:
             w(f"### {size}-byte records\n")
-            w("| ring | auto, near | auto, far | auto backing | never, near | never, far | never backing | auto ÷ never (like for like) |")
-            w("|---|---|---|---|---|---|---|---|")
+            w("| ring | huge pages, near | huge pages, far | 4 KiB pages, near | 4 KiB pages, far | huge ÷ 4 KiB (like for like) |")
+            w("|---|---|---|---|---|---|")
             for rb in rbs:
-                a = sw.get((size, rb, "auto"), {})
-                n = sw.get((size, rb, "never"), {})
+                a = sw.get((size, rb, "huge"), {})
+                n = sw.get((size, rb, "normal"), {})
                 pick = lambda d, c: [v for v, k in d.values() if k == c]
                 ratio = [a[run][0] / n[run][0] for run in a
                          if run in n and n[run][0] > 0 and a[run][1] == n[run][1]]
                 label = f"{rb >> 20} MiB" if rb >= 1 << 20 else f"{rb >> 10} KiB"
-                w(f"| {label} | {fmt_summ(summ(pick(a, 'near')), with_n=True)} | {fmt_summ(summ(pick(a, 'far')), with_n=True)} | "
-                  f"{', '.join(sorted(backs.get((size, rb, 'auto'), [])))} | "
+                hp = "(smaller than a huge page: never huge)" if not a and rb < 2 << 20 else None
+                w(f"| {label} | {hp or fmt_summ(summ(pick(a, 'near')), with_n=True)} | {'' if hp else fmt_summ(summ(pick(a, 'far')), with_n=True)} | "
                   f"{fmt_summ(summ(pick(n, 'near')), with_n=True)} | {fmt_summ(summ(pick(n, 'far')), with_n=True)} | "
-                  f"{', '.join(sorted(backs.get((size, rb, 'never'), [])))} | {fmt_ratio(summ(ratio), True)} |")
+                  f"{fmt_ratio(summ(ratio), True)} |")
             w("")
 
     # ---- plots

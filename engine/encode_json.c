@@ -333,6 +333,8 @@ static void enc_tls(struct sl_json_enc *e, struct out *o, const struct sl_ev_tls
 		PUTS(o, "\"UNDETERMINED\"");
 	int first = 0;
 	field_mstr(o, &first, "sni", t, len, t->sni);
+	if (t->resumed)
+		PUTS(o, ",\"session_resumed\":true");
 	if (t->ja3.len) {
 		PUTS(o, ",\"ja3\":{\"hash\":");
 		put_mstr(o, t, len, t->ja3_hash);

@@ -38,7 +38,15 @@ void sl_capture_flush(struct sl_capture_out *out)
 int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
                     uint32_t wirelen, uint16_t linktype)
 {
-	uint32_t hash = sl_flow_hash_raw(pkt, caplen, linktype);
+	struct sl_decoded d;
+	uint32_t hash;
+
+	/* The workers' flow key, hashed: both directions of a flow reach one worker. Headers
+	 * only, no copies; the worker decodes again rather than carry this across the ring. */
+	(void)sl_decode(pkt, caplen, linktype, &d);
+	if (!out->use_vlan)
+		d.vlan_count = 0;
+	hash = sl_flow_hash(&d);
 	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
 	sl_ring *r = out->rings[w];
 	struct sl_pkt_rec *rec;
@@ -226,6 +234,7 @@ static int add_capture(struct sl_pipeline *pl, const char *kind, const struct sl
 	c->out.drop = drop;
 	c->out.nworkers = pl->nworkers;
 	c->out.snaplen = (uint32_t)cfg->capture.snaplen;
+	c->out.use_vlan = cfg->flow.use_vlan;
 	c->out.hard_stop = &pl->hard_stop;
 	c->stop = &pl->stop;
 	for (unsigned w = 0; w < pl->nworkers; w++) {

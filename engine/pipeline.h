@@ -39,6 +39,7 @@ struct sl_capture_out {
 	unsigned nworkers;
 	uint32_t snaplen;
 	int drop;                         /* ring policy: 1 drop, 0 block */
+	int use_vlan;                     /* flow.use-vlan: VLAN ids are part of a flow's key */
 	const _Atomic int *hard_stop;     /* block policy gives up waiting once this is set */
 	_Atomic uint64_t ring_drops;      /* packets dropped because a worker ring was full */
 	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */

@@ -73,7 +73,8 @@ struct sl_ev_http {
 struct sl_ev_tls {
 	struct sl_ev_common c;
 	uint16_t version;        /* the server's choice when seen, else the client's best */
-	uint16_t pad[3];
+	uint8_t resumed;         /* the server resumed a session (no certificate exchange) */
+	uint8_t pad[5];
 	struct sl_mstr version_name, sni, ja3, ja3_hash, ja4, alpn; /* alpn: "h2,http/1.1" */
 };
 

@@ -64,6 +64,7 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 	for (unsigned w = 0; w < pl->nworkers; w++) {
 		const struct sl_worker *wk = pl->workers[w];
 		l->decoded += LD(wk->decode[SL_DECODE_OK]);
+		l->truncated += LD(wk->truncated);
 		for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
 			l->decode_errors[r] += LD(wk->decode[r]);
 		for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
@@ -134,7 +135,8 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 	        (unsigned long long)l->kernel_dropped, l->input_errors ? "  (input errors, see log)" : "");
 	if (seconds > 0)
 		fprintf(f, "          %.0f packets/s\n", (double)l->packets / seconds);
-	fprintf(f, "decode    ok %llu  errors %llu", (unsigned long long)l->decoded, (unsigned long long)errs);
+	fprintf(f, "decode    ok %llu (cut by the snap length %llu)  errors %llu", (unsigned long long)l->decoded,
+	        (unsigned long long)l->truncated, (unsigned long long)errs);
 	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
 		if (l->decode_errors[r])
 			fprintf(f, "  %s %llu", sl_decode_reason_name((int)r), (unsigned long long)l->decode_errors[r]);
@@ -185,7 +187,8 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 			        (unsigned long long)l->decode_errors[r]);
 			first = 0;
 		}
-	fprintf(f, "},\"bad_records\":%llu},\n \"events\":{", (unsigned long long)l->bad_records);
+	fprintf(f, "},\"truncated\":%llu,\"bad_records\":%llu},\n \"events\":{", (unsigned long long)l->truncated,
+	        (unsigned long long)l->bad_records);
 	first = 1;
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
 		if (sl_json_event_name((uint16_t)t) && t != SL_REC_CONFIG) {

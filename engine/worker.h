@@ -31,6 +31,7 @@ struct sl_worker {
 	/* Counters: written by the worker thread only. */
 	_Atomic uint64_t packets;                        /* packet records read */
 	_Atomic uint64_t decode[SL_DECODE_REASON_SLOTS]; /* outcome of sl_decode, [0] = ok */
+	_Atomic uint64_t truncated;                      /* decoded, but cut by the snap length */
 	_Atomic uint64_t events[SL_REC_TYPE_MAX];        /* records emitted, by type */
 	_Atomic uint64_t emit_dropped;                   /* records that could not be emitted */
 	_Atomic uint64_t bad_records;                    /* input records that were not packets */

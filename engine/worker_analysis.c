@@ -45,11 +45,13 @@
 #define EXPIRE_EVERY 256   /* packets between two expiry slices */
 #define EXPIRE_BUDGET 64
 
-/* A request waiting for its response. */
+/* A request waiting for its response; the response head's fields join it when they come,
+ * the body length when the body ends (or the flow does). */
 struct http_req {
 	uint64_t ts_ns;
-	struct sl_mstr method, uri, protocol, host, user_agent; /* offsets into arena */
+	struct sl_mstr method, uri, protocol, host, user_agent, content_type; /* offsets into arena */
 	uint16_t used;
+	uint16_t status;   /* 0: no response head yet */
 	char arena[HTTP_ARENA];
 };
 
@@ -80,6 +82,8 @@ struct app_flow {
 	uint16_t tls_version_client;
 	uint16_t tls_version_server;
 	uint64_t tls_ts;
+	uint16_t vlan[2];   /* the first packet's tags, for the records (also when flow.use-vlan
+	                       is off and they are not part of the key) */
 };
 
 /* A TLS record waiting for the ServerHello's version; strings live in stream slot memory
@@ -170,10 +174,15 @@ static void stream_put(struct sl_analysis *an, struct app_flow *af)
 	af->stream = 0;
 }
 
+/* HTTP tunnels hand the rest of a chunk back to detection. */
+static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, uint32_t n);
+
 /* ---- emitting --------------------------------------------------------------------------- */
 
 static void common_from_flow(struct sl_ev_common *c, const struct sl_flow *f, uint64_t ts, unsigned worker)
 {
+	const struct app_flow *af = sl_flow_user((struct sl_flow *)f);
+
 	memset(c, 0, sizeof *c);
 	c->ts_ns = ts;
 	c->flow_id = f->flow_id;
@@ -183,9 +192,9 @@ static void common_from_flow(struct sl_ev_common *c, const struct sl_flow *f, ui
 	c->dport = f->key.dst_port;
 	c->ipver = f->key.ip_version;
 	c->proto = f->key.proto;
-	c->vlan[0] = f->key.vlan[0];
-	c->vlan[1] = f->key.vlan[1];
-	c->vlan_count = (uint8_t)(f->key.vlan[1] ? 2 : f->key.vlan[0] ? 1 : 0);
+	c->vlan[0] = af->vlan[0];
+	c->vlan[1] = af->vlan[1];
+	c->vlan_count = (uint8_t)(af->vlan[1] ? 2 : af->vlan[0] ? 1 : 0);
 	c->worker = (uint8_t)worker;
 }
 
@@ -236,18 +245,19 @@ static void put_str(struct http_req *r, struct sl_mstr *m, struct sl_http_str s,
 	r->used = (uint16_t)(r->used + n);
 }
 
+/* The record carries the request's time, whichever packet completed it: the same records
+ * whatever the sharding, expiry or batching. */
 static void emit_http(struct sl_analysis *an, const struct sl_flow *f, const struct http_req *rq,
-                      const struct sl_http_msg *resp, uint64_t ts)
+                      uint64_t body_len)
 {
-	uint32_t strs = rq->used + (resp ? sl_meta_strlen(resp->content_type.len) : 0);
-	uint32_t len = (uint32_t)sizeof(struct sl_ev_http) + strs;
+	uint32_t len = (uint32_t)sizeof(struct sl_ev_http) + rq->used;
 	struct sl_ev_http *e = sl_worker_emit(an->w, SL_REC_HTTP, len);
 	struct sl_meta_builder b;
 
 	if (e == NULL)
 		return;
 	memset(e, 0, sizeof *e);
-	common_from_flow(&e->c, f, ts, an->w->index);
+	common_from_flow(&e->c, f, rq->ts_ns, an->w->index);
 	b.base = (uint8_t *)e;
 	b.used = sizeof *e;
 	sl_meta_put(&b, &e->method, rq->arena + rq->method.off, rq->method.len);
@@ -255,39 +265,76 @@ static void emit_http(struct sl_analysis *an, const struct sl_flow *f, const str
 	sl_meta_put(&b, &e->protocol, rq->arena + rq->protocol.off, rq->protocol.len);
 	sl_meta_put(&b, &e->hostname, rq->arena + rq->host.off, rq->host.len);
 	sl_meta_put(&b, &e->user_agent, rq->arena + rq->user_agent.off, rq->user_agent.len);
-	if (resp) {
-		e->status = resp->status;
-		e->length = resp->body_len;
-		sl_meta_put(&b, &e->content_type, resp->content_type.ptr, resp->content_type.len);
-	}
+	sl_meta_put(&b, &e->content_type, rq->arena + rq->content_type.off, rq->content_type.len);
+	e->status = rq->status;
+	e->length = body_len;
 	sl_worker_emitted(an->w, SL_REC_HTTP, b.used);
 }
 
-/* The oldest held request goes out, with the response when there is one. */
-static void http_pop(struct sl_analysis *an, const struct sl_flow *f, struct http_slot *s,
-                     const struct sl_http_msg *resp, uint64_t ts)
+/* The oldest held request goes out, with what is known of its response. */
+static void http_pop(struct sl_analysis *an, const struct sl_flow *f, struct http_slot *s, uint64_t body_len)
 {
 	if (s->count == 0)
 		return;
-	emit_http(an, f, &s->req[s->head], resp, ts);
+	emit_http(an, f, &s->req[s->head], body_len);
 	s->head = (s->head + 1) % HTTP_PENDING;
 	s->count--;
+}
+
+/* EVE's hostname is the Host header without a port ("example.com:8080" -> "example.com",
+ * "[::1]:80" -> "::1"). */
+static struct sl_http_str host_only(struct sl_http_str h)
+{
+	if (h.len && h.ptr[0] == '[') {
+		const char *end = memchr(h.ptr, ']', h.len);
+		if (end) {
+			h.len = (uint32_t)(end - h.ptr - 1);
+			h.ptr++;
+		}
+		return h;
+	}
+	const char *colon = memchr(h.ptr, ':', h.len);
+	if (colon && memchr(colon + 1, ':', h.len - (uint32_t)(colon + 1 - h.ptr)) == NULL)
+		h.len = (uint32_t)(colon - h.ptr);
+	return h;
 }
 
 static void http_hold(struct sl_analysis *an, const struct sl_flow *f, struct http_slot *s,
                       const struct sl_http_msg *m, uint64_t ts)
 {
 	if (s->count == HTTP_PENDING)
-		http_pop(an, f, s, NULL, ts); /* deep pipelining: the oldest goes out unanswered */
+		http_pop(an, f, s, 0); /* deep pipelining: the oldest goes out unanswered */
 	struct http_req *r = &s->req[(s->head + s->count) % HTTP_PENDING];
 	r->used = 0;
 	r->ts_ns = ts;
+	r->status = 0;
+	r->content_type.len = 0;
 	put_str(r, &r->method, m->method, 32);
 	put_str(r, &r->protocol, m->protocol, 32);
-	put_str(r, &r->host, m->host, 256);
+	put_str(r, &r->host, host_only(m->host), 256);
 	put_str(r, &r->user_agent, m->user_agent, 512);
-	put_str(r, &r->uri, m->uri, HTTP_ARENA);
+	put_str(r, &r->uri, m->uri, HTTP_ARENA - 128 - r->used);
 	s->count++;
+}
+
+/* A response head: its fields join the oldest unanswered request. */
+static void http_answer(struct sl_analysis *an, const struct sl_flow *f, struct http_slot *s,
+                        const struct sl_http_msg *m)
+{
+	if (s->count == 0)
+		return; /* a response to nothing we saw */
+	struct http_req *r = &s->req[s->head];
+	r->status = m->status;
+	/* EVE's http_content_type is the media type alone: "text/html; charset=UTF-8" -> "text/html" */
+	struct sl_http_str ct = m->content_type;
+	const char *semi = ct.len ? memchr(ct.ptr, ';', ct.len) : NULL;
+	if (semi)
+		ct.len = (uint32_t)(semi - ct.ptr);
+	while (ct.len && (ct.ptr[ct.len - 1] == ' ' || ct.ptr[ct.len - 1] == '\t'))
+		ct.len--;
+	put_str(r, &r->content_type, ct, 128);
+	if (m->no_body)
+		http_pop(an, f, s, 0);
 }
 
 static void http_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow *af, unsigned dir,
@@ -308,15 +355,22 @@ static void http_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow
 		case SL_HTTP_HEAD:
 			if (!m.is_response)
 				http_hold(an, f, s, &m, an->pkt_ts);
-			else if (!m.interim && m.no_body)
-				http_pop(an, f, s, &m, an->pkt_ts);
+			else if (!m.interim)
+				http_answer(an, f, s, &m);
 			break;
 		case SL_HTTP_END:
 			if (m.is_response && !m.interim && !m.no_body)
-				http_pop(an, f, s, &m, an->pkt_ts);
+				http_pop(an, f, s, m.body_len);
 			break;
 		case SL_HTTP_TUNNEL:
-			s->dead[dir] = 1;
+			/* CONNECT accepted or a protocol switch: the rest of the connection is another
+			 * protocol. Detection starts over on what follows (TLS through a proxy). */
+			while (s->count)
+				http_pop(an, f, s, 0);
+			http_put(an, af);
+			af->decided = 0;
+			if (n)
+				on_deliver(an, f, dir, p, n);
 			return;
 		case SL_HTTP_ERROR:
 			an->http_errors++;
@@ -324,13 +378,12 @@ static void http_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow
 			return;
 		}
 	} while (ev != SL_HTTP_NEED_MORE && n > 0);
-	(void)af;
 }
 
 /* ---- TLS -------------------------------------------------------------------------------- */
 
 static void emit_tls(struct sl_analysis *an, const struct sl_flow *f, const struct sl_tls_client_hello *ch,
-                     uint16_t version, uint64_t ts)
+                     uint16_t version, int resumed, uint64_t ts)
 {
 	const char *vname = sl_tls_version_name(version);
 	char alpn[SL_TLS_MAX_ALPN * (SL_TLS_ALPN_LEN + 1)];
@@ -354,6 +407,7 @@ static void emit_tls(struct sl_analysis *an, const struct sl_flow *f, const stru
 	memset(e, 0, sizeof *e);
 	common_from_flow(&e->c, f, ts, an->w->index);
 	e->version = version;
+	e->resumed = (uint8_t)resumed;
 	b.base = (uint8_t *)e;
 	b.used = sizeof *e;
 	sl_meta_put(&b, &e->version_name, vname, (uint32_t)strlen(vname));
@@ -376,14 +430,22 @@ static uint32_t stream_append(struct stream_slot *s, unsigned dir, const uint8_t
 	return n;
 }
 
-static void tls_finish(struct sl_analysis *an, const struct sl_flow *f, struct app_flow *af)
+static int tls13(uint16_t v)
 {
-	/* the ClientHello parsed, the server's answer never came or was not a hello */
-	if (af->tls_phase == TLS_SERVER && af->stream) {
+	return v == 0x0304 || (v & 0xff00) == 0x7f00;
+}
+
+/* The handshake is as far as it will get: emit the record (the ClientHello's parse output
+ * was overwritten by other flows since, so parse it again). Resumed sessions are logged only
+ * with app.tls.log-resumed, like Suricata's default. */
+static void tls_done(struct sl_analysis *an, const struct sl_flow *f, struct app_flow *af, int resumed)
+{
+	if ((af->tls_phase == TLS_SERVER) && af->stream && (!resumed || an->cfg->app.tls.log_resumed)) {
 		struct stream_slot *s = &an->stream[af->stream - 1];
 		size_t need;
 		if (sl_tls_parse_client_hello(s->buf[0], s->len[0], an->ch, &need) == SL_TLS_OK)
-			emit_tls(an, f, an->ch, an->ch->version, af->tls_ts);
+			emit_tls(an, f, an->ch, af->tls_version_server ? af->tls_version_server : an->ch->version,
+			         resumed, af->tls_ts);
 	}
 	af->tls_phase = TLS_DONE;
 	stream_put(an, af);
@@ -426,15 +488,21 @@ static void tls_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow 
 		r = sl_tls_parse_server_hello(s->buf[1], s->len[1], an->sh, &need);
 		if (r == SL_TLS_NEED_MORE && s->len[1] < STREAM_BUF)
 			return;
-		if (r == SL_TLS_OK) {
-			/* the ClientHello's parse output was overwritten since: parse it again */
-			if (sl_tls_parse_client_hello(s->buf[0], s->len[0], an->ch, &need) == SL_TLS_OK)
-				emit_tls(an, f, an->ch, an->sh->version, af->tls_ts);
-			af->tls_phase = TLS_DONE;
-			stream_put(an, af);
-		} else {
-			tls_finish(an, f, af);
+		if (r != SL_TLS_OK) {
+			tls_done(an, f, af, 0);
+			return;
 		}
+		af->tls_version_server = an->sh->version;
+		if (tls13(an->sh->version)) {
+			tls_done(an, f, af, 0);
+			return;
+		}
+		/* Before TLS 1.3 a resumed session goes from the ServerHello straight to
+		 * ChangeCipherSpec; a full handshake sends its Certificate first. */
+		size_t end = an->sh->hello_end;
+		if (s->len[1] <= end && s->len[1] < STREAM_BUF)
+			return; /* the next record has not come yet */
+		tls_done(an, f, af, s->len[1] > end && s->buf[1][end] == 20);
 	}
 }
 
@@ -591,7 +659,7 @@ static void on_gap(void *ctx, void *user, unsigned dir, uint32_t missing)
 	if (af->http)
 		an->http[af->http - 1].dead[dir] = 1;
 	if (af->tls_phase == TLS_CLIENT || af->tls_phase == TLS_SERVER)
-		tls_finish(an, user, af);
+		tls_done(an, user, af, 0);
 	if (af->dns_tcp) {
 		stream_put(an, af);
 		af->dns_tcp = 0;
@@ -609,7 +677,7 @@ static void on_eos(void *ctx, void *user, unsigned dir, enum sl_tcp_eos how)
 	if (af->http && !an->http[af->http - 1].dead[dir]) {
 		struct http_slot *s = &an->http[af->http - 1];
 		if (sl_http_close(&s->conn, (int)dir, &m) == SL_HTTP_END && m.is_response && !m.interim)
-			http_pop(an, f, s, &m, an->pkt_ts);
+			http_pop(an, f, s, m.body_len);
 	}
 }
 
@@ -622,11 +690,11 @@ static void on_flow_end(void *ctx, struct sl_flow *f, enum sl_flow_reason why)
 	if (af->http) {
 		struct http_slot *s = &an->http[af->http - 1];
 		while (s->count)
-			http_pop(an, f, s, NULL, f->last_ns);
+			http_pop(an, f, s, 0);
 		http_put(an, af);
 	}
 	if (af->tls_phase == TLS_CLIENT || af->tls_phase == TLS_SERVER)
-		tls_finish(an, f, af);
+		tls_done(an, f, af, 0);
 	stream_put(an, af);
 	emit_flow(an, f, why);
 }
@@ -639,13 +707,17 @@ static const struct sl_tcp_ops tcp_ops = {
 
 /* ---- packets ---------------------------------------------------------------------------- */
 
-static void flow_packet(struct sl_analysis *an, const struct sl_decoded *d, uint32_t frame_len, uint64_t ts)
+static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t frame_len, uint64_t ts)
 {
 	struct sl_flow_key k;
-	struct sl_flow_pkt fp = { .ts_ns = ts, .hash = sl_flow_hash(d), .frame_len = frame_len };
+	struct sl_flow_pkt fp = { .ts_ns = ts, .frame_len = frame_len };
 	struct sl_tcp_seg seg;
 	enum sl_flow_dir dir;
+	uint16_t vlan[2] = { d->vlan_count > 0 ? d->vlan[0] : 0, d->vlan_count > 1 ? d->vlan[1] : 0 };
 
+	if (!an->cfg->flow.use_vlan)
+		d->vlan_count = 0; /* as the capture thread hashed it */
+	fp.hash = sl_flow_hash(d);
 	memset(&k, 0, sizeof k);
 	memcpy(k.src, d->src, 16);
 	memcpy(k.dst, d->dst, 16);
@@ -666,6 +738,11 @@ static void flow_packet(struct sl_analysis *an, const struct sl_decoded *d, uint
 		fp.tcp = &seg;
 	}
 	struct sl_flow *f = sl_flow_packet(&an->flows, &k, &fp, &dir);
+	struct app_flow *af = sl_flow_user(f);
+	if (f->pkts[0] + f->pkts[1] == 1) {
+		af->vlan[0] = vlan[0];
+		af->vlan[1] = vlan[1];
+	}
 	if (d->proto == 17 && d->payload_len && an->cfg->app.dns.enabled &&
 	    (dns_port(an, d->dport) || dns_port(an, d->sport)))
 		dns_message(an, f, dir, d->payload, d->payload_len);
@@ -680,6 +757,8 @@ void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p)
 	sl_count(&w->decode[r < SL_DECODE_REASON_SLOTS ? r : SL_DECODE_REASON_SLOTS - 1], 1);
 	if (r != SL_DECODE_OK)
 		return;
+	if (d.flags & SL_DECODE_F_TRUNCATED)
+		sl_count(&w->truncated, 1);
 	an->pkt_ts = p->ts_ns;
 	if (p->ts_ns > an->now_ns) {
 		an->now_ns = p->ts_ns;

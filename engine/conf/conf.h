@@ -103,6 +103,7 @@ struct sl_config {
 	} rings;
 	struct {
 		int64_t max_flows; /* flow.max-flows, per worker */
+		bool use_vlan;     /* flow.use-vlan */
 		struct {
 			uint64_t new_ns, established_ns, closed_ns; /* flow.timeouts.{new,established,closed} */
 			uint64_t udp_ns, icmp_ns, default_ns;       /* flow.timeouts.{udp,icmp,default} */
@@ -126,6 +127,7 @@ struct sl_config {
 		struct {
 			bool enabled;         /* app.tls.enabled */
 			int64_t max_sessions; /* app.tls.max-sessions, per worker */
+			bool log_resumed;     /* app.tls.log-resumed */
 		} tls;
 		struct {
 			bool enabled;              /* app.dns.enabled */

@@ -93,7 +93,7 @@ static int check_mix(const void *value, char *msg, size_t msglen)
 		unsigned long w = 0;
 		size_t digits;
 
-		if (name == 0 || s[name] != ':')
+		if (name == 0 || s[name] != '=')
 			goto bad;
 		s += name + 1;
 		digits = strspn(s, "0123456789");
@@ -150,8 +150,8 @@ const struct sl_conf_key sl__conf_schema[] = {
 	    "distinct flows the generator cycles through"),
 	INT("capture.synth.seed", capture.synth.seed, "1", 0, INT64_MAX,
 	    "random seed; the same seed gives the same packets"),
-	STRING("capture.synth.mix", capture.synth.mix, "http:50,dns:30,tls:20", 1, 1024, check_mix,
-	       "traffic mix as protocol:weight pairs"),
+	STRING("capture.synth.mix", capture.synth.mix, "http=4,dns=3,tls=3", 1, 1024, check_mix,
+	       "traffic mix as protocol=weight pairs (http, dns, tls)"),
 
 	INT("router.cpu", router.cpu, "-1", -1, CPU_MAX,
 	    "CPU to pin the router thread to; -1: not pinned"),
@@ -163,11 +163,13 @@ const struct sl_conf_key sl__conf_schema[] = {
 
 	INT("flow.max-flows", flow.max_flows, "65536", 16, 67108864,
 	    "flows tracked per worker; past it the oldest idle flow is evicted"),
-	DURATION("flow.timeouts.new", flow.timeouts.new_ns, "30s", 1 * SEC, 7 * DAY,
+	BOOL("flow.use-vlan", flow.use_vlan, "true",
+	     "VLAN ids are part of a flow's key; off when a mirror tags only one direction"),
+	DURATION("flow.timeouts.new", flow.timeouts.new_ns, "60s", 1 * SEC, 7 * DAY,
 	         "idle timeout of a TCP flow before its handshake completes"),
-	DURATION("flow.timeouts.established", flow.timeouts.established_ns, "300s", 1 * SEC, 7 * DAY,
+	DURATION("flow.timeouts.established", flow.timeouts.established_ns, "600s", 1 * SEC, 7 * DAY,
 	         "idle timeout of an established TCP flow"),
-	DURATION("flow.timeouts.closed", flow.timeouts.closed_ns, "10s", 1 * SEC, 7 * DAY,
+	DURATION("flow.timeouts.closed", flow.timeouts.closed_ns, "60s", 1 * SEC, 7 * DAY,
 	         "how long a closed TCP flow lingers for late packets"),
 	DURATION("flow.timeouts.udp", flow.timeouts.udp_ns, "60s", 1 * SEC, 7 * DAY,
 	         "idle timeout of a UDP flow"),
@@ -191,11 +193,13 @@ const struct sl_conf_key sl__conf_schema[] = {
 	     "memory for held segments, per worker"),
 
 	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses"),
-	INT("app.http.max-sessions", app.http.max_sessions, "8192", 0, 1048576,
-	    "HTTP connections parsed at once, per worker"),
+	INT("app.http.max-sessions", app.http.max_sessions, "1024", 0, 1048576,
+	    "HTTP connections parsed at once, per worker (about 30KiB each)"),
 	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)"),
-	INT("app.tls.max-sessions", app.tls.max_sessions, "8192", 0, 1048576,
-	    "TLS connections parsed at once (until the handshake is seen), per worker"),
+	INT("app.tls.max-sessions", app.tls.max_sessions, "512", 0, 1048576,
+	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
+	BOOL("app.tls.log-resumed", app.tls.log_resumed, "false",
+	     "also write a tls record for resumed sessions (Suricata's default is not to)"),
 	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers"),
 	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS"),
 

@@ -279,7 +279,9 @@ static const char *expected(const struct sl_conf_key *k)
 	return "a value";
 }
 
-static int apply(struct load *ld, const struct sl_conf_key *k, const struct node *v)
+/* Set key k from value node v; key_line is where the key is written. */
+static int apply(struct load *ld, const struct sl_conf_key *k, unsigned key_line,
+                 const struct node *v)
 {
 	size_t row = (size_t)(k - sl__conf_schema);
 	union sl__conf_slot slot;
@@ -330,7 +332,7 @@ static int apply(struct load *ld, const struct sl_conf_key *k, const struct node
 		return rc;
 	}
 	sl__conf_store(ld->c, k, &slot);
-	ld->lines[row] = v->line;
+	ld->lines[row] = key_line;
 	return 0;
 }
 
@@ -382,7 +384,7 @@ static int walk_map(struct load *ld, const struct node *map, char *path, size_t 
 				     ld->lines[row]);
 				rc = SL_ECONFIG_KEY;
 			} else {
-				rc = apply(ld, k, vn);
+				rc = apply(ld, k, kn->line, vn);
 			}
 		} else if (sl__conf_is_section(path, flen)) {
 			if (is_null(vn)) {

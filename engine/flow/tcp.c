@@ -530,7 +530,9 @@ void sl_tcp_process(struct sl_tcp_pool *p, struct sl_tcp_session *ss, unsigned d
 		return;
 	}
 
-	/* The peer's stream first: what this ACK settles was sent before this segment. */
+	/* The peer's stream first: what this ACK settles was sent before this segment. An ACK
+	 * also covers the FIN's own sequence number; when this capture lost the FIN itself, that
+	 * one number is reported as part of the gap. */
 	if ((fl & SL_TCP_ACK) && p->cfg.ack_gaps && (peer->flags & SL_TCP_ST_OPEN) && !stopped(&pr)) {
 		uint32_t target = seg->ack;
 		if ((peer->flags & SL_TCP_ST_FIN) && seq_lt(peer->fin_seq, target))

@@ -25,6 +25,22 @@ HTTP_KEYS = {
 # facts sluice does not produce (bodies, files): reported as skipped, not as matched
 HTTP_SKIP = {"response_body", "filename", "transfer_encoding"}
 
+# Files the peer ran with settings of its own: run sluice the same way.
+PEER_SETTINGS = {
+    "sv-bug-4376.pcap": ["--set", "flow.use-vlan=false"],  # vlan.use-for-tracking=false
+}
+
+# Facts the manifest states in a way sluice cannot be held to, each with the reason. They are
+# reported, not counted.
+NOT_COMPARABLE = {
+    ("sv-lua-memleak.pcap", "response_length"):
+        "the peer read it at its alert (packet 7, 1201 body bytes seen); sluice logs the completed "
+        "transaction (Content-Length 1387, all of it captured)",
+    ("sv-tls-subjectaltname.pcap", "tls_event_count"):
+        "the peer counts tls events carrying a certificate subjectaltname; sluice does not parse "
+        "certificates",
+}
+
 
 def endpoint(ip, port):
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
@@ -157,8 +173,16 @@ def check_file(entry, events, ledger, c):
         by_type.setdefault(e.get("event_type"), []).append(e)
     https, tlss, dnss, flows = (by_type.get(t, []) for t in ("http", "tls", "dns", "flow"))
 
+    def comparable(key):
+        why = NOT_COMPARABLE.get((name, key))
+        if why:
+            c.skip()
+            print(f"not compared: {name} {key}: {why}")
+        return why is None
+
     for w in exp.get("http", []) if isinstance(exp.get("http"), list) else []:
-        keys = {k for k in w if k not in HTTP_SKIP and k != "note"}
+        keys = {k for k in w if k not in HTTP_SKIP and k != "note" and comparable(k)}
+        w = {k: w[k] for k in keys}
         c.skip(len(set(w) & HTTP_SKIP))
         if keys:
             c.fact(f"{name}: http {w.get('method', '')} {w.get('host', '')}{w.get('uri', '')}",
@@ -196,7 +220,7 @@ def check_file(entry, events, ledger, c):
     for key, evs, pred in (("http_tx_count", https, None), ("tls_event_count", tlss, None),
                            ("dns_event_count", dnss, None), ("flow_event_count", flows, None)):
         w = exp.get(key)
-        if w is None:
+        if w is None or not comparable(key):
             continue
         if isinstance(w, int):
             c.fact(f"{name}: {key} {w}", len(evs) == w, f"got {len(evs)}")
@@ -218,10 +242,11 @@ def check_file(entry, events, ledger, c):
                bool(https) and all(match_http(e, common) for e in https))
     mal = exp.get("malformed")
     if isinstance(mal, list):
+        # a packet cut by the capture's snap length decodes (flagged), a broken one does not
         issues = sum(1 for m in mal if "issue" in m)
-        errs = sum(ledger["decode"]["errors"].values())
-        c.fact(f"{name}: {issues} malformed packets counted as decode errors", errs >= issues,
-               f"decode errors {ledger['decode']['errors']}")
+        errs = sum(ledger["decode"]["errors"].values()) + ledger["decode"].get("truncated", 0)
+        c.fact(f"{name}: {issues} malformed or cut packets counted", errs >= issues,
+               f"decode errors {ledger['decode']['errors']}, truncated {ledger['decode'].get('truncated')}")
     ra = exp.get("reassembly")
     if ra:
         ports = (ra.get("src") or "").rsplit(":", 1)
@@ -250,8 +275,8 @@ def main():
             base = os.path.basename(pcap)
             out = os.path.join(tmp, base + ".json")
             led = os.path.join(tmp, base + ".ledger.json")
-            p = subprocess.run([args.sluiced, "-q", "-r", pcap, "-w", args.workers, "-o", out, "--stats-json", led],
-                               capture_output=True, text=True, timeout=120)
+            p = subprocess.run([args.sluiced, "-q", "-r", pcap, "-w", args.workers, "-o", out, "--stats-json", led]
+                               + PEER_SETTINGS.get(base, []), capture_output=True, text=True, timeout=120)
             c.fact(f"{base}: sluiced exits 0", p.returncode == 0, f"exit {p.returncode}: {p.stderr[-800:]}")
             if p.returncode not in (0, 3) or not os.path.exists(led):
                 continue

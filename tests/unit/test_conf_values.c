@@ -72,14 +72,14 @@ static void test_defaults(void)
 	CHECK_EQ(c.capture.synth.packets, 1000000);
 	CHECK_EQ(c.capture.synth.flows, 10000);
 	CHECK_EQ(c.capture.synth.seed, 1);
-	CHECK_STR(c.capture.synth.mix, "http:50,dns:30,tls:20");
+	CHECK_STR(c.capture.synth.mix, "http=4,dns=3,tls=3");
 	CHECK_EQ(c.router.cpu, -1);
 	CHECK_EQ(c.router.ring_size, 8u << 20);
 	CHECK_EQ(c.rings.hugepages, SL_HUGEPAGES_AUTO);
 	CHECK_EQ(c.flow.max_flows, 65536);
-	CHECK_EQ(c.flow.timeouts.new_ns, 30000000000ull);
-	CHECK_EQ(c.flow.timeouts.established_ns, 300000000000ull);
-	CHECK_EQ(c.flow.timeouts.closed_ns, 10000000000ull);
+	CHECK_EQ(c.flow.timeouts.new_ns, 60000000000ull);
+	CHECK_EQ(c.flow.timeouts.established_ns, 600000000000ull);
+	CHECK_EQ(c.flow.timeouts.closed_ns, 60000000000ull);
 	CHECK_EQ(c.flow.timeouts.udp_ns, 60000000000ull);
 	CHECK_EQ(c.flow.timeouts.icmp_ns, 30000000000ull);
 	CHECK_EQ(c.flow.timeouts.default_ns, 60000000000ull);
@@ -90,8 +90,9 @@ static void test_defaults(void)
 	CHECK_EQ(c.tcp.window, 64u << 10);
 	CHECK_EQ(c.tcp.segment_pool, 64u << 20);
 	CHECK(c.app.http.enabled && c.app.tls.enabled && c.app.dns.enabled);
-	CHECK_EQ(c.app.http.max_sessions, 8192);
-	CHECK_EQ(c.app.tls.max_sessions, 8192);
+	CHECK_EQ(c.app.http.max_sessions, 1024);
+	CHECK_EQ(c.app.tls.max_sessions, 512);
+	CHECK(!c.app.tls.log_resumed && c.flow.use_vlan);
 	CHECK(c.app.dns.ports.n == 1 && c.app.dns.ports.v[0] == 53);
 	CHECK(c.outputs.file.enabled);
 	CHECK_STR(c.outputs.file.path, "-");
@@ -249,14 +250,14 @@ static void test_string(struct sl_config *c)
 	CHECK_STR(c->capture.afpacket.interface, "eth0");
 	CHECK(set(c, "capture.afpacket.interface=0123456789abcdef") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.afpacket.interface=0123456789abcdef: longer than 15 bytes");
-	CHECK(set(c, "capture.synth.mix=http:1,udp:0") == 0);
-	CHECK_STR(c->capture.synth.mix, "http:1,udp:0");
+	CHECK(set(c, "capture.synth.mix=http=1,udp=0") == 0);
+	CHECK_STR(c->capture.synth.mix, "http=1,udp=0");
 	CHECK(set(c, "capture.synth.mix=http") == SL_ECONFIG_VALUE);
-	CHECK(set(c, "capture.synth.mix=http:0") == SL_ECONFIG_VALUE);
-	CHECK(set(c, "capture.synth.mix=http:5,") == SL_ECONFIG_VALUE);
-	CHECK(set(c, "capture.synth.mix=http:2000000") == SL_ECONFIG_VALUE);
+	CHECK(set(c, "capture.synth.mix=http=0") == SL_ECONFIG_VALUE);
+	CHECK(set(c, "capture.synth.mix=http=5,") == SL_ECONFIG_VALUE);
+	CHECK(set(c, "capture.synth.mix=http=2000000") == SL_ECONFIG_VALUE);
 	CHECK(strstr(err_, "not a traffic mix") != NULL);
-	CHECK_STR(c->capture.synth.mix, "http:1,udp:0");
+	CHECK_STR(c->capture.synth.mix, "http=1,udp=0");
 }
 
 static void test_enum(struct sl_config *c)
@@ -370,7 +371,7 @@ static void test_format(void)
 
 	sl_conf_defaults(&c);
 	CHECK_STR(fmt(&c, "capture.ring-size"), "16MiB");
-	CHECK_STR(fmt(&c, "flow.timeouts.established"), "5m");
+	CHECK_STR(fmt(&c, "flow.timeouts.established"), "10m");
 	CHECK_STR(fmt(&c, "outputs.file.path"), "\"-\"");
 	CHECK_STR(fmt(&c, "app.dns.ports"), "[53]");
 	CHECK_STR(fmt(&c, "workers.cpus"), "[]");

@@ -30,7 +30,7 @@ static void test_types(void)
 		"    fanout-mode: lb\n"
 		"    block-size: \"2MiB\"\n"
 		"  synth:\n"
-		"    mix: 'dns:1'\n"
+		"    mix: 'dns=1'\n"
 		"flow:\n"
 		"  timeouts:\n"
 		"    new: 2500ms\n"
@@ -61,7 +61,7 @@ static void test_types(void)
 	CHECK_STR(c.capture.afpacket.interface, "eth1");
 	CHECK_EQ(c.capture.afpacket.fanout_mode, SL_CONF_FANOUT_LB);
 	CHECK_EQ(c.capture.afpacket.block_size, 2u << 20);
-	CHECK_STR(c.capture.synth.mix, "dns:1");
+	CHECK_STR(c.capture.synth.mix, "dns=1");
 	CHECK_EQ(c.flow.timeouts.new_ns, 2500000000ull);
 	CHECK_EQ(c.flow.timeouts.udp_ns, 90000000000ull);
 	CHECK(!c.app.http.enabled);
@@ -137,6 +137,8 @@ static void test_errors(void)
 		  "t.yaml:3: log: duplicate key (first at line 1)" },
 		{ "workers:\n  count: 2\nworkers.count: 3\n", SL_ECONFIG_KEY,
 		  "t.yaml:3: workers.count: duplicate key (first set at line 2)" },
+		{ "app.dns.ports:\n  - 53\napp:\n  dns:\n    ports: [54]\n", SL_ECONFIG_KEY,
+		  "t.yaml:5: app.dns.ports: duplicate key (first set at line 1)" },
 		{ "workers:\n  count: 2\n cpus: []\n", SL_ECONFIG,
 		  "t.yaml:3: syntax error: did not find expected key (column 2)" },
 		{ "workers: {count: 2\nlog: {}\n", SL_ECONFIG,
