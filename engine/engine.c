@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,14 @@ static void say_cpus(const struct sl_pipeline *pl)
 		sl_log(SL_LOG_NOTICE, "%u stage threads on %ld CPUs: threads share CPUs", threads, ncpu);
 }
 
+/* A capture thread ended: wake the main loop now rather than at its next tick. SIGUSR1 is
+ * blocked in every thread, so it waits for the main thread's sigtimedwait. */
+static void wake_main(void *arg)
+{
+	(void)arg;
+	kill(getpid(), SIGUSR1);
+}
+
 int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts)
 {
 	struct sl_pipeline pl;
@@ -84,6 +93,10 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		return 1;
 	}
 	say_cpus(&pl);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any stage thread exists */
+	pl.capture_done = wake_main;
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
@@ -97,6 +110,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	double last_progress = t0;
 	while (!sl_pipeline_captures_done(&pl)) {
 		struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };

@@ -92,6 +92,8 @@ static void *capture_main(void *arg)
 	for (unsigned w = 0; w < c->out.nworkers; w++)
 		sl_ring_finish(c->out.rings[w]);
 	atomic_store_explicit(&c->done, 1, memory_order_release);
+	if (c->pl->capture_done)
+		c->pl->capture_done(c->pl->capture_done_arg);
 	return NULL;
 }
 
@@ -237,6 +239,7 @@ static int add_capture(struct sl_pipeline *pl, const char *kind, const struct sl
 	c->out.use_vlan = cfg->flow.use_vlan;
 	c->out.hard_stop = &pl->hard_stop;
 	c->stop = &pl->stop;
+	c->pl = pl;
 	for (unsigned w = 0; w < pl->nworkers; w++) {
 		char what[64];
 		snprintf(what, sizeof what, "capture %u -> worker %u", pl->ncaptures - 1, w);

@@ -55,6 +55,7 @@ struct sl_capture_thread {
 	struct sl_capture_out out;
 	struct sl_capture_counters ctr;
 	const _Atomic int *stop; /* the pipeline's stop flag */
+	struct sl_pipeline *pl;
 	_Atomic int done;
 	int result;
 	char err[256];
@@ -78,6 +79,8 @@ struct sl_pipeline {
 	struct sl_worker *workers[SL_MAX_WORKERS];
 	struct sl_router router;
 	struct sl_sink *sinks[SL_MAX_SINKS];
+	void (*capture_done)(void *arg); /* called by each capture thread as it ends */
+	void *capture_done_arg;
 	_Atomic int stop;      /* capture threads: stop reading */
 	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */
 };

@@ -23,3 +23,12 @@ if(TARGET sluiced AND Python3_FOUND)
   set_tests_properties(integration.live PROPERTIES LABELS "integration;engine" TIMEOUT 300
     SKIP_RETURN_CODE 77 RUN_SERIAL ON)
 endif()
+
+if(TARGET sluiced AND Python3_FOUND)
+  # Truncated and bit-flipped copies of every corpus capture: never a crash (the ASan build
+  # makes this the sanitizer pass over the corpus).
+  add_test(NAME integration.mutate
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/mutate_check.py
+      --sluiced $<TARGET_FILE:sluiced> --corpus ${SLUICE_CORPUS_DIR} --variants 4)
+  set_tests_properties(integration.mutate PROPERTIES LABELS "integration;engine" TIMEOUT 900)
+endif()
