@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 CLASSES = [("close", 0, 50), ("near", 50, 200), ("far", 200, float("inf"))]
 CLEAN_SHARE = 0.9
@@ -167,6 +168,51 @@ class Throughput:
         return sum(1 for v in self.m.values() if v[3] >= CLEAN_SHARE), len(self.m)
 
 
+def size_bullet(sweep_rows):
+    """The ring-size bullet of the analysis, from the sweep figures of this run."""
+    if not sweep_rows:
+        return "- **Ring size and huge pages:** no sweep in this run.\n"
+    text = ["- **Ring size matters more than huge pages.**"]
+    for cls in ["near", "far"]:
+        for size in sorted({int(r["size"]) for r in sweep_rows}):
+            d = {}
+            for r in sweep_rows:
+                if (int(r["size"]) == size and r["huge"] == "never" and share_of(r) >= CLEAN_SHARE
+                        and placement(float(r["probe_ns"])) == cls):
+                    d.setdefault(int(r["ring_bytes"]), []).append(float(r["Mrec_per_s"]))
+            if len(d) < 2:
+                continue
+            med = {rb: statistics.median(v) for rb, v in d.items()}
+            best = max(med, key=med.get)
+            parts = ", ".join(f"{(rb >> 20) if rb >= 1 << 20 else (rb >> 10)} {'MiB' if rb >= 1 << 20 else 'KiB'}: "
+                              f"{fmt_num(med[rb])}" for rb in sorted(med))
+            text.append(f"{cls.capitalize()}, {size} B, 4 KiB pages, M rec/s by ring size: {parts} "
+                        f"(best: {(best >> 20) if best >= 1 << 20 else (best >> 10)} "
+                        f"{'MiB' if best >= 1 << 20 else 'KiB'}).")
+    ratios = []
+    by = {}
+    for r in sweep_rows:
+        if share_of(r) < CLEAN_SHARE:
+            continue
+        k = (int(r["run"]), int(r["size"]), int(r["ring_bytes"]))
+        by.setdefault(k, {})[r["huge"]] = r
+    for k, pair in by.items():
+        a, n = pair.get("auto"), pair.get("never")
+        if (a and n and "huge" in a["backing"] and float(n["Mrec_per_s"]) > 0
+                and placement(float(a["probe_ns"])) == placement(float(n["probe_ns"]))):
+            ratios.append(float(a["Mrec_per_s"]) / float(n["Mrec_per_s"]))
+    sm = summ(ratios)
+    if sm:
+        text.append(f"Huge pages against 4 KiB pages, same round and placement: {fmt_num(sm[0])}× "
+                    f"(min–max {fmt_num(sm[1])}–{fmt_num(sm[2])}, {sm[3]} pairs over every ring "
+                    "size from 4 MiB up).")
+    text.append("How the runs so far read: near, the caches shape the curve (the L2 is 1 MiB per "
+                "core, the L3 32 MiB) and a ring past the L3 loses; far, the cost of each line "
+                "transfer dominates and larger rings, which let the two sides drift further apart, "
+                "kept gaining.")
+    return "  ".join(text) + "\n"
+
+
 def gnuplot(script, cwd):
     if shutil.which("gnuplot") is None:
         return False
@@ -189,70 +235,87 @@ def lat_keep(row, cls=None, clean=False):
 
 
 def plots(results, tp, lat_rows, sweep_rows, probes_all):
-    """Writes the .dat files and draws the PNGs; returns the list of PNG names drawn, or None
-    without gnuplot."""
-    drawn = []
+    """Draws the PNGs into results (the data files gnuplot reads live in a temporary directory);
+    returns the list of PNG names drawn, or None without gnuplot. Near and far placement are
+    drawn apart: mixed, they mean nothing."""
     if shutil.which("gnuplot") is None:
         return None
+    with tempfile.TemporaryDirectory(prefix="ring-plots-") as tmp:
+        return _plots(tmp, os.path.abspath(results), tp, lat_rows, sweep_rows, probes_all)
+
+
+def _plots(results, out_dir, tp, lat_rows, sweep_rows, probes_all):
+    drawn = []
     term = "set terminal pngcairo size 900,520 font 'sans,10'\n"
-    # throughput: one chart per size, undisturbed measurements when there are any
+    # throughput: one chart per size, near and far medians side by side, undisturbed runs
     for size in tp.sizes:
         dat = os.path.join(results, f"tp-{size}.dat")
         with open(dat, "w") as f:
             for p in tp.peers:
-                vals, _ = clean_or_all(tp.rates(p, size, clean=True), tp.rates(p, size))
-                s = summ(vals)
-                if s:
-                    f.write(f"{p} {s[0]:.4f} {s[1]:.4f} {s[2]:.4f}\n")
+                near = summ(tp.rates(p, size, "near", clean=True))
+                far = summ(tp.rates(p, size, "far", clean=True))
+                if near or far:
+                    f.write(f"{p} {near[0] if near else '-'} {far[0] if far else '-'}\n")
         png = f"ring-throughput-{size}.png"
-        ok = gnuplot(term + f"""set output '{png}'
-set title 'Records of {size} bytes, CPU 0 -> CPU 1: median and min-max over rounds (undisturbed runs)'
+        ok = gnuplot(term + f"""set output '{os.path.join(out_dir, png)}'
+set title 'Records of {size} bytes, CPU 0 -> CPU 1: median over undisturbed rounds, by placement'
 set ylabel 'M records/s (log)'
 set logscale y
-set style fill solid 0.6
-set boxwidth 0.6
+set datafile missing '-'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.7
 set xtics rotate by -30
 set grid ytics
-unset key
-plot 'tp-{size}.dat' using 0:2:xtic(1) with boxes lc rgb '#4a7ab5', \\
-     '' using 0:2:3:4 with yerrorbars lc rgb 'black' pt 0
+set key top right
+plot 'tp-{size}.dat' using 2:xtic(1) title 'near (probe < 200 ns)' lc rgb '#4a7ab5', \\
+     '' using 3 title 'far (probe >= 200 ns)' lc rgb '#c9a14a'
 """, results)
         if ok:
             drawn.append(png)
-    # sweep
+    # sweep: by placement and by the backing the ring actually got
     if sweep_rows:
-        series = []
-        for size in sorted({int(r["size"]) for r in sweep_rows}):
-            for huge in ["auto", "never"]:
-                pts = {}
-                for r in sweep_rows:
-                    if int(r["size"]) == size and r["huge"] == huge:
-                        pts.setdefault(int(r["ring_bytes"]), ([], []))
-                        pts[int(r["ring_bytes"])][1].append(float(r["Mrec_per_s"]))
-                        if share_of(r) >= CLEAN_SHARE:
-                            pts[int(r["ring_bytes"])][0].append(float(r["Mrec_per_s"]))
-                if not pts:
-                    continue
-                name = f"sweep-{size}-{huge}.dat"
-                with open(os.path.join(results, name), "w") as f:
-                    for rb in sorted(pts):
-                        vals, _ = clean_or_all(*pts[rb])
-                        s = summ(vals)
-                        f.write(f"{rb / 1024:.0f} {s[0]:.4f} {s[1]:.4f} {s[2]:.4f}\n")
-                series.append((name, f"{size} B, huge {huge}"))
-        png = "ring-sweep.png"
-        plot = ", \\\n     ".join(
-            f"'{n}' using 1:2:3:4 with yerrorlines title '{t}'" for n, t in series)
-        if gnuplot(term + f"""set output '{png}'
-set title 'sluice-burst by ring size: median and min-max over rounds (undisturbed runs)'
+        pts = {}
+        for r in sweep_rows:
+            if share_of(r) < CLEAN_SHARE:
+                continue
+            kind = "huge" if "huge" in r["backing"] else "4k"
+            if r["huge"] == "auto" and kind == "4k":
+                continue
+            key = (placement(float(r["probe_ns"])), int(r["size"]), kind)
+            pts.setdefault(key, {}).setdefault(int(r["ring_bytes"]), []).append(float(r["Mrec_per_s"]))
+        panels = []
+        for cls in ["near", "far"]:
+            series = []
+            for size in sorted({k[1] for k in pts}):
+                for kind, label in [("4k", "4 KiB pages"), ("huge", "huge pages")]:
+                    d = pts.get((cls, size, kind))
+                    if not d:
+                        continue
+                    name = f"sweep-{cls}-{size}-{kind}.dat"
+                    with open(os.path.join(results, name), "w") as f:
+                        for rb in sorted(d):
+                            sm = summ(d[rb])
+                            f.write(f"{rb / 1024:.0f} {sm[0]:.4f} {sm[1]:.4f} {sm[2]:.4f}\n")
+                    series.append(f"'{name}' using 1:2:3:4 with yerrorlines title '{size} B, {label}'")
+            if series:
+                panels.append((cls, series))
+        if panels:
+            png = "ring-sweep.png"
+            script = term.replace("900,520", f"900,{360 * len(panels)}") + f"set output '{os.path.join(out_dir, png)}'\n"
+            script += f"set multiplot layout {len(panels)},1\n"
+            for cls, series in panels:
+                script += f"""set title 'sluice-burst by ring size, {cls} placement: median and min-max over undisturbed rounds'
 set xlabel 'ring data bytes (KiB, log)'
 set ylabel 'M records/s'
 set logscale x 2
 set grid
 set key top left
-plot {plot}
-""", results):
-            drawn.append(png)
+plot {", ".join(series)}
+"""
+            script += "unset multiplot\n"
+            if gnuplot(script, results):
+                drawn.append(png)
     # latency
     if lat_rows:
         dat = os.path.join(results, "latency.dat")
@@ -267,7 +330,7 @@ plot {plot}
                 p999 = statistics.median(float(r["p999_ns"]) for r in rows)
                 f.write(f"{peer} {max(p50, 1):.1f} {max(p99, 1):.1f} {max(p999, 1):.1f}\n")
         png = "ring-latency.png"
-        if gnuplot(term + f"""set output '{png}'
+        if gnuplot(term + f"""set output '{os.path.join(out_dir, png)}'
 set title 'One-way latency of a 64-byte record (round trip / 2), median over rounds'
 set ylabel 'ns (log)'
 set logscale y
@@ -285,7 +348,7 @@ plot 'latency.dat' using 2:xtic(1) title 'p50', '' using 3 title 'p99', '' using
             for i, (when, ns) in enumerate(probes_all):
                 f.write(f"{i} {ns:.1f}\n")
         png = "ring-probe.png"
-        if gnuplot(term + f"""set output '{png}'
+        if gnuplot(term + f"""set output '{os.path.join(out_dir, png)}'
 set title 'Core-to-core cache-line round trip, in order of measurement'
 set xlabel 'measurement'
 set ylabel 'ns (log)'
@@ -643,8 +706,9 @@ variants were built outside the tree and are not part of it.
 - **Small records pay for the record header and for per-record calls.** A sluice record carries an
   8-byte header (length, type, flags) and its payload is padded to 8 bytes: an 8-byte record takes
   16 bytes of ring, twice what rte_ring moves for an 8-byte element, and a 64-byte record takes 72
-  (always two cache lines). When the cores are far, moving cache lines is the cost, and sluice-burst
-  runs at about half of rte-burst at 8 B. When they are near, the per-record work is the cost: each
+  (always two cache lines). When the cores are far, moving cache lines is the cost, and at 8 B
+  sluice-burst ÷ rte-burst comes out near the 1 : 2 ratio of bytes moved (far column of the
+  headline). When they are near, the per-record work is the cost: each
   record is one out-of-line `sl_ring_reserve()` (the fast path updates `p_head`, `p_last`,
   `p_records`, `p_bytes` and stores `p_full` on every call) and, on the consumer, one step of
   `sl_ring_peek()`'s header walk, where the address of the next header depends on the length
@@ -658,18 +722,19 @@ variants were built outside the tree and are not part of it.
   a batch producer call (reserve room for n records, one bookkeeping update, one commit) and a
   batch consumer view that does not build an `sl_rec` per record, or a compact header for small
   fixed-size records.
-- **From 256 bytes up the ring wins by copying less cleverly than it could lose.** Each record is one
+- **From 256 bytes up, sluice wins on the copy and on batching.** Each record is one
   contiguous copy (the double mapping means no split at the wrap) that the compiler emits inline
   for a known size, and one commit/release per 32 records; rte_ring's element API copies elements
   other than 8 or 16 bytes as a loop of 32-bit words (`rte_ring_elem_pvt.h`) and ck_ring adds a
   pointer hop and a second cache line per record.
-- **Ring size matters more than huge pages.** Rings of 64 KiB–1 MiB (up to the 1 MiB L2) ran well
-  below 4–16 MiB rings when near, and 64 MiB (past the 32 MiB L3) fell off again; huge pages
-  changed little (see the sweep). The engine's default ring capacity should stay in the 4–16 MiB
-  range.
-- **Latency: two dependent line transfers per hand-off, against one for the floor.** The consumer
+""")
+    w(size_bullet(sweep_rows))
+    w("""- **Latency: dependent line transfers per hand-off, against one for the floor.** The consumer
   learns of a record by reading `head` (one line) and only then reads the record (a 64-byte
-  payload plus its header is 72 bytes: two more lines, fetched together). The floor moves one line.
+  payload plus its header is 72 bytes: two more lines, fetched together); before that, the
+  producer's store of `head` becomes visible only once it owns the record's lines, and the first
+  of them is usually the line the previous record ended in, which the consumer has just read.
+  The floor moves one line.
   A ratio near 2× at p50 is therefore structural; getting under 1.7× reliably would need the
   consumer to discover records from the record line itself (a commit word in the header written
   last by the producer and polled by the consumer), so notification and data travel together.
@@ -713,6 +778,17 @@ variants were built outside the tree and are not part of it.
   the blocking PUSH/PULL, the conservative reference; the busy-polled one is shown beside it.
 - **pipe / SOCK_SEQPACKET**: non-blocking, one `write` and one `read` per record, busy loop; the
   pipe is grown to 1 MiB.
+- **Sharing the machine**: with `bench/run --rt` the two measuring threads run SCHED_FIFO while
+  they measure (they switch once both are pinned and ready), and the program then sleeps as long
+  as it measured, so other processes keep about half of the machine and never wait longer than
+  one measurement. Without it, on a machine that is busy with other work, the busy-waiting
+  threads get a fraction of a CPU and the figures measure the neighbours (the `cpu_share` column
+  says how much).
+- **CSV files** (`bench/results/`): `ring-throughput.csv` has the columns
+  `date,run,peer,size,records,seconds,Mrec_per_s,GB_per_s,probe_ns` followed by `cpu_share`
+  and `preempts` (involuntary context switches of the two threads); `ring-latency.csv`,
+  `ring-sweep.csv` (with `ring_bytes,huge,backing`), `ring-probe.csv` and `ring-load.csv` (the
+  other processes' CPU use before each round, and the wait for near placement) are alike.
 - **Warm-up and timing**: the consumer's clock starts after max(10 % of the records, two laps of
   the ring) and stops at the last record. Without `--records`, a measurement sizes itself with
   short trial runs to last the configured time, so a slow placement during the trial can make the

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
 	const char *config = NULL, *output = NULL, *workers = NULL;
 	size_t npcaps = 0, nsets = 0;
-	int o, daemonize = 0, dump = 0, quiet = 0;
+	int o, daemonize = 0, dump = 0, quiet = 0, rc;
 	char err[1024];
 
 	if (pcaps == NULL || sets == NULL)
@@ -91,51 +91,58 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'D': daemonize = 1; break;
 		case OPT_DUMP: dump = 1; break;
-		case 'V': printf("sluiced %s\n", SLUICE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("sluiced %s\n", SLUICE_VERSION); rc = 0; goto out_args;
+		case 'h': usage(stdout); rc = 0; goto out_args;
+		default: usage(stderr); rc = 2; goto out_args;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sluiced: unexpected argument '%s' (files to read take -r)\n", argv[optind]);
-		return 2;
+		rc = 2;
+		goto out_args;
 	}
 
+	rc = 2; /* a bad configuration, until it is known to be good */
 	sl_conf_defaults(&cfg);
 	if (config && sl_conf_load_file(&cfg, config, err, sizeof err) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
-		return 2;
+		goto out;
 	}
 	for (size_t i = 0; i < nsets; i++)
 		if (sl_conf_set(&cfg, sets[i], err, sizeof err) != 0) {
 			fprintf(stderr, "sluiced: %s\n", err);
-			return 2;
+			goto out;
 		}
 	if (workers) {
 		snprintf(err, sizeof err, "workers.count=%s", workers);
 		if (sl_conf_set(&cfg, err, err, sizeof err) != 0) {
 			fprintf(stderr, "sluiced: -w: %s\n", err);
-			return 2;
+			goto out;
 		}
 	}
 	if (output) {
-		char *kv = malloc(strlen(output) + 32);
-		sprintf(kv, "outputs.file.path=%s", output);
-		int e = sl_conf_set(&cfg, kv, err, sizeof err);
-		free(kv);
+		size_t kvlen = strlen(output) + 32;
+		char *kv = malloc(kvlen);
+		int e = -ENOMEM;
+		if (kv) {
+			snprintf(kv, kvlen, "outputs.file.path=%s", output);
+			e = sl_conf_set(&cfg, kv, err, sizeof err);
+			free(kv);
+		}
 		if (e != 0) {
-			fprintf(stderr, "sluiced: -o: %s\n", err);
-			return 2;
+			fprintf(stderr, "sluiced: -o: %s\n", e == -ENOMEM ? "out of memory" : err);
+			goto out;
 		}
 	}
 	if (dump) {
 		sl_conf_dump(&cfg, stdout);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	sl_log_set_level((enum sl_log_level)cfg.log.level);
 	if (sl_log_open(cfg.log.file) != 0) {
 		fprintf(stderr, "sluiced: log.file: cannot open %s: %s\n", cfg.log.file, strerror(errno));
-		return 2;
+		goto out;
 	}
 
 	eo.inputs.pcaps = npcaps ? pcaps : NULL;
@@ -143,7 +150,8 @@ int main(int argc, char **argv)
 	eo.progress = !quiet && !daemonize && isatty(STDERR_FILENO);
 	if (daemonize && daemon(1, 0) != 0) {
 		fprintf(stderr, "sluiced: daemon: %s\n", strerror(errno));
-		return 1;
+		rc = 1;
+		goto out;
 	}
 
 	/* Every thread inherits this mask; only the engine's main loop takes these signals. */
@@ -155,8 +163,10 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is a write error the sink counts */
 
-	int rc = sl_engine_run(&cfg, &eo);
+	rc = sl_engine_run(&cfg, &eo);
+out:
 	sl_conf_fini(&cfg);
+out_args:
 	free(pcaps);
 	free(sets);
 	return rc;

@@ -349,7 +349,7 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 {
 	int e;
-	char name[16];
+	char name[32]; /* sl_thread_start keeps the first 15 bytes */
 
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];

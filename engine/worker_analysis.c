@@ -241,7 +241,8 @@ static void put_str(struct http_req *r, struct sl_mstr *m, struct sl_http_str s,
 		n = HTTP_ARENA - r->used;
 	m->off = r->used;
 	m->len = (uint16_t)n;
-	memcpy(r->arena + r->used, s.ptr, n);
+	if (n)
+		memcpy(r->arena + r->used, s.ptr, n);
 	r->used = (uint16_t)(r->used + n);
 }
 
@@ -293,6 +294,8 @@ static struct sl_http_str host_only(struct sl_http_str h)
 		}
 		return h;
 	}
+	if (h.len == 0)
+		return h;
 	const char *colon = memchr(h.ptr, ':', h.len);
 	if (colon && memchr(colon + 1, ':', h.len - (uint32_t)(colon + 1 - h.ptr)) == NULL)
 		h.len = (uint32_t)(colon - h.ptr);

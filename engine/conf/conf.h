@@ -91,7 +91,7 @@ struct sl_config {
 			int64_t packets; /* capture.synth.packets; 0: until stopped */
 			int64_t flows;   /* capture.synth.flows */
 			int64_t seed;    /* capture.synth.seed */
-			char *mix;       /* capture.synth.mix: "proto:weight,..." (syntax checked) */
+			char *mix;       /* capture.synth.mix: "proto=weight,..." (syntax checked) */
 		} synth;
 	} capture;
 	struct {

@@ -82,7 +82,7 @@ static int check_page_multiple(const void *value, char *msg, size_t msglen)
 	return 0;
 }
 
-/* "name:weight,name:weight": names of [a-z0-9_-], weights 0..1000000, not all zero. */
+/* "name=weight,name=weight": names of [a-z0-9_-], weights 0..1000000, not all zero. */
 static int check_mix(const void *value, char *msg, size_t msglen)
 {
 	const char *s = *(char *const *)value;
@@ -113,8 +113,8 @@ static int check_mix(const void *value, char *msg, size_t msglen)
 	if (total > 0)
 		return 0;
 bad:
-	snprintf(msg, msglen, "not a traffic mix (name:weight,... with weights 0..1000000, "
-	                      "not all 0, such as http:50,dns:30,tls:20)");
+	snprintf(msg, msglen, "not a traffic mix (name=weight,... with weights 0..1000000, "
+	                      "not all 0, such as http=4,dns=3,tls=3)");
 	return -1;
 }
 
