@@ -241,6 +241,7 @@ print(d["capture"]["packets"], ev.get("flow", 0), sum(ev.values()), ev.get("http
 			/nDPI throughput:/ {v = $3; u = $4; m = (u == "K") ? 1e3 : (u == "M") ? 1e6 : (u == "G") ? 1e9 : 1; r = v * m}
 			/Unique flows:/ {f = $3}
 			END {printf "%s,%s,%s,%s\n", p + 0, s, (r == "" ? "" : sprintf("%.0f", r)), f}' "$TMP/stdout.txt")
+		[ "$ds" = "$BIGNAME" ] && cp "$TMP/stdout.txt" "$OUT/engine-ndpi-summary.txt"
 		;;
 	tshark)
 		packets=$n   # its output goes to /dev/null; the input's count (capinfos) stands

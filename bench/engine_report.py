@@ -113,13 +113,21 @@ LINE = re.compile(r"^\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(.*)$")
 
 def short_fn(s):
     """'/work/main/engine/analysis/tls.c:sl_tls_parse_client_hello [/…/sluiced]' ->
-    ('tls.c:sl_tls_parse_client_hello', own-code?)"""
-    s = re.sub(r"\s+\[[^\]]*\]\s*$", "", s).strip()
-    own = "/engine/" in s or "/ring/" in s
+    ('tls.c:sl_tls_parse_client_hello', True): the name, and whether it is the project's code."""
+    m = re.search(r"\s+\[([^\]]*)\]\s*$", s)
+    obj = m.group(1) if m else ""
+    s = s[:m.start()].strip() if m else s.strip()
+    if obj:
+        own = os.path.basename(obj) == "sluiced" or "sluice_ring" in obj
+    else:
+        own = bool(re.match(r"^(/\S*/)?(engine|ring)/", s))
     if ":" in s:
         path, fn = s.rsplit(":", 1)
         base = os.path.basename(path)
-        s = f"{base}:{fn}" if base and base != "???" else fn
+        if base and base != "???":
+            s = f"{base}:{fn}"
+        else:
+            s = f"{fn} ({os.path.basename(obj).split('.so')[0]})" if obj else fn
     return s, own
 
 
@@ -135,7 +143,11 @@ def parse_callgrind(path):
         star = [b for b in block if b[0] == "*"]
         if star:
             callee = star[0][1]
-            cur["callers"][callee] = [(c, ir, n) for kind, c, ir, n in block if kind == "<"]
+            cs = [(c, ir, n) for kind, c, ir, n, _ in block if kind == "<"]
+            if cs and not cur["callers"].get(callee):
+                cur["callers"][callee] = cs
+            for kind, c, _, _, own in block:
+                cur["own"][c] = cur["own"].get(c, False) or own
         block.clear()
 
     for raw in open(path):
@@ -145,7 +157,7 @@ def parse_callgrind(path):
             continue
         if line.startswith("=== thread file"):
             flush_block()
-            cur = {"file": line.split()[-1], "total": 0, "excl": [], "incl": [], "callers": {}}
+            cur = {"file": line.split()[-1], "total": 0, "excl": [], "incl": [], "callers": {}, "own": {}}
             threads.append(cur)
             continue
         if line.startswith("--- "):
@@ -163,11 +175,11 @@ def parse_callgrind(path):
                 continue
             ir = int(m.group(1).replace(",", ""))
             rest = m.group(3)
-            cm = re.search(r"\((\d+)x\)", rest)
-            n = int(cm.group(1)) if cm else None
-            rest = re.sub(r"\s*\(\d+x\)", "", rest)
-            fn, _ = short_fn(rest)
-            block.append((m.group(2), fn, ir, n))
+            cm = re.search(r"\(([\d,]+)x\)", rest)
+            n = int(cm.group(1).replace(",", "")) if cm else None
+            rest = re.sub(r"\s*\([\d,]+x\)", "", rest)
+            fn, own = short_fn(rest)
+            block.append((m.group(2), fn, ir, n, own))
             continue
         m = LINE.match(line)
         if not m:
@@ -177,7 +189,11 @@ def parse_callgrind(path):
             cur["total"] = ir
             continue
         fn, own = short_fn(m.group(3))
-        (cur["excl"] if sect == "exclusive" else cur["incl"]).append((ir, float(m.group(2)), fn, own))
+        lst = cur["excl"] if sect == "exclusive" else cur["incl"]
+        # callgrind names an inlined copy twice (with and without the object); keep one
+        if not any(x[2] == fn for x in lst):
+            lst.append((ir, float(m.group(2)), fn, own))
+        cur["own"][fn] = cur["own"].get(fn, False) or own
     flush_block()
     for t in threads:
         names = " ".join(fn for _, _, fn, _ in t["incl"])
@@ -202,7 +218,7 @@ def calls_of(t, fn):
     return sum(ns) if ns else None
 
 
-def own_callers(t, fn, depth=4):
+def own_callers(t, fn, depth=6):
     """Walk up through library functions to the project's own callers: {caller: ir}."""
     out = defaultdict(int)
     seen = set()
@@ -212,13 +228,10 @@ def own_callers(t, fn, depth=4):
             if (f, c) in seen:
                 continue
             seen.add((f, c))
-            lib = not re.match(r"^[\w.-]+\.c:", c) or c.split(":")[0] in (
-                "snprintf.c", "vsnprintf.c", "vfprintf-internal.c", "vfprintf-process-arg.c",
-                "genops.c", "fileops.c", "iofread.c", "msort.c", "strops.c")
-            if lib and d > 0:
-                walk(c, d - 1)
-            elif not lib:
+            if t["own"].get(c):
                 out[c] += ir
+            elif d > 0:
+                walk(c, d - 1)
     walk(fn, depth)
     return out
 
@@ -365,6 +378,8 @@ def main():
       "| sluiced -w 1 vs tshark (wall) | per CPU-second |")
     P("|---|---|---|---|---|---|")
     for ds in ds_order:
+        if not any((ds, "sluiced-w1", ref, "pps_wall") in RT for ref in REFS):
+            continue
         P(f"| {ds} | {ratio_txt(ds, 'sluiced-w1', 'ndpiReader', 'pps_wall')} "
           f"| {ratio_txt(ds, 'sluiced-w1', 'ndpiReader', 'pps_cpu')} "
           f"| {ratio_txt(ds, 'sluiced-w2', 'ndpiReader', 'pps_wall')} "
@@ -396,7 +411,8 @@ def main():
             elif p == "ndpiReader" and s["flows_med"] is not None:
                 rec = f"{s['flows_med']:.0f} flows"
             if s["out_bytes_med"]:
-                rec += f", {s['out_bytes_med'] / 1e6:.0f} MB EVE"
+                b = s["out_bytes_med"]
+                rec += f", {b / 1e6:.0f} MB EVE" if b >= 1e7 else f", {b / 1e6:.1f} MB EVE" if b >= 1e5 else f", {b / 1e3:.0f} kB EVE"
             P(f"| {p} | {mmm(col(rows, 'wall_s'), fmt_s)} | {mmm(col(rows, 'pps_wall'), fmt_rate)} "
               f"| {mmm(col(rows, 'cpu_s'), fmt_s)} | {mmm(col(rows, 'pps_cpu'), fmt_rate)} "
               f"| {mmm(col(rows, 'self_pps'), fmt_rate)} | {mmm(col(rows, 'self_s'), fmt_s)} | {rec} "
@@ -546,9 +562,10 @@ def main():
                 P(f"| `{fn}` | {ir:,} | {pct:.1f}% | {n if n is not None else ''} |")
             P("")
             # where library time (printf family, memcpy, qsort) comes from in our code
-            libs = [x for x in t["excl"][:12] if not x[3] and re.search(r"printf|xsputn|memcpy|memmove|msort|qsort|str", x[2])]
+            libs = [x for x in t["excl"][:12] if not x[3]]
             if libs:
-                P(f"Library hot spots of the {t['role']} thread, charged to the project's callers:")
+                P(f"Library functions among the {t['role']} thread's hot spots, and the project's functions they "
+              f"are reached from (with the share of the thread spent under those calls, library included):")
                 P("")
                 for ir, pct, fn, own in libs[:4]:
                     oc = own_callers(t, fn)
@@ -569,7 +586,7 @@ def main():
                        f"but its ledger counts {s['self_s_med']:.4f} s of processing; the rest is "
                        f"process start, allocating and pre-faulting rings and per-worker tables "
                        f"(peak RSS {s['maxrss_kb_med'] / 1024:.0f} MiB), and the drain/stop. "
-                       f"Whole-process rates on the corpus files measure start-up, not packet work.")
+                       f"Whole-process rates on a file this small measure start-up, not packet work.")
     # sessions
     for ds in ds_order:
         a_, b_ = S.get((ds, "sluiced-w1")), S.get((ds, "sluiced-w1-fullparse"))
@@ -578,8 +595,10 @@ def main():
                        f"(1024 per worker) and app.tls.max-sessions (512), -w 1 wrote "
                        f"{a_['http_med']:.0f} http and {a_['tls_med']:.0f} tls records; with 16384 slots "
                        f"it wrote {b_['http_med']:.0f} and {b_['tls_med']:.0f}. The conversations that found "
-                       f"no slot are not parsed, so the default configuration does less work on this "
-                       f"traffic (and -w 2, with twice the slots, writes more records than -w 1).")
+                       f"no slot are not parsed (and not counted in the ledger), so the default configuration "
+                       f"does less work on this traffic."
+                       + (f" -w 2, with twice the slots, wrote {c['http_med']:.0f} http records."
+                          if (c := S.get((ds, "sluiced-w2"))) and c["http_med"] and c["http_med"] > 1.2 * a_["http_med"] else ""))
             break
     if threads and cg_pk:
         wk = [t for t in threads if t["role"] == "worker"]
@@ -604,14 +623,17 @@ def main():
             if both:
                 obs.append("**Decoded twice**: " + ", ".join(f"`{b}`" for b in both) +
                            " run in the capture thread (to pick the worker) and again in the worker.")
-    psis = [fnum(r["psi_some"]) for r in ok]
-    if psis and med(psis) and med(psis) > 0.2:
-        obs.append(f"**The machine was busy**: in the median run some task waited for a CPU "
-                   f"{med(psis) * 100:.0f}% of the time (load average {env.get('loadavg_start', '?')} at start); "
-                   f"wall-clock rates carry that noise, packets per CPU-second much less.")
+    # a one-threaded peer on two CPUs leaves one CPU free: CPU pressure during its runs is other work
+    psis = [fnum(r["psi_some"]) for r in ok if r["peer"] in REFS]
+    if psis and med(psis) is not None and med(psis) > 0.1:
+        obs.append(f"**The machine was busy**: during the one-threaded peers' runs some task waited for "
+                   f"a CPU {med(psis) * 100:.0f}% of the time (median; range {min(psis) * 100:.0f}–"
+                   f"{max(psis) * 100:.0f}%); load average {env.get('loadavg_start', '?')} at start, "
+                   f"{env.get('loadavg_end', '?')} at the end. Wall-clock rates carry that noise, packets "
+                   f"per CPU-second much less.")
     if failed:
         obs.append(f"**{len(failed)} runs failed** (nonzero exit): " +
-                   ", ".join(sorted({f'{r['peer']} on {r['dataset']} (rc {r['rc']})' for r in failed})))
+                   ", ".join(sorted({"%s on %s (rc %s)" % (r["peer"], r["dataset"], r["rc"]) for r in failed})))
     short = [r for r in ok if r["packets"] != r["expected_packets"]]
     if short:
         obs.append("**Packet counts differ from the input**: " + ", ".join(sorted(
@@ -624,10 +646,22 @@ def main():
 
     P("### Caveats")
     P("")
+    dpi = ""
+    nd = os.path.join(R, "engine-ndpi-summary.txt")
+    if os.path.exists(nd):
+        txt = open(nd).read()
+        m1 = re.search(r"DPI Packets \(TCP\):\s+(\d+)\s+\(([\d.]+) pkts/flow\)", txt)
+        m2 = re.search(r"DPI Packets \(UDP\):\s+(\d+)\s+\(([\d.]+) pkts/flow\)", txt)
+        m3 = re.search(r"IP packets:\s+(\d+)", txt)
+        if m1 and m2 and m3:
+            dpi = (f" (on the largest synthetic file it inspected {int(m1.group(1)) + int(m2.group(1))} of "
+                   f"{m3.group(1)} packets: {m1.group(2)} per TCP flow, {m2.group(2)} per UDP flow; "
+                   f"`engine-ndpi-summary.txt`)")
     P("- The peers do different work. ndpiReader classifies flows: it stops inspecting a flow after a "
-      "few packets (here about 9 per TCP flow, 2–3 per UDP flow, see its 'DPI Packets' line) and writes "
+      f"few packets{dpi} and writes "
       "nothing per flow; sluice reassembles every TCP stream, parses every HTTP transaction it has a "
-      "parser slot for, computes JA3/JA4 for every ClientHello, and encodes EVE JSON for every record. "
+      "parser slot for, computes JA3/JA4 for every ClientHello, and encodes EVE JSON for every record "
+      "(also when it goes to /dev/null). "
       "tshark dissects every field of every packet and prints all of them as JSON, far more work per "
       "packet than either. The ratios say how fast each tool gets through a file, not who does more.")
     P("- ndpiReader (pcap input) and tshark use one thread; sluiced -w 1 still runs four threads "
@@ -638,7 +672,11 @@ def main():
     P("- tshark only runs on the smaller inputs (it processes a few thousand packets per second "
       "here); there is no tshark figure for the 2M-packet data sets.")
     P("- The corpus files are tiny (2–3 k packets): there the whole-process figures are start-up "
-      "cost; the own figures (ledger seconds) are a few milliseconds and coarse.")
+      "cost; the own figures (ledger seconds) are a few milliseconds and coarse. /usr/bin/time reports "
+      "CPU time in 10 ms steps, so per-CPU-second figures of runs that take 0.05–0.15 CPU-s are "
+      "only good to ±10–20%.")
+    P("- The psi column counts sluiced's own threads too (four or five threads on two CPUs wait for "
+      "each other); only for the one-threaded peers does it measure other work on the machine.")
     P("- The machine has 2 vCPUs shared with other work; absolute numbers drift by 2–3× between "
       "minutes. Read the paired ratios and per-CPU-second figures first.")
     P("")

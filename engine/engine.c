@@ -45,21 +45,47 @@ static void progress(const struct sl_pipeline *pl, double t0, int final)
 		fprintf(stderr, "\n");
 }
 
-static void reload(const char *path)
+int sl_engine_config(struct sl_config *c, const char *path, const char *const *sets, char *errbuf,
+                     size_t errlen)
+{
+	int e;
+
+	sl_conf_defaults(c);
+	if (path && (e = sl_conf_load_file(c, path, errbuf, errlen)) != 0)
+		return e;
+	for (size_t i = 0; sets && sets[i]; i++)
+		if ((e = sl_conf_set(c, sets[i], errbuf, errlen)) != 0)
+			return e;
+	return 0;
+}
+
+/* SIGHUP: build the configuration again the way it was built at start. A bad one changes
+ * nothing. A good one is compared key by key with the running one: log.level applies at once;
+ * every other change is reported as waiting for a restart, until the stages read their
+ * settings through RCU. */
+static void reload(const struct sl_config *running, const struct sl_engine_opts *opts)
 {
 	struct sl_config c;
-	char err[512];
+	char err[512], was[256], now[256];
+	unsigned changed = 0;
 
-	if (path == NULL) {
-		sl_log(SL_LOG_NOTICE, "SIGHUP: no configuration file to reload");
+	if (sl_engine_config(&c, opts->config_path, opts->sets, err, sizeof err) != 0) {
+		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
+		sl_conf_fini(&c);
 		return;
 	}
-	sl_conf_defaults(&c);
-	if (sl_conf_load_file(&c, path, err, sizeof err) != 0)
-		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
-	else
-		sl_log(SL_LOG_NOTICE, "SIGHUP: %s is valid; settings that need a restart keep their running values",
-		       path);
+	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL; changed++) {
+		sl_conf_format(running, k, was, sizeof was);
+		sl_conf_format(&c, k, now, sizeof now);
+		if (strcmp(k->key, "log.level") == 0) {
+			sl_log_set_level((enum sl_log_level)c.log.level);
+			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s", k->key, was, now);
+		} else {
+			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s takes effect at the next start", k->key, was, now);
+		}
+	}
+	if (changed == 0)
+		sl_log(SL_LOG_NOTICE, "SIGHUP: %s: no change", opts->config_path ? opts->config_path : "configuration");
 	sl_conf_fini(&c);
 }
 
@@ -119,7 +145,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 			sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", strsignal(sig));
 			sl_pipeline_stop(&pl);
 		} else if (sig == SIGHUP) {
-			reload(opts->config_path);
+			reload(cfg, opts);
 		}
 		if (opts->progress && now_s() - last_progress >= 1.0) {
 			progress(&pl, t0, 0);

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	struct sl_engine_opts eo = { 0 };
 	struct sl_config cfg;
 	const char **pcaps = calloc((size_t)argc + 1, sizeof *pcaps);
-	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	const char **sets = calloc((size_t)argc + 3, sizeof *sets);
 	const char *config = NULL, *output = NULL, *workers = NULL;
 	size_t npcaps = 0, nsets = 0;
 	int o, daemonize = 0, dump = 0, quiet = 0, rc;
@@ -102,37 +102,27 @@ int main(int argc, char **argv)
 		goto out_args;
 	}
 
-	rc = 2; /* a bad configuration, until it is known to be good */
-	sl_conf_defaults(&cfg);
-	if (config && sl_conf_load_file(&cfg, config, err, sizeof err) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		goto out;
-	}
-	for (size_t i = 0; i < nsets; i++)
-		if (sl_conf_set(&cfg, sets[i], err, sizeof err) != 0) {
-			fprintf(stderr, "sluiced: %s\n", err);
-			goto out;
-		}
+	/* -w and -o are --set in short: they go last, so they win */
+	char wset[64], *oset = NULL;
 	if (workers) {
-		snprintf(err, sizeof err, "workers.count=%s", workers);
-		if (sl_conf_set(&cfg, err, err, sizeof err) != 0) {
-			fprintf(stderr, "sluiced: -w: %s\n", err);
-			goto out;
-		}
+		snprintf(wset, sizeof wset, "workers.count=%s", workers);
+		sets[nsets++] = wset;
 	}
 	if (output) {
-		size_t kvlen = strlen(output) + 32;
-		char *kv = malloc(kvlen);
-		int e = -ENOMEM;
-		if (kv) {
-			snprintf(kv, kvlen, "outputs.file.path=%s", output);
-			e = sl_conf_set(&cfg, kv, err, sizeof err);
-			free(kv);
+		size_t len = strlen(output) + 32;
+		if ((oset = malloc(len)) == NULL) {
+			rc = 1;
+			goto out_args;
 		}
-		if (e != 0) {
-			fprintf(stderr, "sluiced: -o: %s\n", e == -ENOMEM ? "out of memory" : err);
-			goto out;
-		}
+		snprintf(oset, len, "outputs.file.path=%s", output);
+		sets[nsets++] = oset;
+	}
+	sets[nsets] = NULL;
+
+	rc = 2; /* a bad configuration, until it is known to be good */
+	if (sl_engine_config(&cfg, config, sets, err, sizeof err) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
 	}
 	if (dump) {
 		sl_conf_dump(&cfg, stdout);
@@ -147,6 +137,7 @@ int main(int argc, char **argv)
 
 	eo.inputs.pcaps = npcaps ? pcaps : NULL;
 	eo.config_path = config;
+	eo.sets = sets;
 	eo.progress = !quiet && !daemonize && isatty(STDERR_FILENO);
 	if (daemonize && daemon(1, 0) != 0) {
 		fprintf(stderr, "sluiced: daemon: %s\n", strerror(errno));
@@ -166,6 +157,7 @@ int main(int argc, char **argv)
 	rc = sl_engine_run(&cfg, &eo);
 out:
 	sl_conf_fini(&cfg);
+	free(oset);
 out_args:
 	free(pcaps);
 	free(sets);

@@ -97,6 +97,28 @@ static void *capture_main(void *arg)
 	return NULL;
 }
 
+/* ---- fan-in -------------------------------------------------------------------------- */
+
+void sl_fanin_init(struct sl_fanin *f, sl_ring *const *in, unsigned n)
+{
+	memset(f, 0, sizeof *f);
+	f->in = in;
+	f->n = f->nlive = n;
+	for (unsigned i = 0; i < n; i++)
+		f->live[i] = 1;
+}
+
+void sl_fanin_idle(struct sl_fanin *f)
+{
+	unsigned i = f->turn++ % f->n;
+
+	/* one input: sleep on its futex; several: a short sleep on each in turn */
+	if (f->live[i] && sl_ring_wait_readable(f->in[i], f->n == 1 ? 100 : 1) == -EPIPE) {
+		f->live[i] = 0;
+		f->nlive--;
+	}
+}
+
 /* ---- router ---------------------------------------------------------------------------- */
 
 static void route_one(struct sl_router *rt, const struct sl_rec *rec, const _Atomic int *hard_stop)
@@ -125,16 +147,14 @@ static void *router_main(void *arg)
 	struct sl_pipeline *pl = arg;
 	struct sl_router *rt = &pl->router;
 	struct sl_rec recs[BATCH];
-	int live[SL_MAX_WORKERS];
-	unsigned nlive = rt->nin, turn = 0;
+	struct sl_fanin fin;
 
-	for (unsigned i = 0; i < rt->nin; i++)
-		live[i] = 1;
-	while (nlive > 0) {
+	sl_fanin_init(&fin, rt->in, rt->nin);
+	while (fin.nlive > 0) {
 		size_t got = 0;
 		/* Fair queuing: at most one batch from each worker per round. */
 		for (unsigned i = 0; i < rt->nin; i++) {
-			if (!live[i])
+			if (!fin.live[i])
 				continue;
 			size_t n = sl_ring_peek(rt->in[i], recs, BATCH);
 			for (size_t k = 0; k < n; k++)
@@ -148,11 +168,7 @@ static void *router_main(void *arg)
 				sl_ring_commit(rt->sinks[s]->ring);
 			continue;
 		}
-		unsigned i = turn++ % rt->nin;
-		if (live[i] && sl_ring_wait_readable(rt->in[i], rt->nin == 1 ? 100 : 1) == -EPIPE) {
-			live[i] = 0;
-			nlive--;
-		}
+		sl_fanin_idle(&fin);
 	}
 	for (unsigned s = 0; s < rt->nsinks; s++) {
 		sl_ring_commit(rt->sinks[s]->ring);

@@ -103,6 +103,19 @@ void sl_pipeline_stop(struct sl_pipeline *pl);
 int sl_pipeline_join(struct sl_pipeline *pl);
 void sl_pipeline_destroy(struct sl_pipeline *pl);
 
+/* Several input rings read in turn by one thread (a worker's capture rings, the router's
+ * worker rings): which are still live, and how to wait when all of them are empty. */
+struct sl_fanin {
+	sl_ring *const *in;
+	unsigned n, nlive, turn;
+	uint8_t live[SL_MAX_WORKERS];
+};
+
+void sl_fanin_init(struct sl_fanin *f, sl_ring *const *in, unsigned n);
+/* Nothing came from any input: sleep on one of them (each in turn) until it has records, and
+ * mark it finished when its producer is done and it is empty. */
+void sl_fanin_idle(struct sl_fanin *f);
+
 /* Threads (thread.c) */
 int sl_thread_start(pthread_t *tid, const char *name, int cpu, void *(*fn)(void *), void *arg);
 

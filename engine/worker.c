@@ -71,15 +71,13 @@ void *sl_worker_main(void *arg)
 {
 	struct sl_worker *w = arg;
 	struct sl_rec recs[BATCH];
-	int live[SL_MAX_CAPTURES];
-	unsigned nlive = w->nin, turn = 0;
+	struct sl_fanin fin;
 
-	for (unsigned i = 0; i < w->nin; i++)
-		live[i] = 1;
-	while (nlive > 0) {
+	sl_fanin_init(&fin, w->in, w->nin);
+	while (fin.nlive > 0) {
 		size_t got = 0;
 		for (unsigned i = 0; i < w->nin; i++) {
-			if (!live[i])
+			if (!fin.live[i])
 				continue;
 			size_t n = sl_ring_peek(w->in[i], recs, BATCH);
 			for (size_t k = 0; k < n; k++) {
@@ -99,16 +97,7 @@ void *sl_worker_main(void *arg)
 		if (got)
 			continue;
 		sl_analysis_tick(w->an);
-		/* Nothing anywhere: sleep on one input (all of them in turn), and learn which
-		 * inputs have finished. */
-		unsigned i = turn++ % w->nin;
-		if (!live[i])
-			continue;
-		int e = sl_ring_wait_readable(w->in[i], w->nin == 1 ? 100 : 1);
-		if (e == -EPIPE) {
-			live[i] = 0;
-			nlive--;
-		}
+		sl_fanin_idle(&fin);
 	}
 	sl_analysis_flush(w->an);
 	sl_ring_commit(w->out);

@@ -87,7 +87,22 @@ lines=$(wc -l <"$tmp/term.json")
 check "SIGTERM: every record reached the file ($lines)" "[ \"\$(jget $tmp/term.ledger 'd[\"sinks\"][0][\"delivered\"]')\" = $lines ]"
 check "SIGTERM: flows open at the stop were written (reason shutdown)" "grep -q '\"reason\":\"shutdown\"' $tmp/term.json"
 
-# 7. bad input says what is wrong
+# 7. SIGHUP: a bad file changes nothing and says why; a good one is compared key by key
+printf 'log:\n  level: info\n' >"$tmp/hup.yaml"
+"$sluiced" -q -c "$tmp/hup.yaml" --synth --set capture.synth.packets=0 -o /dev/null 2>"$tmp/hup.err" &
+bgpid=$!
+sleep 1
+printf 'log:\n  levle: debug\n' >"$tmp/hup.yaml"
+kill -HUP "$bgpid"; sleep 0.5
+printf 'log:\n  level: debug\nworkers:\n  count: 3\n' >"$tmp/hup.yaml"
+kill -HUP "$bgpid"; sleep 0.5
+kill -TERM "$bgpid"; wait "$bgpid"; rc=$?; bgpid=
+check "SIGHUP: still running, then a clean stop" "[ $rc = 0 ]"
+check "SIGHUP: a bad file is refused with its line and key" "grep -q 'hup.yaml:2: log.levle: unknown key' $tmp/hup.err"
+check "SIGHUP: log.level changes at once" "grep -q 'log.level: info -> debug' $tmp/hup.err"
+check "SIGHUP: other changes are reported for the next start" "grep -q 'workers.count: 2 -> 3 takes effect at the next start' $tmp/hup.err"
+
+# 8. bad input says what is wrong
 "$sluiced" -q -r "$tmp/missing.pcap" -o /dev/null 2>"$tmp/e1"
 rc=$?
 check "a missing pcap: nonzero exit, the file named" "[ $rc != 0 ] && grep -q missing.pcap $tmp/e1"
