@@ -70,6 +70,7 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
 			l->events[t] += LD(wk->events[t]);
 		l->bad_records += LD(wk->bad_records);
+		sl_analysis_counters(wk->an, &l->an);
 		l->emit_dropped += LD(wk->emit_dropped);
 		struct sl_ledger_ring *row = ring_row(l, wk->out);
 		if (row)
@@ -145,6 +146,21 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 		if (l->events[t] && sl_json_event_name((uint16_t)t))
 			fprintf(f, " %s %llu", sl_json_event_name((uint16_t)t), (unsigned long long)l->events[t]);
 	fprintf(f, "\n");
+	fprintf(f, "flows     created %llu  evicted %llu  timeout %llu  shutdown %llu  tcp_reuse %llu\n",
+	        (unsigned long long)l->an.flows_created, (unsigned long long)l->an.flows_evicted,
+	        (unsigned long long)l->an.flows_timeout, (unsigned long long)l->an.flows_shutdown,
+	        (unsigned long long)l->an.flows_reused);
+	fprintf(f, "tcp       segments %llu  out_of_order %llu  retransmissions %llu  gaps %llu (%llu bytes)  "
+	           "depth_reached %llu  pool_exhausted %llu\n",
+	        (unsigned long long)l->an.tcp_segments, (unsigned long long)l->an.tcp_out_of_order,
+	        (unsigned long long)l->an.tcp_retransmissions, (unsigned long long)l->an.tcp_gaps,
+	        (unsigned long long)l->an.tcp_gap_bytes, (unsigned long long)l->an.tcp_depth_reached,
+	        (unsigned long long)l->an.tcp_pool_exhausted);
+	if (l->an.http_errors + l->an.tls_errors + l->an.dns_errors + l->an.no_http_slot + l->an.no_stream_slot)
+		fprintf(f, "app       unparsed: http %llu  tls %llu  dns %llu; no parser free: http %llu  tls/dns %llu\n",
+		        (unsigned long long)l->an.http_errors, (unsigned long long)l->an.tls_errors,
+		        (unsigned long long)l->an.dns_errors, (unsigned long long)l->an.no_http_slot,
+		        (unsigned long long)l->an.no_stream_slot);
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
 		fprintf(f, "ring      %-22s produced %llu  consumed %llu  dropped %llu  in_flight %llu  (%s)\n", r->name,
@@ -196,7 +212,25 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 			        (unsigned long long)l->events[t]);
 			first = 0;
 		}
-	fprintf(f, "},\n \"rings\":[");
+	fprintf(f, "},\n \"flows\":{\"created\":%llu,\"evicted\":%llu,\"timeout\":%llu,\"shutdown\":%llu,"
+	           "\"tcp_reuse\":%llu},\n",
+	        (unsigned long long)l->an.flows_created, (unsigned long long)l->an.flows_evicted,
+	        (unsigned long long)l->an.flows_timeout, (unsigned long long)l->an.flows_shutdown,
+	        (unsigned long long)l->an.flows_reused);
+	fprintf(f, " \"tcp\":{\"segments\":%llu,\"out_of_order\":%llu,\"retransmissions\":%llu,\"gaps\":%llu,"
+	           "\"gap_bytes\":%llu,\"depth_reached\":%llu,\"pool_exhausted\":%llu},\n",
+	        (unsigned long long)l->an.tcp_segments, (unsigned long long)l->an.tcp_out_of_order,
+	        (unsigned long long)l->an.tcp_retransmissions, (unsigned long long)l->an.tcp_gaps,
+	        (unsigned long long)l->an.tcp_gap_bytes, (unsigned long long)l->an.tcp_depth_reached,
+	        (unsigned long long)l->an.tcp_pool_exhausted);
+	fprintf(f, " \"defrag\":{\"fragments\":%llu,\"reassembled\":%llu,\"timeouts\":%llu,\"evicted\":%llu},\n",
+	        (unsigned long long)l->an.defrag_fragments, (unsigned long long)l->an.defrag_reassembled,
+	        (unsigned long long)l->an.defrag_timeouts, (unsigned long long)l->an.defrag_evicted);
+	fprintf(f, " \"app\":{\"http_errors\":%llu,\"tls_errors\":%llu,\"dns_errors\":%llu,\"no_http_parser\":%llu,"
+	           "\"no_stream_buffer\":%llu},\n \"rings\":[",
+	        (unsigned long long)l->an.http_errors, (unsigned long long)l->an.tls_errors,
+	        (unsigned long long)l->an.dns_errors, (unsigned long long)l->an.no_http_slot,
+	        (unsigned long long)l->an.no_stream_slot);
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
 		fprintf(f, "%s\n  {\"name\":\"%s\",\"produced\":%llu,\"consumed\":%llu,\"dropped\":%llu,\"in_flight\":%llu,"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "pipeline.h"
+#include "worker.h"
 
 #define SL_LEDGER_MAX_RINGS (SL_MAX_CAPTURES * 4 + SL_MAX_WORKERS + SL_MAX_SINKS)
 
@@ -26,6 +27,7 @@ struct sl_ledger {
 	uint64_t decoded, truncated, decode_errors[SL_DECODE_REASON_SLOTS];
 	uint64_t bad_records, emit_dropped;
 	uint64_t events[SL_REC_TYPE_MAX];
+	struct sl_analysis_counters an;
 	struct sl_ledger_ring rings[SL_LEDGER_MAX_RINGS];
 	unsigned nrings;
 	struct sl_ledger_sink sinks[SL_MAX_SINKS];

@@ -47,7 +47,18 @@ void *sl_worker_main(void *arg);
 void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len);
 void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len);
 
+/* What the analysis counted, for the ledger (read after the worker has been joined). */
+struct sl_analysis_counters {
+	uint64_t flows_created, flows_evicted, flows_timeout, flows_shutdown, flows_reused, flows_active;
+	uint64_t tcp_segments, tcp_out_of_order, tcp_retransmissions, tcp_gaps, tcp_gap_bytes;
+	uint64_t tcp_depth_reached, tcp_pool_exhausted;
+	uint64_t defrag_fragments, defrag_reassembled, defrag_timeouts, defrag_evicted;
+	uint64_t http_errors, tls_errors, dns_errors, no_http_slot, no_stream_slot;
+};
+
 /* worker_analysis.c: the per-packet work, kept apart from the loop. */
+/* Adds this worker's counts to *c. */
+void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_counters *c);
 struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t errlen);
 void sl_analysis_destroy(struct sl_analysis *an);
 void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p);

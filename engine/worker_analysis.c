@@ -806,6 +806,37 @@ void sl_analysis_flush(struct sl_analysis *an)
 	sl_flow_flush_all(&an->flows);
 }
 
+void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_counters *c)
+{
+	const struct sl_flow_counters *f = &an->flows.ctr;
+	const struct sl_tcp_counters *t = &an->flows.tcp.ctr;
+
+	c->flows_created += f->created;
+	c->flows_evicted += f->evicted;
+	c->flows_timeout += f->expired;
+	c->flows_shutdown += f->flushed;
+	c->flows_reused += f->reused;
+	c->flows_active += f->active;
+	c->tcp_segments += t->segments;
+	c->tcp_out_of_order += t->out_of_order;
+	c->tcp_retransmissions += t->retransmissions;
+	c->tcp_gaps += t->gaps;
+	c->tcp_gap_bytes += t->gap_bytes;
+	c->tcp_depth_reached += t->depth_reached;
+	c->tcp_pool_exhausted += t->pool_exhausted;
+	if (an->defrag_on) {
+		c->defrag_fragments += an->defrag.ctr.fragments;
+		c->defrag_reassembled += an->defrag.ctr.reassembled;
+		c->defrag_timeouts += an->defrag.ctr.timeouts;
+		c->defrag_evicted += an->defrag.ctr.evicted;
+	}
+	c->http_errors += an->http_errors;
+	c->tls_errors += an->tls_errors;
+	c->dns_errors += an->dns_errors;
+	c->no_http_slot += an->no_http_slot;
+	c->no_stream_slot += an->no_stream_slot;
+}
+
 /* ---- lifecycle -------------------------------------------------------------------------- */
 
 struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t errlen)

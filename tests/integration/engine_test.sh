@@ -42,6 +42,7 @@ for t in flow http tls dns; do
   n=$(grep -c "\"event_type\":\"$t\"" "$tmp/w2.json")
   check "$t events written ($n)" "[ $n -gt 0 ]"
 done
+check "every flow created wrote one flow record" "[ \"\$(jget $tmp/w2.ledger 'd[\"flows\"][\"created\"]')\" = \"\$(jget $tmp/w2.ledger 'd[\"events\"][\"flow\"]')\" ]"
 check "the ledger is printed on stderr" "grep -q 'ledger    balanced' $tmp/w2.err"
 
 # 2. one worker gives the same events (the shard hash keeps both directions together)
