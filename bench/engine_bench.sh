@@ -196,23 +196,28 @@ peer_available() {
 	esac
 }
 
+HZ=$(getconf CLK_TCK)
+# CPU ticks the whole machine spent busy (user nice system irq softirq steal), all CPUs
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 psi_total() { awk '/^some/{for(i=1;i<=NF;i++) if($i ~ /^total=/){sub("total=","",$i); print $i}}' /proc/pressure/cpu 2>/dev/null || echo 0; }
 
 RUNS=$OUT/engine-runs.csv
-echo "date_utc,round,pos,dataset,peer,expected_packets,packets,rc,wall_s,user_s,sys_s,cpu_s,maxrss_kb,pps_wall,pps_cpu,self_s,self_pps,flows,records,http,tls,dns,out_bytes,psi_some,load1" >"$RUNS"
+echo "date_utc,round,pos,dataset,peer,expected_packets,packets,rc,wall_s,user_s,sys_s,cpu_s,maxrss_kb,pps_wall,pps_cpu,self_s,self_pps,flows,records,http,tls,dns,out_bytes,psi_some,other_cpu_s,load1" >"$RUNS"
 
 # run_one ROUND POS DATASET_INDEX PEER
 run_one() {
 	local round=$1 pos=$2 di=$3 peer=$4
 	local ds=${DS_NAMES[$di]} file=${DS_FILE[$di]} n=${DS_PKTS[$di]}
-	local t0 t1 rc psi0 psi1 wall e user sys rss packets=0 self_s= self_pps= flows= records= http= tls= dns= out_bytes=
+	local t0 t1 rc psi0 psi1 b0 b1 wall e user sys rss packets=0 self_s= self_pps= flows= records= http= tls= dns= out_bytes=
 	peer_cmd "$peer" "$file" "$n" || return
 	rm -f "$TMP/eve.json" "$TMP/ledger.json" "$TMP/stdout.txt" "$TMP/stderr.txt" "$TMP/time.txt"
 	psi0=$(psi_total)
+	b0=$(busy_ticks)
 	t0=$(date +%s%N)
 	/usr/bin/time -f '%e %U %S %M' -o "$TMP/time.txt" "${CMD[@]}" >"$STDOUT_TO" 2>"$TMP/stderr.txt"
 	rc=$?
 	t1=$(date +%s%N)
+	b1=$(busy_ticks)
 	psi1=$(psi_total)
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", (b-a)/1e9}')
 	read -r e user sys rss <"$TMP/time.txt" 2>/dev/null || true
@@ -253,14 +258,16 @@ print(d["capture"]["packets"], ev.get("flow", 0), sum(ev.values()), ev.get("http
 		-v n="$n" -v p="${packets:-0}" -v rc="$rc" -v w="$wall" -v u="${user:-0}" -v s="${sys:-0}" \
 		-v rss="${rss:-0}" -v ss="$self_s" -v sp="$self_pps" -v fl="$flows" -v rec="$records" \
 		-v h="$http" -v t="$tls" -v dn="$dns" -v ob="$out_bytes" -v p0="$psi0" -v p1="$psi1" \
+		-v b0="$b0" -v b1="$b1" -v hz="$HZ" \
 		-v la="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
 			cpu = u + s
 			pw = (w > 0) ? n / w : 0
 			pc = (cpu > 0) ? n / cpu : ""
 			psi = (w > 0) ? (p1 - p0) / (w * 1e6) : ""
-			printf "%s,%d,%d,%s,%s,%d,%d,%d,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%s\n",
+			other = (b1 - b0) / hz - cpu   # CPU-seconds the rest of the machine used meanwhile
+			printf "%s,%d,%d,%s,%s,%d,%d,%d,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.2f,%s\n",
 				d, r, pos, ds, peer, n, p, rc, w, u, s, cpu, rss, pw, (pc == "" ? "" : sprintf("%.0f", pc)),
-				ss, sp, fl, rec, h, t, dn, ob, psi, la }' >>"$RUNS"
+				ss, sp, fl, rec, h, t, dn, ob, psi, other, la }' >>"$RUNS"
 	rm -f "$TMP/eve.json"
 	printf '  %-14s %-22s %8.3f s  %10.0f pkt/s  cpu %5.2f s\n' "$ds" "$peer" "$wall" \
 		"$(awk -v n="$n" -v w="$wall" 'BEGIN{print (w > 0) ? n / w : 0}')" \
@@ -347,7 +354,7 @@ if [ "$PROFILE" = 1 ]; then
 	: >"$SCH"
 	for w in 1 2; do
 		cpus=$CPU_W1; [ $w = 2 ] && cpus=$CPU_W2
-		echo "# sluiced -q -r $BIGNAME -w $w --set workers.cpus=$cpus -o /dev/null   (load $(cut -d' ' -f1 /proc/loadavg))" >>"$SCH"
+		echo "# sluiced -q -r $BIGNAME -w $w --set workers.cpus=$cpus -o /dev/null   (packets $N_BIG, load $(cut -d' ' -f1 /proc/loadavg))" >>"$SCH"
 		python3 - "$SLUICED" -q -r "$BIGFILE" -w "$w" --set "workers.cpus=$cpus" -o /dev/null >>"$SCH" <<'EOF'
 import os, subprocess, sys, time
 p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

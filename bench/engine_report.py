@@ -255,6 +255,10 @@ def main():
 
     ds_order = [d["dataset"] for d in dsets] or sorted({r["dataset"] for r in runs})
     ds_desc = {d["dataset"]: d["description"] for d in dsets}
+    ncpu = int(env.get("nproc", "2") or 2)
+    for r in runs:
+        o, w_ = fnum(r.get("other_cpu_s")), fnum(r.get("wall_s"))
+        r["others"] = "" if o is None or not w_ else f"{max(0.0, o) / (w_ * ncpu):.4f}"
     ok = [r for r in runs if r["rc"] == "0"]
     failed = [r for r in runs if r["rc"] != "0"]
     by = defaultdict(list)
@@ -271,7 +275,7 @@ def main():
             rows = by[(ds, peer)]
             s = {"dataset": ds, "peer": peer, "runs": len(rows), "packets": rows[0]["packets"]}
             for k in ("wall_s", "cpu_s", "pps_wall", "pps_cpu", "self_s", "self_pps", "maxrss_kb",
-                      "records", "http", "tls", "dns", "flows", "out_bytes", "psi_some"):
+                      "records", "http", "tls", "dns", "flows", "out_bytes", "psi_some", "others"):
                 v = col(rows, k)
                 lo, hi = rng(v)
                 s[k + "_med"], s[k + "_min"], s[k + "_max"] = med(v), lo, hi
@@ -364,8 +368,9 @@ def main():
     P("Round i runs every peer once on every data set, the peers in an order rotated by i; "
       "`ring_bench probe` measures the core-to-core round trip before and after each round. "
       "Capture, router and file sink threads of sluiced are not pinned; ndpiReader and tshark are "
-      "not pinned. `psi` below is the share of the run's wall time during which some task on the "
-      "machine waited for a CPU (/proc/pressure/cpu), i.e. how contended the machine was.")
+      "not pinned. `others` below is the share of the machine's CPU time (all CPUs, for the run's wall "
+      "time) that other processes used during the run (/proc/stat busy ticks minus the run's own "
+      "user+sys): how much of the machine the run did not have.")
     P("")
 
     # headline
@@ -387,6 +392,19 @@ def main():
           f"| {ratio_txt(ds, 'sluiced-w1', 'tshark', 'pps_cpu')} |")
     P("")
 
+    P("Absolute rates, whole process, median [min–max] packets per second (wall):")
+    P("")
+    P("| data set | packets | sluiced -w 1 | sluiced -w 2 | ndpiReader | tshark |")
+    P("|---|---|---|---|---|---|")
+    for ds in ds_order:
+        cells = []
+        for p in ("sluiced-w1", "sluiced-w2", "ndpiReader", "tshark"):
+            rows = by.get((ds, p))
+            cells.append(mmm(col(rows, "pps_wall"), fmt_rate) if rows else "–")
+        n = next((r["expected_packets"] for r in ok if r["dataset"] == ds), "?")
+        P(f"| {ds} | {n} | " + " | ".join(cells) + " |")
+    P("")
+
     # per data set
     P("### Throughput per data set")
     P("")
@@ -400,7 +418,7 @@ def main():
         P("")
         P(f"**{ds}** — {S[(ds, peers[0])]['packets']} packets")
         P("")
-        P("| peer | wall s | pkt/s (wall) | CPU s | pkt/CPU-s | own figure pkt/s | own s | records (http/tls/dns) | peak RSS MiB | psi |")
+        P("| peer | wall s | pkt/s (wall) | CPU s | pkt/CPU-s | own figure pkt/s | own s | records (http/tls/dns) | peak RSS MiB | others |")
         P("|---|---|---|---|---|---|---|---|---|---|")
         for p in peers:
             rows = by[(ds, p)]
@@ -416,7 +434,7 @@ def main():
             P(f"| {p} | {mmm(col(rows, 'wall_s'), fmt_s)} | {mmm(col(rows, 'pps_wall'), fmt_rate)} "
               f"| {mmm(col(rows, 'cpu_s'), fmt_s)} | {mmm(col(rows, 'pps_cpu'), fmt_rate)} "
               f"| {mmm(col(rows, 'self_pps'), fmt_rate)} | {mmm(col(rows, 'self_s'), fmt_s)} | {rec} "
-              f"| {(s['maxrss_kb_med'] or 0) / 1024:.0f} | {mmm(col(rows, 'psi_some'), lambda x: f'{x:.2f}')} |")
+              f"| {(s['maxrss_kb_med'] or 0) / 1024:.0f} | {mmm(col(rows, 'others'), lambda x: f'{x * 100:.0f}%')} |")
     P("")
 
     # ratios table
@@ -623,14 +641,43 @@ def main():
             if both:
                 obs.append("**Decoded twice**: " + ", ".join(f"`{b}`" for b in both) +
                            " run in the capture thread (to pick the worker) and again in the worker.")
-    # a one-threaded peer on two CPUs leaves one CPU free: CPU pressure during its runs is other work
-    psis = [fnum(r["psi_some"]) for r in ok if r["peer"] in REFS]
-    if psis and med(psis) is not None and med(psis) > 0.1:
-        obs.append(f"**The machine was busy**: during the one-threaded peers' runs some task waited for "
-                   f"a CPU {med(psis) * 100:.0f}% of the time (median; range {min(psis) * 100:.0f}–"
-                   f"{max(psis) * 100:.0f}%); load average {env.get('loadavg_start', '?')} at start, "
-                   f"{env.get('loadavg_end', '?')} at the end. Wall-clock rates carry that noise, packets "
-                   f"per CPU-second much less.")
+    oth = [fnum(r["others"]) for r in ok if fnum(r["wall_s"]) and fnum(r["wall_s"]) >= 1.0]
+    if oth and med(oth) is not None:
+        obs.append(f"**Other work on the machine**: during the runs longer than a second, other processes "
+                   f"used {med(oth) * 100:.0f}% of the machine's CPU time (median; range "
+                   f"{min(oth) * 100:.0f}–{max(oth) * 100:.0f}%); load average {env.get('loadavg_start', '?')} "
+                   f"at start, {env.get('loadavg_end', '?')} at the end. Wall-clock rates carry that noise, "
+                   f"packets per CPU-second much less.")
+    # per worker core: packets per second of worker CPU time, from the scheduler accounting
+    sch_path = os.path.join(R, "engine-sched.txt")
+    if os.path.exists(sch_path):
+        for block in open(sch_path).read().split("\n\n"):
+            m = re.search(r"-w (\d+) .*\(packets (\d+)", block)
+            if not m:
+                continue
+            nw, npk = int(m.group(1)), int(m.group(2))
+            th = {x.group(1): (float(x.group(2)), float(x.group(3))) for x in
+                  re.finditer(r"^(\S+)\s+([\d.]+)\s+([\d.]+)\s+\d+\s+\d+$", block, re.M)}
+            wk = sum(v[0] for k, v in th.items() if k.startswith("worker"))
+            tot = sum(v[0] for v in th.values())
+            wl = re.search(r"^wall ([\d.]+) s", block, re.M)
+            if wk > 0 and tot > 0 and wl:
+                rest = ", ".join(f"{k} {v[0]:.2f} s" for k, v in sorted(th.items()) if not k.startswith("worker"))
+                obs.append(f"**Per worker core** (-w {nw}, {npk} packets, wall {float(wl.group(1)):.2f} s): the "
+                           f"worker thread{'s' if nw > 1 else ''} spent {wk:.2f} CPU-s, i.e. "
+                           f"{fmt_rate(npk / wk)} packets per worker-CPU-second ({wk / tot * 100:.0f}% of the "
+                           f"process's {tot:.2f} CPU-s; the others: {rest}). A worker that waits on an empty "
+                           f"ring spins and yields before it sleeps, so this is a lower bound.")
+    for ds in ds_order:
+        a_, b_ = S.get((ds, "sluiced-w1")), S.get((ds, "sluiced-w2"))
+        v = paired(ds, "sluiced-w2", "sluiced-w1", "pps_wall")
+        if a_ and b_ and v and a_["wall_s_med"] and a_["wall_s_med"] > 1 and med(v) < 1.15:
+            obs.append(f"**A second worker does not pay on {env.get('nproc', '?')} CPUs** ({ds}): -w 2 ÷ -w 1 = "
+                       f"{mmm(v, fmt_ratio)} in packets/s. Capture, router and file sink need CPU time "
+                       f"too (see the per-thread figures above), so two pinned workers only share the "
+                       f"same two CPUs with them; -w 2 also spends more CPU in all "
+                       f"({b_['cpu_s_med']:.2f} against {a_['cpu_s_med']:.2f} CPU-s).")
+            break
     if failed:
         obs.append(f"**{len(failed)} runs failed** (nonzero exit): " +
                    ", ".join(sorted({"%s on %s (rc %s)" % (r["peer"], r["dataset"], r["rc"]) for r in failed})))
@@ -675,8 +722,9 @@ def main():
       "cost; the own figures (ledger seconds) are a few milliseconds and coarse. /usr/bin/time reports "
       "CPU time in 10 ms steps, so per-CPU-second figures of runs that take 0.05–0.15 CPU-s are "
       "only good to ±10–20%.")
-    P("- The psi column counts sluiced's own threads too (four or five threads on two CPUs wait for "
-      "each other); only for the one-threaded peers does it measure other work on the machine.")
+    P("- `others` is counted in 10 ms ticks per CPU: for runs shorter than a few tenths of a second "
+      "it is coarse. engine-runs.csv also has psi_some (share of the run during which some task "
+      "waited for a CPU; it counts sluiced's own threads waiting for each other too).")
     P("- The machine has 2 vCPUs shared with other work; absolute numbers drift by 2–3× between "
       "minutes. Read the paired ratios and per-CPU-second figures first.")
     P("")

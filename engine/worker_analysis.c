@@ -63,9 +63,21 @@ struct http_slot {
 	uint32_t next_free;
 };
 
+/* What a tls record needs of the ClientHello, kept from its parse until the server's answer
+ * says which version was chosen (the parse output itself is one scratch copy per worker). */
+struct tls_hello {
+	uint16_t version, sni_len, alpn_len;
+	char sni[SL_TLS_SNI_LEN];
+	char ja3[SL_TLS_JA3_LEN];
+	char ja3_hash[33];
+	char ja4[40];
+	char alpn[SL_TLS_MAX_ALPN * (SL_TLS_ALPN_LEN + 1)]; /* comma-joined */
+};
+
 struct stream_slot {
 	uint32_t len[2];
 	uint32_t next_free;
+	struct tls_hello hello;
 	uint8_t buf[2][STREAM_BUF];
 };
 
@@ -79,7 +91,6 @@ struct app_flow {
 	uint8_t tls_phase;  /* enum tls_phase */
 	uint8_t dns_tcp;
 	uint8_t pad;
-	uint16_t tls_version_client;
 	uint16_t tls_version_server;
 	uint64_t tls_ts;
 	uint16_t vlan[2];   /* the first packet's tags, for the records (also when flow.use-vlan
@@ -385,22 +396,30 @@ static void http_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow
 
 /* ---- TLS -------------------------------------------------------------------------------- */
 
-static void emit_tls(struct sl_analysis *an, const struct sl_flow *f, const struct sl_tls_client_hello *ch,
+static void keep_hello(struct tls_hello *h, const struct sl_tls_client_hello *ch)
+{
+	h->version = ch->version;
+	h->sni_len = ch->sni_len < sizeof h->sni ? ch->sni_len : sizeof h->sni;
+	memcpy(h->sni, ch->sni, h->sni_len);
+	snprintf(h->ja3, sizeof h->ja3, "%s", ch->ja3);
+	memcpy(h->ja3_hash, ch->ja3_hash, sizeof h->ja3_hash);
+	memcpy(h->ja4, ch->ja4, sizeof h->ja4);
+	h->alpn_len = 0;
+	for (unsigned i = 0; i < ch->n_alpn; i++) {
+		if (i)
+			h->alpn[h->alpn_len++] = ',';
+		memcpy(h->alpn + h->alpn_len, ch->alpn[i], ch->alpn_len[i]);
+		h->alpn_len = (uint16_t)(h->alpn_len + ch->alpn_len[i]);
+	}
+}
+
+static void emit_tls(struct sl_analysis *an, const struct sl_flow *f, const struct tls_hello *h,
                      uint16_t version, int resumed, uint64_t ts)
 {
 	const char *vname = sl_tls_version_name(version);
-	char alpn[SL_TLS_MAX_ALPN * (SL_TLS_ALPN_LEN + 1)];
-	uint32_t alen = 0;
-
-	for (unsigned i = 0; i < ch->n_alpn; i++) {
-		if (i)
-			alpn[alen++] = ',';
-		memcpy(alpn + alen, ch->alpn[i], ch->alpn_len[i]);
-		alen += ch->alpn_len[i];
-	}
-	uint32_t ja3len = (uint32_t)strlen(ch->ja3);
-	uint32_t strs = sl_meta_strlen((uint32_t)strlen(vname)) + sl_meta_strlen(ch->sni_len) +
-	                sl_meta_strlen(ja3len) + 32 + sl_meta_strlen((uint32_t)strlen(ch->ja4)) + sl_meta_strlen(alen);
+	uint32_t ja3len = (uint32_t)strlen(h->ja3), ja4len = (uint32_t)strlen(h->ja4);
+	uint32_t strs = sl_meta_strlen((uint32_t)strlen(vname)) + sl_meta_strlen(h->sni_len) + sl_meta_strlen(ja3len) +
+	                32 + sl_meta_strlen(ja4len) + sl_meta_strlen(h->alpn_len);
 	uint32_t len = (uint32_t)sizeof(struct sl_ev_tls) + strs;
 	struct sl_ev_tls *e = sl_worker_emit(an->w, SL_REC_TLS, len);
 	struct sl_meta_builder b;
@@ -414,11 +433,11 @@ static void emit_tls(struct sl_analysis *an, const struct sl_flow *f, const stru
 	b.base = (uint8_t *)e;
 	b.used = sizeof *e;
 	sl_meta_put(&b, &e->version_name, vname, (uint32_t)strlen(vname));
-	sl_meta_put(&b, &e->sni, ch->sni, ch->sni_len);
-	sl_meta_put(&b, &e->ja3, ch->ja3, ja3len);
-	sl_meta_put(&b, &e->ja3_hash, ch->ja3_hash, ja3len ? 32 : 0);
-	sl_meta_put(&b, &e->ja4, ch->ja4, (uint32_t)strlen(ch->ja4));
-	sl_meta_put(&b, &e->alpn, alpn, alen);
+	sl_meta_put(&b, &e->sni, h->sni, h->sni_len);
+	sl_meta_put(&b, &e->ja3, h->ja3, ja3len);
+	sl_meta_put(&b, &e->ja3_hash, h->ja3_hash, ja3len ? 32 : 0);
+	sl_meta_put(&b, &e->ja4, h->ja4, ja4len);
+	sl_meta_put(&b, &e->alpn, h->alpn, h->alpn_len);
 	sl_worker_emitted(an->w, SL_REC_TLS, b.used);
 }
 
@@ -438,17 +457,14 @@ static int tls13(uint16_t v)
 	return v == 0x0304 || (v & 0xff00) == 0x7f00;
 }
 
-/* The handshake is as far as it will get: emit the record (the ClientHello's parse output
- * was overwritten by other flows since, so parse it again). Resumed sessions are logged only
+/* The handshake is as far as it will get: emit the record from what was kept of the
+ * ClientHello. Resumed sessions are logged only
  * with app.tls.log-resumed, like Suricata's default. */
 static void tls_done(struct sl_analysis *an, const struct sl_flow *f, struct app_flow *af, int resumed)
 {
 	if ((af->tls_phase == TLS_SERVER) && af->stream && (!resumed || an->cfg->app.tls.log_resumed)) {
-		struct stream_slot *s = &an->stream[af->stream - 1];
-		size_t need;
-		if (sl_tls_parse_client_hello(s->buf[0], s->len[0], an->ch, &need) == SL_TLS_OK)
-			emit_tls(an, f, an->ch, af->tls_version_server ? af->tls_version_server : an->ch->version,
-			         resumed, af->tls_ts);
+		const struct tls_hello *h = &an->stream[af->stream - 1].hello;
+		emit_tls(an, f, h, af->tls_version_server ? af->tls_version_server : h->version, resumed, af->tls_ts);
 	}
 	af->tls_phase = TLS_DONE;
 	stream_put(an, af);
@@ -475,7 +491,7 @@ static void tls_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow 
 			stream_put(an, af);
 			return;
 		}
-		af->tls_version_client = an->ch->version;
+		keep_hello(&s->hello, an->ch);
 		af->tls_ts = an->pkt_ts;
 		af->tls_phase = TLS_SERVER;
 		/* server bytes that came first were kept in buf[1]; try them now */

@@ -35,8 +35,8 @@
 
 #include "ring_impl.h"
 
-#define SL__SPINS 512
-#define SL__YIELDS 16
+#define SL__SPINS 128
+#define SL__YIELDS 4
 #define SL__SLEEP_MAX_NS 1000000L
 
 static inline void cpu_relax(void)

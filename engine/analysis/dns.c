@@ -142,9 +142,19 @@ static int read_name(const uint8_t *m, size_t len, size_t *off, struct text *t)
 static void ip4_text(struct text *t, const uint8_t *p)
 {
 	char b[16];
-	int n = snprintf(b, sizeof(b), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+	size_t n = 0;
 
-	text_put(t, b, (size_t)n);
+	for (int i = 0; i < 4; i++) {
+		unsigned v = p[i];
+		if (v >= 100)
+			b[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			b[n++] = (char)('0' + v / 10 % 10);
+		b[n++] = (char)('0' + v % 10);
+		if (i < 3)
+			b[n++] = '.';
+	}
+	text_put(t, b, n);
 }
 
 /* EVE writes IPv6 addresses as eight groups of four hex digits, no "::" compression. */

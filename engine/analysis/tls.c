@@ -175,15 +175,34 @@ struct sbuf {
 	size_t cap, len;
 };
 
-static void sb_put(struct sbuf *s, const char *fmt, unsigned v)
+/* Append an optional separator and a decimal number, NUL-terminated, cut at the capacity.
+ * Hand-rolled: fingerprints are built for every TLS session, and printf's format machinery
+ * was a visible share of a worker's time. */
+static void sb_num(struct sbuf *s, char sep, unsigned v)
 {
-	int n;
+	char d[12], *e = d + sizeof d, *p = e;
 
-	if (s->len >= s->cap)
-		return;
-	n = snprintf(s->b + s->len, s->cap - s->len, fmt, v);
-	if (n > 0)
-		s->len += (size_t)n < s->cap - s->len ? (size_t)n : s->cap - s->len - 1;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (sep)
+		*--p = sep;
+	size_t n = (size_t)(e - p);
+	if (s->len + n >= s->cap)
+		n = s->cap > s->len + 1 ? s->cap - s->len - 1 : 0;
+	memcpy(s->b + s->len, p, n);
+	s->len += n;
+	if (s->cap)
+		s->b[s->len] = '\0';
+}
+
+static void sb_char(struct sbuf *s, char c)
+{
+	if (s->len + 1 < s->cap) {
+		s->b[s->len++] = c;
+		s->b[s->len] = '\0';
+	}
 }
 
 static void sb_list16(struct sbuf *s, const uint16_t *a, size_t n, int skip_grease)
@@ -193,7 +212,7 @@ static void sb_list16(struct sbuf *s, const uint16_t *a, size_t n, int skip_grea
 	for (size_t i = 0; i < n; i++) {
 		if (skip_grease && sl_tls_is_grease(a[i]))
 			continue;
-		sb_put(s, first ? "%u" : "-%u", a[i]);
+		sb_num(s, first ? 0 : '-', a[i]);
 		first = 0;
 	}
 }
@@ -205,15 +224,16 @@ static void ja3(struct sl_tls_client_hello *ch)
 	size_t i;
 
 	ch->ja3[0] = '\0';
-	sb_put(&s, "%u,", ch->legacy_version);
+	sb_num(&s, 0, ch->legacy_version);
+	sb_char(&s, ',');
 	sb_list16(&s, ch->ciphers, ch->n_ciphers, 1);
-	sb_put(&s, ",", 0);
+	sb_char(&s, ',');
 	sb_list16(&s, ch->exts, ch->n_exts, 1);
-	sb_put(&s, ",", 0);
+	sb_char(&s, ',');
 	sb_list16(&s, ch->groups, ch->n_groups, 1);
-	sb_put(&s, ",", 0);
+	sb_char(&s, ',');
 	for (i = 0; i < ch->n_point_formats; i++)
-		sb_put(&s, i ? "-%u" : "%u", ch->point_formats[i]);
+		sb_num(&s, i ? '-' : 0, ch->point_formats[i]);
 	sl_md5(ch->ja3, s.len, md);
 	sl_hash_hex(md, 16, ch->ja3_hash);
 }
@@ -231,19 +251,20 @@ static void sha12_of_hex_lists(const uint16_t *a, size_t na, const uint16_t *b, 
 {
 	struct sl_sha256_ctx c;
 	uint8_t md[32];
-	char hex[65], item[6];
+	static const char xd[] = "0123456789abcdef";
+	char hex[65], item[5];
 	size_t i;
 
 	sl_sha256_init(&c);
-	for (i = 0; i < na; i++) {
-		snprintf(item, sizeof(item), i ? ",%04x" : "%04x", a[i]);
-		sl_sha256_update(&c, item, strlen(item));
-	}
-	if (nb)
-		sl_sha256_update(&c, "_", 1);
-	for (i = 0; i < nb; i++) {
-		snprintf(item, sizeof(item), i ? ",%04x" : "%04x", b[i]);
-		sl_sha256_update(&c, item, strlen(item));
+	/* ",%04x" per item, formatted by hand (see sb_num) */
+	for (i = 0; i < na + nb; i++) {
+		uint16_t v = i < na ? a[i] : b[i - na];
+		if (i == na)
+			sl_sha256_update(&c, "_", 1);
+		else if (i)
+			sl_sha256_update(&c, ",", 1);
+		item[0] = xd[v >> 12], item[1] = xd[(v >> 8) & 15], item[2] = xd[(v >> 4) & 15], item[3] = xd[v & 15];
+		sl_sha256_update(&c, item, 4);
 	}
 	sl_sha256_final(&c, md);
 	sl_hash_hex(md, 32, hex);
@@ -515,8 +536,10 @@ int sl_tls_parse_server_hello(const uint8_t *buf, size_t len, struct sl_tls_serv
 			}
 		}
 	}
-	sb_put(&s, "%u,", sh->legacy_version);
-	sb_put(&s, "%u,", sh->cipher);
+	sb_num(&s, 0, sh->legacy_version);
+	sb_char(&s, ',');
+	sb_num(&s, 0, sh->cipher);
+	sb_char(&s, ',');
 	sb_list16(&s, sh->exts, sh->n_exts, 1);
 	sl_md5(sh->ja3s, s.len, md);
 	sl_hash_hex(md, 16, sh->ja3s_hash);
