@@ -96,8 +96,10 @@ CPU_W2=0-1             # two workers: one each on CPUs 0 and 1
 [ "$NCPU" -ge 2 ] || CPU_W2=0
 
 mkdir -p "$OUT" || die "cannot create $OUT"
+# this run's files only: a profile or summary left from an earlier run must not be reported
+rm -f "$OUT"/engine-{perfstat,perf,sched,callgrind,ndpi-summary}.txt
 TMP=$(mktemp -d "$TMPBASE/sluice-ebench.XXXXXX") || die "cannot create a directory in $TMPBASE"
-cleanup() { [ "$KEEP" = 1 ] && log "kept $TMP" || rm -rf "$TMP"; }
+cleanup() { if [ "$KEEP" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -202,13 +204,14 @@ busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
 psi_total() { awk '/^some/{for(i=1;i<=NF;i++) if($i ~ /^total=/){sub("total=","",$i); print $i}}' /proc/pressure/cpu 2>/dev/null || echo 0; }
 
 RUNS=$OUT/engine-runs.csv
-echo "date_utc,round,pos,dataset,peer,expected_packets,packets,rc,wall_s,user_s,sys_s,cpu_s,maxrss_kb,pps_wall,pps_cpu,self_s,self_pps,flows,records,http,tls,dns,out_bytes,psi_some,other_cpu_s,load1" >"$RUNS"
+echo "date_utc,round,pos,dataset,peer,expected_packets,packets,rc,wall_s,user_s,sys_s,cpu_s,maxrss_kb,pps_wall,pps_cpu,self_s,self_pps,flows,records,http,tls,dns,out_bytes,psi_some,other_cpu_s,load1,no_http_parser,no_stream_buffer" >"$RUNS"
 
 # run_one ROUND POS DATASET_INDEX PEER
 run_one() {
 	local round=$1 pos=$2 di=$3 peer=$4
 	local ds=${DS_NAMES[$di]} file=${DS_FILE[$di]} n=${DS_PKTS[$di]}
-	local t0 t1 rc psi0 psi1 b0 b1 wall e user sys rss packets=0 self_s= self_pps= flows= records= http= tls= dns= out_bytes=
+	local t0 t1 rc psi0 psi1 b0 b1 wall user sys rss packets=0
+	local self_s='' self_pps='' flows='' records='' http='' tls='' dns='' out_bytes='' nohttp='' nostream=''
 	peer_cmd "$peer" "$file" "$n" || return
 	rm -f "$TMP/eve.json" "$TMP/ledger.json" "$TMP/stdout.txt" "$TMP/stderr.txt" "$TMP/time.txt"
 	psi0=$(psi_total)
@@ -220,19 +223,20 @@ run_one() {
 	b1=$(busy_ticks)
 	psi1=$(psi_total)
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", (b-a)/1e9}')
-	read -r e user sys rss <"$TMP/time.txt" 2>/dev/null || true
+	read -r _ user sys rss <"$TMP/time.txt" 2>/dev/null || true
 	# GNU time prefixes "Command exited with non-zero status N" when the command fails
-	[ "$rc" = 0 ] || read -r e user sys rss < <(tail -1 "$TMP/time.txt") || true
+	[ "$rc" = 0 ] || read -r _ user sys rss < <(tail -1 "$TMP/time.txt") || true
 	case $peer in
 	sluiced*)
 		self_s=$(sed -n 's/^--- sluice ledger (\([0-9.]*\) s) ---$/\1/p' "$TMP/stderr.txt" | head -1)
 		self_pps=$(sed -n 's/^[[:space:]]*\([0-9.]*\) packets\/s$/\1/p' "$TMP/stderr.txt" | head -1)
 		if [ -s "$TMP/ledger.json" ]; then
-			IFS=, read -r packets flows records http tls dns < <(python3 -c '
+			IFS=, read -r packets flows records http tls dns nohttp nostream < <(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-ev = d.get("events", {})
-print(d["capture"]["packets"], ev.get("flow", 0), sum(ev.values()), ev.get("http", 0), ev.get("tls", 0), ev.get("dns", 0), sep=",")
+ev, app = d.get("events", {}), d.get("app", {})
+print(d["capture"]["packets"], ev.get("flow", 0), sum(ev.values()), ev.get("http", 0), ev.get("tls", 0),
+      ev.get("dns", 0), app.get("no_http_parser", ""), app.get("no_stream_buffer", ""), sep=",")
 ' "$TMP/ledger.json")
 		fi
 		[ -f "$TMP/eve.json" ] && out_bytes=$(stat -c %s "$TMP/eve.json")
@@ -258,16 +262,16 @@ print(d["capture"]["packets"], ev.get("flow", 0), sum(ev.values()), ev.get("http
 		-v n="$n" -v p="${packets:-0}" -v rc="$rc" -v w="$wall" -v u="${user:-0}" -v s="${sys:-0}" \
 		-v rss="${rss:-0}" -v ss="$self_s" -v sp="$self_pps" -v fl="$flows" -v rec="$records" \
 		-v h="$http" -v t="$tls" -v dn="$dns" -v ob="$out_bytes" -v p0="$psi0" -v p1="$psi1" \
-		-v b0="$b0" -v b1="$b1" -v hz="$HZ" \
+		-v b0="$b0" -v b1="$b1" -v hz="$HZ" -v nh="$nohttp" -v ns="$nostream" \
 		-v la="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
 			cpu = u + s
 			pw = (w > 0) ? n / w : 0
 			pc = (cpu > 0) ? n / cpu : ""
 			psi = (w > 0) ? (p1 - p0) / (w * 1e6) : ""
 			other = (b1 - b0) / hz - cpu   # CPU-seconds the rest of the machine used meanwhile
-			printf "%s,%d,%d,%s,%s,%d,%d,%d,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.2f,%s\n",
+			printf "%s,%d,%d,%s,%s,%d,%d,%d,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.2f,%s,%s,%s\n",
 				d, r, pos, ds, peer, n, p, rc, w, u, s, cpu, rss, pw, (pc == "" ? "" : sprintf("%.0f", pc)),
-				ss, sp, fl, rec, h, t, dn, ob, psi, other, la }' >>"$RUNS"
+				ss, sp, fl, rec, h, t, dn, ob, psi, other, la, nh, ns }' >>"$RUNS"
 	rm -f "$TMP/eve.json"
 	printf '  %-14s %-22s %8.3f s  %10.0f pkt/s  cpu %5.2f s\n' "$ds" "$peer" "$wall" \
 		"$(awk -v n="$n" -v w="$wall" 'BEGIN{print (w > 0) ? n / w : 0}')" \
@@ -326,6 +330,8 @@ if [ "$PROFILE" = 1 ]; then
 				"${W1[@]}" 2>&1 | grep -v '^ring\|^sink\|notice:'
 			if [ $HAVE_NDPI = 1 ]; then
 				echo "\$ perf stat -e task-clock,cycles,instructions,context-switches,cpu-migrations,page-faults ndpiReader -i $BIGNAME"
+				# perf's report (stderr) into the file, ndpiReader's summary (stdout) away
+				# shellcheck disable=SC2069
 				perf stat -e task-clock,cycles,instructions,context-switches,cpu-migrations,page-faults \
 					ndpiReader -i "$BIGFILE" 2>&1 >/dev/null
 			fi
@@ -412,9 +418,11 @@ EOF
 		} >"$CG"
 	fi
 fi
-echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$ENVF"
-echo "psi_cpu_end=$(head -1 /proc/pressure/cpu 2>/dev/null)" >>"$ENVF"
-echo "elapsed_s=$(($(date +%s) - START))" >>"$ENVF"
+{
+	echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "psi_cpu_end=$(head -1 /proc/pressure/cpu 2>/dev/null)"
+	echo "elapsed_s=$(($(date +%s) - START))"
+} >>"$ENVF"
 
 log "report"
 python3 "$ROOT/bench/engine_report.py" --results "$OUT" || die "engine_report.py failed"

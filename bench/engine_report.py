@@ -275,8 +275,9 @@ def main():
             rows = by[(ds, peer)]
             s = {"dataset": ds, "peer": peer, "runs": len(rows), "packets": rows[0]["packets"]}
             for k in ("wall_s", "cpu_s", "pps_wall", "pps_cpu", "self_s", "self_pps", "maxrss_kb",
-                      "records", "http", "tls", "dns", "flows", "out_bytes", "psi_some", "others"):
-                v = col(rows, k)
+                      "records", "http", "tls", "dns", "flows", "out_bytes", "psi_some", "others",
+                      "no_http_parser", "no_stream_buffer"):
+                v = col(rows, k) if k in rows[0] else []
                 lo, hi = rng(v)
                 s[k + "_med"], s[k + "_min"], s[k + "_max"] = med(v), lo, hi
             summary.append(s)
@@ -613,8 +614,11 @@ def main():
                        f"(1024 per worker) and app.tls.max-sessions (512), -w 1 wrote "
                        f"{a_['http_med']:.0f} http and {a_['tls_med']:.0f} tls records; with 16384 slots "
                        f"it wrote {b_['http_med']:.0f} and {b_['tls_med']:.0f}. The conversations that found "
-                       f"no slot are not parsed (and not counted in the ledger), so the default configuration "
-                       f"does less work on this traffic."
+                       f"no slot are not parsed, so the default configuration does less work on this traffic"
+                       + (f"; the ledger counts them (app.no_http_parser {a_['no_http_parser_med']:.0f}, "
+                          f"app.no_stream_buffer {a_['no_stream_buffer_med']:.0f} with -w 1)."
+                          if a_.get("no_http_parser_med") is not None and a_.get("no_stream_buffer_med") is not None
+                          else " (this build's ledger does not count them).")
                        + (f" -w 2, with twice the slots, wrote {c['http_med']:.0f} http records."
                           if (c := S.get((ds, "sluiced-w2"))) and c["http_med"] and c["http_med"] > 1.2 * a_["http_med"] else ""))
             break
@@ -639,8 +643,13 @@ def main():
             both = [fn for fn in ("decode.c:sl_decode_wire", "decode.c:sl_flow_hash")
                     if any(x[2] == fn for x in wk[0]["excl"] + wk[0]["incl"]) and any(x[2] == fn for x in cp[0]["excl"] + cp[0]["incl"])]
             if both:
-                obs.append("**Decoded twice**: " + ", ".join(f"`{b}`" for b in both) +
-                           " run in the capture thread (to pick the worker) and again in the worker.")
+                per = {b: sum(ir for ir, _, fn, _ in wk[0]["incl"] if fn == b) / cg_pk for b in both}
+                obs.append("**Decoded and hashed twice**: " + ", ".join(f"`{b}`" for b in both) +
+                           " run in the capture thread (to pick the worker) and again in the worker, where "
+                           "they cost " + ", ".join(f"{v:.0f}" for v in per.values()) +
+                           " instructions per packet. The packet record already carries the capture's "
+                           "symmetric hash (`struct sl_pkt_rec.hash`); the worker could take it for "
+                           "packets that were not reassembled from fragments.")
     oth = [fnum(r["others"]) for r in ok if fnum(r["wall_s"]) and fnum(r["wall_s"]) >= 1.0]
     if oth and med(oth) is not None:
         obs.append(f"**Other work on the machine**: during the runs longer than a second, other processes "

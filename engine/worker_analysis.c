@@ -90,7 +90,7 @@ struct app_flow {
 	uint8_t decided;    /* the app protocol is known (or known to be none) */
 	uint8_t tls_phase;  /* enum tls_phase */
 	uint8_t dns_tcp;
-	uint8_t pad;
+	uint8_t http_parked; /* HTTP between transactions: its parser went back to the pool */
 	uint16_t tls_version_server;
 	uint64_t tls_ts;
 	uint16_t vlan[2];   /* the first packet's tags, for the records (also when flow.use-vlan
@@ -392,6 +392,12 @@ static void http_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow
 			return;
 		}
 	} while (ev != SL_HTTP_NEED_MORE && n > 0);
+	/* Between transactions a keep-alive connection needs no parser: give it back, so the
+	 * pool bounds transactions in flight rather than open connections. */
+	if (s->count == 0 && !s->dead[0] && !s->dead[1] && sl_http_idle(&s->conn)) {
+		http_put(an, af);
+		af->http_parked = 1;
+	}
 }
 
 /* ---- TLS -------------------------------------------------------------------------------- */
@@ -662,6 +668,11 @@ static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, ui
 
 	if (!af->decided)
 		detect(an, f, af, dir, p, n);
+	if (af->http_parked && af->http == 0) {
+		/* the next transaction of a parked HTTP connection */
+		af->http_parked = 0;
+		af->http = http_get(an);
+	}
 	if (af->http)
 		http_feed(an, f, af, dir, p, n);
 	else if (af->tls_phase == TLS_CLIENT || af->tls_phase == TLS_SERVER)
@@ -726,7 +737,9 @@ static const struct sl_tcp_ops tcp_ops = {
 
 /* ---- packets ---------------------------------------------------------------------------- */
 
-static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t frame_len, uint64_t ts)
+/* hash: the capture thread's hash of this packet's flow key (pipeline.c computes it the same
+ * way), or 0 for a datagram reassembled here. */
+static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t frame_len, uint64_t ts, uint32_t hash)
 {
 	struct sl_flow_key k;
 	struct sl_flow_pkt fp = { .ts_ns = ts, .frame_len = frame_len };
@@ -736,7 +749,7 @@ static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t f
 
 	if (!an->cfg->flow.use_vlan)
 		d->vlan_count = 0; /* as the capture thread hashed it */
-	fp.hash = sl_flow_hash(d);
+	fp.hash = hash ? hash : sl_flow_hash(d);
 	memset(&k, 0, sizeof k);
 	memcpy(k.src, d->src, 16);
 	memcpy(k.dst, d->dst, 16);
@@ -793,9 +806,9 @@ void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p)
 			return;
 		d2.vlan_count = d.vlan_count;
 		memcpy(d2.vlan, d.vlan, sizeof d2.vlan);
-		flow_packet(an, &d2, dglen, p->ts_ns);
+		flow_packet(an, &d2, dglen, p->ts_ns, 0);
 	} else {
-		flow_packet(an, &d, p->wirelen, p->ts_ns);
+		flow_packet(an, &d, p->wirelen, p->ts_ns, p->hash);
 	}
 	if (++an->since_expire >= EXPIRE_EVERY) {
 		an->since_expire = 0;

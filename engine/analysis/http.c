@@ -673,6 +673,14 @@ int sl_http_close(struct sl_http_conn *c, int dir, struct sl_http_msg *m)
 	return SL_HTTP_NEED_MORE;
 }
 
+int sl_http_idle(const struct sl_http_conn *c)
+{
+	for (int d = 0; d < 2; d++)
+		if (c->side[d].state != ST_HEAD || c->side[d].hlen != 0)
+			return 0;
+	return c->p_count == 0;
+}
+
 /* Methods of RFC 9110 and WebDAV (RFC 4918) that clients send in practice. */
 static const char *const methods[] = {
 	"GET",  "POST", "HEAD",   "PUT",    "DELETE",    "OPTIONS", "CONNECT", "TRACE",

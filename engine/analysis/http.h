@@ -128,6 +128,12 @@ int sl_http_feed(struct sl_http_conn *c, int dir, const uint8_t *data, size_t le
  * read-until-close body, never for a body cut short), else SL_HTTP_NEED_MORE. */
 int sl_http_close(struct sl_http_conn *c, int dir, struct sl_http_msg *msg);
 
+/* 1 when neither direction holds part of a message and no request awaits its response: a
+ * caller may let this state go between transactions and start a fresh one (sl_http_init)
+ * for the next message, so long keep-alive connections hold parser memory only while a
+ * transaction is in flight. */
+int sl_http_idle(const struct sl_http_conn *c);
+
 /* "Does this look like an HTTP request?" for detection on any port: 1 when p starts with a
  * known method and a space, 0 when it cannot, -EAGAIN when n is too short to tell. */
 int sl_http_probe(const uint8_t *p, size_t n);

@@ -193,10 +193,10 @@ const struct sl_conf_key sl__conf_schema[] = {
 	     "memory for held segments, per worker"),
 
 	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses"),
-	INT("app.http.max-sessions", app.http.max_sessions, "1024", 0, 1048576,
-	    "HTTP connections parsed at once, per worker (about 30KiB each)"),
+	INT("app.http.max-sessions", app.http.max_sessions, "4096", 0, 1048576,
+	    "HTTP transactions in flight parsed at once, per worker (about 30KiB each)"),
 	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)"),
-	INT("app.tls.max-sessions", app.tls.max_sessions, "512", 0, 1048576,
+	INT("app.tls.max-sessions", app.tls.max_sessions, "4096", 0, 1048576,
 	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
 	BOOL("app.tls.log-resumed", app.tls.log_resumed, "false",
 	     "also write a tls record for resumed sessions (Suricata's default is not to)"),

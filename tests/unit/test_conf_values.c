@@ -90,8 +90,8 @@ static void test_defaults(void)
 	CHECK_EQ(c.tcp.window, 64u << 10);
 	CHECK_EQ(c.tcp.segment_pool, 64u << 20);
 	CHECK(c.app.http.enabled && c.app.tls.enabled && c.app.dns.enabled);
-	CHECK_EQ(c.app.http.max_sessions, 1024);
-	CHECK_EQ(c.app.tls.max_sessions, 512);
+	CHECK_EQ(c.app.http.max_sessions, 4096);
+	CHECK_EQ(c.app.tls.max_sessions, 4096);
 	CHECK(!c.app.tls.log_resumed && c.flow.use_vlan);
 	CHECK(c.app.dns.ports.n == 1 && c.app.dns.ports.v[0] == 53);
 	CHECK(c.outputs.file.enabled);
