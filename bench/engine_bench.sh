@@ -426,4 +426,8 @@ fi
 
 log "report"
 python3 "$ROOT/bench/engine_report.py" --results "$OUT" || die "engine_report.py failed"
+# fold the section into bench/RESULTS.md beside the ring's figures
+if [ "$OUT" = "$ROOT/bench/results" ]; then
+	python3 "$ROOT/bench/report.py" --results "$OUT" --out "$ROOT/bench/RESULTS.md" || die "report.py failed"
+fi
 log "done: $OUT/ENGINE.md"
