@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,6 +92,50 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 	}
 }
 
+/* The analysis counters, by ledger section, for the text and the JSON alike. */
+struct counter_row {
+	const char *section, *key;
+	size_t off;
+};
+#define ROW(section, key, field) { section, key, offsetof(struct sl_analysis_counters, field) }
+static const struct counter_row an_rows[] = {
+	ROW("flows", "created", flows_created),        ROW("flows", "evicted", flows_evicted),
+	ROW("flows", "timeout", flows_timeout),        ROW("flows", "shutdown", flows_shutdown),
+	ROW("flows", "tcp_reuse", flows_reused),       ROW("tcp", "segments", tcp_segments),
+	ROW("tcp", "out_of_order", tcp_out_of_order),  ROW("tcp", "retransmissions", tcp_retransmissions),
+	ROW("tcp", "gaps", tcp_gaps),                  ROW("tcp", "gap_bytes", tcp_gap_bytes),
+	ROW("tcp", "depth_reached", tcp_depth_reached), ROW("tcp", "pool_exhausted", tcp_pool_exhausted),
+	ROW("defrag", "fragments", defrag_fragments),  ROW("defrag", "reassembled", defrag_reassembled),
+	ROW("defrag", "timeouts", defrag_timeouts),    ROW("defrag", "evicted", defrag_evicted),
+	ROW("app", "http_errors", http_errors),        ROW("app", "tls_errors", tls_errors),
+	ROW("app", "dns_errors", dns_errors),          ROW("app", "no_http_parser", no_http_slot),
+	ROW("app", "no_stream_buffer", no_stream_slot),
+};
+#undef ROW
+
+/* One line per section ("tcp       segments 12  gaps 0 ...") or one JSON object per section
+ * (" \"tcp\":{\"segments\":12,...},"). */
+static void print_sections(const struct sl_ledger *l, FILE *f, int json)
+{
+	size_t n = sizeof an_rows / sizeof an_rows[0];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct counter_row *r = &an_rows[i];
+		uint64_t v = *(const uint64_t *)((const char *)&l->an + r->off);
+		int first = i == 0 || strcmp(an_rows[i - 1].section, r->section) != 0;
+		int last = i + 1 == n || strcmp(an_rows[i + 1].section, r->section) != 0;
+		if (json) {
+			if (first)
+				fprintf(f, " \"%s\":{", r->section);
+			fprintf(f, "%s\"%s\":%llu%s", first ? "" : ",", r->key, (unsigned long long)v, last ? "},\n" : "");
+		} else {
+			if (first)
+				fprintf(f, "%-9s", r->section);
+			fprintf(f, "%s%s %llu%s", first ? " " : "  ", r->key, (unsigned long long)v, last ? "\n" : "");
+		}
+	}
+}
+
 int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len)
 {
 	uint64_t errs = 0;
@@ -146,21 +191,7 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 		if (l->events[t] && sl_json_event_name((uint16_t)t))
 			fprintf(f, " %s %llu", sl_json_event_name((uint16_t)t), (unsigned long long)l->events[t]);
 	fprintf(f, "\n");
-	fprintf(f, "flows     created %llu  evicted %llu  timeout %llu  shutdown %llu  tcp_reuse %llu\n",
-	        (unsigned long long)l->an.flows_created, (unsigned long long)l->an.flows_evicted,
-	        (unsigned long long)l->an.flows_timeout, (unsigned long long)l->an.flows_shutdown,
-	        (unsigned long long)l->an.flows_reused);
-	fprintf(f, "tcp       segments %llu  out_of_order %llu  retransmissions %llu  gaps %llu (%llu bytes)  "
-	           "depth_reached %llu  pool_exhausted %llu\n",
-	        (unsigned long long)l->an.tcp_segments, (unsigned long long)l->an.tcp_out_of_order,
-	        (unsigned long long)l->an.tcp_retransmissions, (unsigned long long)l->an.tcp_gaps,
-	        (unsigned long long)l->an.tcp_gap_bytes, (unsigned long long)l->an.tcp_depth_reached,
-	        (unsigned long long)l->an.tcp_pool_exhausted);
-	if (l->an.http_errors + l->an.tls_errors + l->an.dns_errors + l->an.no_http_slot + l->an.no_stream_slot)
-		fprintf(f, "app       unparsed: http %llu  tls %llu  dns %llu; no parser free: http %llu  tls/dns %llu\n",
-		        (unsigned long long)l->an.http_errors, (unsigned long long)l->an.tls_errors,
-		        (unsigned long long)l->an.dns_errors, (unsigned long long)l->an.no_http_slot,
-		        (unsigned long long)l->an.no_stream_slot);
+	print_sections(l, f, 0);
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
 		fprintf(f, "ring      %-22s produced %llu  consumed %llu  dropped %llu  in_flight %llu  (%s)\n", r->name,
@@ -212,25 +243,9 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 			        (unsigned long long)l->events[t]);
 			first = 0;
 		}
-	fprintf(f, "},\n \"flows\":{\"created\":%llu,\"evicted\":%llu,\"timeout\":%llu,\"shutdown\":%llu,"
-	           "\"tcp_reuse\":%llu},\n",
-	        (unsigned long long)l->an.flows_created, (unsigned long long)l->an.flows_evicted,
-	        (unsigned long long)l->an.flows_timeout, (unsigned long long)l->an.flows_shutdown,
-	        (unsigned long long)l->an.flows_reused);
-	fprintf(f, " \"tcp\":{\"segments\":%llu,\"out_of_order\":%llu,\"retransmissions\":%llu,\"gaps\":%llu,"
-	           "\"gap_bytes\":%llu,\"depth_reached\":%llu,\"pool_exhausted\":%llu},\n",
-	        (unsigned long long)l->an.tcp_segments, (unsigned long long)l->an.tcp_out_of_order,
-	        (unsigned long long)l->an.tcp_retransmissions, (unsigned long long)l->an.tcp_gaps,
-	        (unsigned long long)l->an.tcp_gap_bytes, (unsigned long long)l->an.tcp_depth_reached,
-	        (unsigned long long)l->an.tcp_pool_exhausted);
-	fprintf(f, " \"defrag\":{\"fragments\":%llu,\"reassembled\":%llu,\"timeouts\":%llu,\"evicted\":%llu},\n",
-	        (unsigned long long)l->an.defrag_fragments, (unsigned long long)l->an.defrag_reassembled,
-	        (unsigned long long)l->an.defrag_timeouts, (unsigned long long)l->an.defrag_evicted);
-	fprintf(f, " \"app\":{\"http_errors\":%llu,\"tls_errors\":%llu,\"dns_errors\":%llu,\"no_http_parser\":%llu,"
-	           "\"no_stream_buffer\":%llu},\n \"rings\":[",
-	        (unsigned long long)l->an.http_errors, (unsigned long long)l->an.tls_errors,
-	        (unsigned long long)l->an.dns_errors, (unsigned long long)l->an.no_http_slot,
-	        (unsigned long long)l->an.no_stream_slot);
+	fprintf(f, "},\n");
+	print_sections(l, f, 1);
+	fprintf(f, " \"rings\":[");
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
 		fprintf(f, "%s\n  {\"name\":\"%s\",\"produced\":%llu,\"consumed\":%llu,\"dropped\":%llu,\"in_flight\":%llu,"

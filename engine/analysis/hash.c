@@ -84,25 +84,33 @@ void sl_md5_init(struct sl_md5_ctx *c)
 	c->bytes = 0;
 }
 
-void sl_md5_update(struct sl_md5_ctx *c, const void *data, size_t len)
+/* Both hashes consume 64-byte blocks the same way (Merkle-Damgard): whole blocks straight
+ * from the input, the rest gathered in buf. */
+static void md_update(uint32_t *state, uint8_t buf[64], uint64_t *bytes, const void *data, size_t len,
+                      void (*block)(uint32_t *, const uint8_t *))
 {
 	const uint8_t *p = data;
-	size_t have = (size_t)(c->bytes & 63), take;
+	size_t have = (size_t)(*bytes & 63), take;
 
-	c->bytes += len;
+	*bytes += len;
 	if (have) {
 		take = 64 - have < len ? 64 - have : len;
-		memcpy(c->buf + have, p, take);
+		memcpy(buf + have, p, take);
 		p += take;
 		len -= take;
 		if (have + take < 64)
 			return;
-		md5_block(c->state, c->buf);
+		block(state, buf);
 	}
 	for (; len >= 64; p += 64, len -= 64)
-		md5_block(c->state, p);
+		block(state, p);
 	if (len)
-		memcpy(c->buf, p, len);
+		memcpy(buf, p, len);
+}
+
+void sl_md5_update(struct sl_md5_ctx *c, const void *data, size_t len)
+{
+	md_update(c->state, c->buf, &c->bytes, data, len, md5_block);
 }
 
 void sl_md5_final(struct sl_md5_ctx *c, uint8_t out[16])
@@ -189,23 +197,7 @@ void sl_sha256_init(struct sl_sha256_ctx *c)
 
 void sl_sha256_update(struct sl_sha256_ctx *c, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t have = (size_t)(c->bytes & 63), take;
-
-	c->bytes += len;
-	if (have) {
-		take = 64 - have < len ? 64 - have : len;
-		memcpy(c->buf + have, p, take);
-		p += take;
-		len -= take;
-		if (have + take < 64)
-			return;
-		sha256_block(c->state, c->buf);
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(c->state, p);
-	if (len)
-		memcpy(c->buf, p, len);
+	md_update(c->state, c->buf, &c->bytes, data, len, sha256_block);
 }
 
 void sl_sha256_final(struct sl_sha256_ctx *c, uint8_t out[32])
