@@ -88,15 +88,24 @@ lines=$(wc -l <"$tmp/term.json")
 check "SIGTERM: every record reached the file ($lines)" "[ \"\$(jget $tmp/term.ledger 'd[\"sinks\"][0][\"delivered\"]')\" = $lines ]"
 check "SIGTERM: flows open at the stop were written (reason shutdown)" "grep -q '\"reason\":\"shutdown\"' $tmp/term.json"
 
-# 7. SIGHUP: a bad file changes nothing and says why; a good one is compared key by key
+# 7. SIGHUP: a bad file changes nothing and says why; a good one is compared key by key.
+# Signals of one kind coalesce, so each HUP waits for its answer in the log before the next.
+waitlog() { for _ in $(seq 100); do grep -q "$1" "$2" && return 0; sleep 0.1; done; return 1; }
 printf 'log:\n  level: info\n' >"$tmp/hup.yaml"
 "$sluiced" -q -c "$tmp/hup.yaml" --synth --set capture.synth.packets=0 -o /dev/null 2>"$tmp/hup.err" &
 bgpid=$!
-sleep 1
+# SIGHUP kills a process that has not blocked it yet: wait until sluiced has (SigBlk bit 0)
+for _ in $(seq 100); do
+  blk=$(awk '/^SigBlk/ {print $2}' "/proc/$bgpid/status" 2>/dev/null)
+  [ -n "$blk" ] && [ $((0x$blk & 1)) = 1 ] && break
+  sleep 0.1
+done
 printf 'log:\n  levle: debug\n' >"$tmp/hup.yaml"
-kill -HUP "$bgpid"; sleep 0.5
+kill -HUP "$bgpid"
+waitlog 'log.levle' "$tmp/hup.err"
 printf 'log:\n  level: debug\nworkers:\n  count: 3\n' >"$tmp/hup.yaml"
-kill -HUP "$bgpid"; sleep 0.5
+kill -HUP "$bgpid"
+waitlog 'workers.count' "$tmp/hup.err"
 kill -TERM "$bgpid"; wait "$bgpid"; rc=$?; bgpid=
 check "SIGHUP: still running, then a clean stop" "[ $rc = 0 ]"
 check "SIGHUP: a bad file is refused with its line and key" "grep -q 'hup.yaml:2: log.levle: unknown key' $tmp/hup.err"
