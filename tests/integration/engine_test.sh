@@ -17,6 +17,16 @@ check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 # jq-free JSON reading: python3 is in the test dependencies
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1" "$2"; }
 # events without what legitimately differs between runs (flow_id carries the worker index)
+# A signal's default action kills a process that has not blocked it yet: wait until sluiced
+# has blocked SIGHUP (bit 0 of SigBlk; it blocks HUP, INT and TERM together).
+wait_blocked() {
+  for _ in $(seq 100); do
+    local blk
+    blk=$(awk '/^SigBlk/ {print $2}' "/proc/$1/status" 2>/dev/null)
+    [ -n "$blk" ] && [ $((0x$blk & 1)) = 1 ] && return 0
+    sleep 0.1
+  done
+}
 normalize() { python3 -c '
 import json, sys
 out = []
@@ -78,7 +88,8 @@ check "--shm-input gives the same events as -r" "cmp -s $tmp/shm.norm $tmp/w2.no
 # 6. SIGTERM drains: endless synthetic input, stopped after a second
 "$sluiced" -q --synth --set capture.synth.packets=0 -o "$tmp/term.json" --stats-json "$tmp/term.ledger" 2>"$tmp/term.err" &
 bgpid=$!
-sleep 1.5
+wait_blocked "$bgpid"
+sleep 1
 kill -TERM "$bgpid"
 wait "$bgpid"; rc=$?; bgpid=
 check "SIGTERM: exit 0" "[ $rc = 0 ]"
@@ -94,12 +105,7 @@ waitlog() { for _ in $(seq 100); do grep -q "$1" "$2" && return 0; sleep 0.1; do
 printf 'log:\n  level: info\n' >"$tmp/hup.yaml"
 "$sluiced" -q -c "$tmp/hup.yaml" --synth --set capture.synth.packets=0 -o /dev/null 2>"$tmp/hup.err" &
 bgpid=$!
-# SIGHUP kills a process that has not blocked it yet: wait until sluiced has (SigBlk bit 0)
-for _ in $(seq 100); do
-  blk=$(awk '/^SigBlk/ {print $2}' "/proc/$bgpid/status" 2>/dev/null)
-  [ -n "$blk" ] && [ $((0x$blk & 1)) = 1 ] && break
-  sleep 0.1
-done
+wait_blocked "$bgpid"
 printf 'log:\n  levle: debug\n' >"$tmp/hup.yaml"
 kill -HUP "$bgpid"
 waitlog 'log.levle' "$tmp/hup.err"

@@ -38,7 +38,17 @@ ip -n "$ns" link set "$far" mtu 9000 up
 
 "$sluiced" -q -i "$near" -o "$tmp/live.json" --stats-json "$tmp/live.ledger" 2>"$tmp/live.err" &
 pid=$!
-sleep 1.5
+# wait until sluiced has its AF_PACKET socket: one of its socket inodes in /proc/net/packet
+ready=0
+for _ in $(seq 200); do
+  for ino in $(ls -l "/proc/$pid/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p'); do
+    awk -v i="$ino" 'NR > 1 && $NF == i {f = 1} END {exit !f}' /proc/net/packet && ready=1
+  done
+  [ $ready = 1 ] && break
+  sleep 0.05
+done
+[ $ready = 1 ] || { echo "FAIL sluiced -i never opened its packet socket"; cat "$tmp/live.err"; exit 1; }
+sleep 0.2
 ip netns exec "$ns" tcpreplay -q -t -i "$far" "$file" >"$tmp/replay.out" 2>&1 || { cat "$tmp/replay.out"; echo "FAIL tcpreplay"; exit 1; }
 sleep 1
 kill -TERM "$pid"
