@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: MIT
+# Unit tests of the engine core (linked against the engine library).
+if(TARGET sluice_engine)
+  add_executable(test_encode_json ${CMAKE_CURRENT_LIST_DIR}/test_encode_json.c)
+  target_include_directories(test_encode_json PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib)
+  target_link_libraries(test_encode_json PRIVATE sluice_engine)
+  add_test(NAME unit.encode_json COMMAND test_encode_json)
+  set_tests_properties(unit.encode_json PROPERTIES LABELS "unit;engine" TIMEOUT 60)
+endif()
