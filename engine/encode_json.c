@@ -7,7 +7,6 @@
  * the way Suricata does), so any bytes a packet carried come out as valid JSON.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -120,11 +119,14 @@ static void field_mstr(struct out *o, int *first, const char *key, const void *r
 	put_mstr(o, rec, reclen, s);
 }
 
+/* IPv4 dotted; IPv6 as Suricata's EVE writes it: eight groups of four hex digits, no "::"
+ * (2001:4860:0000:2001:0000:0000:0000:0068), so consumers of EVE read it unchanged. */
 static void put_ip(struct out *o, uint8_t ver, const uint8_t *a)
 {
-	char buf[INET6_ADDRSTRLEN];
+	static const char hex[] = "0123456789abcdef";
+	char buf[40], *p = buf;
+
 	if (ver == 4) {
-		char *p = buf;
 		for (int i = 0; i < 4; i++) {
 			unsigned v = a[i];
 			if (v >= 100)
@@ -135,14 +137,18 @@ static void put_ip(struct out *o, uint8_t ver, const uint8_t *a)
 			if (i < 3)
 				*p++ = '.';
 		}
-		PUTS(o, "\"");
-		put(o, buf, (size_t)(p - buf));
-		PUTS(o, "\"");
-		return;
+	} else {
+		for (int i = 0; i < 16; i += 2) {
+			*p++ = hex[a[i] >> 4];
+			*p++ = hex[a[i] & 15];
+			*p++ = hex[a[i + 1] >> 4];
+			*p++ = hex[a[i + 1] & 15];
+			if (i < 14)
+				*p++ = ':';
+		}
 	}
-	inet_ntop(AF_INET6, a, buf, sizeof buf);
 	PUTS(o, "\"");
-	put(o, buf, strlen(buf));
+	put(o, buf, (size_t)(p - buf));
 	PUTS(o, "\"");
 }
 
@@ -254,6 +260,12 @@ static const char *app_name(uint8_t app)
 static void enc_flow(struct sl_json_enc *e, struct out *o, const struct sl_ev_flow *f)
 {
 	put_common(e, o, &f->c, "flow");
+	if (f->c.proto == 1 || f->c.proto == 58) {
+		PUTS(o, ",\"icmp_type\":");
+		put_u64(o, f->icmp_type);
+		PUTS(o, ",\"icmp_code\":");
+		put_u64(o, f->icmp_code);
+	}
 	const char *app = app_name(f->app_proto);
 	if (app) {
 		PUTS(o, ",\"app_proto\":\"");

@@ -59,7 +59,8 @@ struct sl_ev_flow {
 	uint8_t reason;    /* enum sl_flow_reason (flow/flow.h) */
 	uint8_t app_proto; /* enum sl_app_proto */
 	uint8_t tcp_flags_ts, tcp_flags_tc;
-	uint8_t pad[3];
+	uint8_t icmp_type, icmp_code; /* ICMP/ICMPv6 flows: of the first packet */
+	uint8_t pad;
 };
 
 struct sl_ev_http {

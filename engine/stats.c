@@ -107,6 +107,7 @@ static const struct counter_row an_rows[] = {
 	ROW("tcp", "depth_reached", tcp_depth_reached), ROW("tcp", "pool_exhausted", tcp_pool_exhausted),
 	ROW("defrag", "fragments", defrag_fragments),  ROW("defrag", "reassembled", defrag_reassembled),
 	ROW("defrag", "timeouts", defrag_timeouts),    ROW("defrag", "evicted", defrag_evicted),
+	ROW("tunnel", "teredo", teredo),
 	ROW("app", "http_errors", http_errors),        ROW("app", "tls_errors", tls_errors),
 	ROW("app", "dns_errors", dns_errors),          ROW("app", "no_http_parser", no_http_slot),
 	ROW("app", "no_stream_buffer", no_stream_slot),

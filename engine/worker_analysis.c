@@ -93,6 +93,7 @@ struct app_flow {
 	uint8_t http_parked; /* HTTP between transactions: its parser went back to the pool */
 	uint16_t tls_version_server;
 	uint64_t tls_ts;
+	uint8_t icmp_type, icmp_code; /* the first packet's, for ICMP flows */
 	uint16_t vlan[2];   /* the first packet's tags, for the records (also when flow.use-vlan
 	                       is off and they are not part of the key) */
 };
@@ -127,6 +128,7 @@ struct sl_analysis {
 
 	/* counters (worker thread only) */
 	uint64_t no_http_slot, no_stream_slot, http_errors, tls_errors, dns_errors;
+	uint64_t teredo; /* IPv6 packets found inside Teredo UDP */
 };
 
 static uint64_t wall_ns(void)
@@ -238,10 +240,11 @@ static void emit_flow(struct sl_analysis *an, const struct sl_flow *f, enum sl_f
 	e->state = f->state;
 	e->reason = (uint8_t)why;
 	e->app_proto = (uint8_t)f->app_proto;
-	(void)af;
 	e->tcp_flags_ts = f->tcp_flags[SL_FLOW_TO_SERVER];
 	e->tcp_flags_tc = f->tcp_flags[SL_FLOW_TO_CLIENT];
-	memset(e->pad, 0, sizeof e->pad);
+	e->icmp_type = af->icmp_type;
+	e->icmp_code = af->icmp_code;
+	e->pad = 0;
 	sl_worker_emitted(an->w, SL_REC_FLOW, sizeof *e);
 }
 
@@ -737,6 +740,9 @@ static const struct sl_tcp_ops tcp_ops = {
 
 /* ---- packets ---------------------------------------------------------------------------- */
 
+#define TEREDO_PORT 3544
+static void teredo(struct sl_analysis *an, const struct sl_decoded *outer, uint64_t ts);
+
 /* hash: the capture thread's hash of this packet's flow key (pipeline.c computes it the same
  * way), or 0 for a datagram reassembled here. */
 static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t frame_len, uint64_t ts, uint32_t hash)
@@ -774,10 +780,40 @@ static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t f
 	if (f->pkts[0] + f->pkts[1] == 1) {
 		af->vlan[0] = vlan[0];
 		af->vlan[1] = vlan[1];
+		af->icmp_type = d->icmp.type;
+		af->icmp_code = d->icmp.code;
 	}
 	if (d->proto == 17 && d->payload_len && an->cfg->app.dns.enabled &&
 	    (dns_port(an, d->dport) || dns_port(an, d->sport)))
 		dns_message(an, f, dir, d->payload, d->payload_len);
+	if (d->proto == 17 && (d->sport == TEREDO_PORT || d->dport == TEREDO_PORT))
+		teredo(an, d, ts);
+}
+
+/* Teredo (RFC 4380): IPv6 carried in UDP to or from port 3544, optionally behind an origin
+ * indication. The outer UDP packet counts in its own flow; the IPv6 packet inside is a packet
+ * of its own for flows and parsers, as Suricata does. Like Suricata, qualification traffic
+ * (authentication headers), bubbles (no next header) and hop limit 0 are left alone.
+ * (Its flow may be split over two workers when the two directions go through different
+ * relays: the capture hash sees only the outer addresses.) */
+static void teredo(struct sl_analysis *an, const struct sl_decoded *outer, uint64_t ts)
+{
+	const uint8_t *p = outer->payload;
+	uint32_t n = outer->payload_len;
+	struct sl_decoded in;
+
+	if (n >= 2 && p[0] == 0) {
+		if (p[1] != 0 || n < 8 + 40)
+			return; /* authentication (qualification, not a tunnel), or not Teredo */
+		p += 8, n -= 8; /* origin indication */
+	}
+	/* exactly one IPv6 packet, nothing else */
+	if (n < 40 || (p[0] >> 4) != 6 || 40u + (((uint32_t)p[4] << 8) | p[5]) != n || p[7] == 0 || p[6] == 59)
+		return;
+	if (sl_decode(p, n, SL_LINK_RAW, &in) != SL_DECODE_OK || (in.flags & SL_DECODE_F_FRAGMENT))
+		return;
+	an->teredo++;
+	flow_packet(an, &in, n, ts, 0);
 }
 
 void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p)
@@ -864,6 +900,7 @@ void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_count
 	c->dns_errors += an->dns_errors;
 	c->no_http_slot += an->no_http_slot;
 	c->no_stream_slot += an->no_stream_slot;
+	c->teredo += an->teredo;
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@ regression fails the suite.
     corpus_check.py --sluiced build/engine/sluiced --corpus ../shared/corpus [--min 0.95]
 """
 import argparse
+import ipaddress
 import json
 import os
 import subprocess
@@ -42,7 +43,16 @@ NOT_COMPARABLE = {
 }
 
 
+def canon(ip):
+    """One spelling per address: EVE writes IPv6 in full, the manifest compressed."""
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return ip
+
+
 def endpoint(ip, port):
+    ip = canon(ip)
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
@@ -134,9 +144,9 @@ def match_dns(e, want):
             return False
         if k == "dst" and ev_dst(e) != v:
             return False
-        if k == "src_ip" and e.get("src_ip") != v:
+        if k == "src_ip" and canon(e.get("src_ip", "")) != canon(v):
             return False
-        if k == "dst_ip" and e.get("dest_ip") != v:
+        if k == "dst_ip" and canon(e.get("dest_ip", "")) != canon(v):
             return False
         if k == "src_port" and e.get("src_port") != v:
             return False
@@ -159,6 +169,9 @@ def match_flow(e, want):
                 return False
         elif k == "vlan":
             if e.get("vlan") != v:
+                return False
+        elif k in ("src_ip", "dest_ip"):
+            if canon(e.get(k, "")) != canon(v):
                 return False
         elif e.get(k) != v:
             return False
@@ -227,11 +240,11 @@ def check_file(entry, events, ledger, c):
         else:
             for k, want in w.items():
                 if k.startswith("src_"):
-                    n = sum(1 for e in evs if e.get("src_ip") == k[4:])
+                    n = sum(1 for e in evs if canon(e.get("src_ip", "")) == canon(k[4:]))
                 elif k.startswith("request_from_"):
-                    n = sum(1 for e in evs if e.get("src_ip") == k[13:] and e["dns"]["type"] == "query")
+                    n = sum(1 for e in evs if canon(e.get("src_ip", "")) == canon(k[13:]) and e["dns"]["type"] == "query")
                 elif k.startswith("response_to_"):
-                    n = sum(1 for e in evs if e.get("dest_ip") == k[12:] and e["dns"]["type"] == "answer")
+                    n = sum(1 for e in evs if canon(e.get("dest_ip", "")) == canon(k[12:]) and e["dns"]["type"] == "answer")
                 else:
                     c.skip()
                     continue

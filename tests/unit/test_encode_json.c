@@ -107,7 +107,7 @@ static void test_dns_ipv6(void)
 	REQUIRE(n > 0);
 	out[n - 1] = 0;
 	CHECK_STR(out, "{\"timestamp\":\"2023-11-14T22:13:20.123456+0000\",\"flow_id\":42,\"event_type\":\"dns\","
-	               "\"src_ip\":\"2001::1\",\"src_port\":5555,\"dest_ip\":\"::1\",\"dest_port\":53,\"proto\":\"UDP\","
+	               "\"src_ip\":\"2001:0000:0000:0000:0000:0000:0000:0001\",\"src_port\":5555,\"dest_ip\":\"0000:0000:0000:0000:0000:0000:0000:0001\",\"dest_port\":53,\"proto\":\"UDP\","
 	               "\"dns\":{\"type\":\"answer\",\"id\":4660,\"flags\":\"8180\",\"rd\":true,\"ra\":true,"
 	               "\"rrname\":\"example.org\",\"rrtype\":\"A\",\"rcode\":\"NXDOMAIN\",\"answers\":[{\"rrname\":"
 	               "\"example.org\",\"rrtype\":\"CNAME\",\"ttl\":300,\"rdata\":\"www.example.org\"}]}}");
