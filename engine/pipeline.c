@@ -306,12 +306,12 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 		pl->sinks[pl->nsinks++] = sk;
 		sk->mod = *m;
 		sk->types = (*m)->types(cfg);
-		sk->cpu = (int)cfg->outputs.file.cpu;
+		sk->cpu = (*m)->cpu(cfg);
 		if ((e = (*m)->init(cfg, &sk->state, errbuf, errlen)) != 0)
 			return e;
 		char what[64];
 		snprintf(what, sizeof what, "router -> %s", (*m)->name);
-		if ((e = ring(&sk->ring, cfg->outputs.file.ring_size, cfg, what, errbuf, errlen)) != 0)
+		if ((e = ring(&sk->ring, (*m)->ring_size(cfg), cfg, what, errbuf, errlen)) != 0)
 			return e;
 		pl->router.sinks[pl->router.nsinks++] = sk;
 	}

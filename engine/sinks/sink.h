@@ -37,6 +37,9 @@ struct sl_sink_module {
 	int (*enabled)(const struct sl_config *cfg);
 	/* Bit (1 << type) for each record type the sink wants. */
 	uint32_t (*types)(const struct sl_config *cfg);
+	/* Bytes of the router's ring to this sink, and the CPU of its thread (-1: not pinned). */
+	uint64_t (*ring_size)(const struct sl_config *cfg);
+	int (*cpu)(const struct sl_config *cfg);
 	int (*init)(const struct sl_config *cfg, void **state, char *errbuf, size_t errlen);
 	/* Take n records; they are released when this returns. */
 	void (*write)(void *state, const struct sl_rec *recs, size_t n, struct sl_sink_counters *ctr);

@@ -53,6 +53,16 @@ static uint32_t file_types(const struct sl_config *cfg)
 	return sl__types_mask(&cfg->outputs.file.types);
 }
 
+static uint64_t file_ring_size(const struct sl_config *cfg)
+{
+	return cfg->outputs.file.ring_size;
+}
+
+static int file_cpu(const struct sl_config *cfg)
+{
+	return (int)cfg->outputs.file.cpu;
+}
+
 static int file_init(const struct sl_config *cfg, void **state, char *errbuf, size_t errlen)
 {
 	struct file_sink *f = calloc(1, sizeof *f);
@@ -150,6 +160,8 @@ const struct sl_sink_module sl__sink_file = {
 	.name = "file",
 	.enabled = file_enabled,
 	.types = file_types,
+	.ring_size = file_ring_size,
+	.cpu = file_cpu,
 	.init = file_init,
 	.write = file_write,
 	.flush = file_flush,
