@@ -63,7 +63,7 @@ void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len)
 
 void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 {
-	(void)len;
+	sl_ring_trim(w->out, len); /* the reservation was an upper bound */
 	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1);
 }
 

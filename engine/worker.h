@@ -43,7 +43,8 @@ void *sl_worker_main(void *arg);
 
 /* For the analysis code: room for one record of type and len in the output ring, waiting
  * while the router catches up (block policy). NULL only when the engine is being torn down
- * (counted). Publish with sl_worker_emitted(). */
+ * (counted). Then sl_worker_emitted() with the bytes actually written (at most len): the
+ * record is trimmed to them and counted; the worker loop commits once per batch. */
 void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len);
 void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len);
 
