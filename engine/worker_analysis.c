@@ -108,10 +108,12 @@ struct sl_analysis {
 	struct sl_defrag defrag;
 	int defrag_on;
 
+	/* Pools: slots come back through a free list; slots never used yet are taken in order
+	 * (fresh), so start-up touches none of this memory. */
 	struct http_slot *http;
-	uint32_t http_n, http_free;
+	uint32_t http_n, http_free, http_fresh;
 	struct stream_slot *stream;
-	uint32_t stream_n, stream_free;
+	uint32_t stream_n, stream_free, stream_fresh;
 
 	/* scratch parse outputs, one each */
 	struct sl_tls_client_hello *ch;
@@ -144,12 +146,15 @@ static uint64_t wall_ns(void)
 static uint32_t http_get(struct sl_analysis *an)
 {
 	uint32_t i = an->http_free;
-	if (i == NO_SLOT) {
+	if (i != NO_SLOT) {
+		an->http_free = an->http[i].next_free;
+	} else if (an->http_fresh < an->http_n) {
+		i = an->http_fresh++;
+	} else {
 		an->no_http_slot++;
 		return 0;
 	}
 	struct http_slot *s = &an->http[i];
-	an->http_free = s->next_free;
 	sl_http_init(&s->conn);
 	s->head = s->count = 0;
 	s->dead[0] = s->dead[1] = 0;
@@ -168,12 +173,15 @@ static void http_put(struct sl_analysis *an, struct app_flow *af)
 static uint32_t stream_get(struct sl_analysis *an)
 {
 	uint32_t i = an->stream_free;
-	if (i == NO_SLOT) {
+	if (i != NO_SLOT) {
+		an->stream_free = an->stream[i].next_free;
+	} else if (an->stream_fresh < an->stream_n) {
+		i = an->stream_fresh++;
+	} else {
 		an->no_stream_slot++;
 		return 0;
 	}
 	struct stream_slot *s = &an->stream[i];
-	an->stream_free = s->next_free;
 	s->len[0] = s->len[1] = 0;
 	return i + 1;
 }
@@ -964,12 +972,8 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 		sl_analysis_destroy(an);
 		goto nomem;
 	}
-	an->http_free = an->http_n ? 0 : NO_SLOT;
-	for (uint32_t i = 0; i < an->http_n; i++)
-		an->http[i].next_free = i + 1 < an->http_n ? i + 1 : NO_SLOT;
-	an->stream_free = an->stream_n ? 0 : NO_SLOT;
-	for (uint32_t i = 0; i < an->stream_n; i++)
-		an->stream[i].next_free = i + 1 < an->stream_n ? i + 1 : NO_SLOT;
+	an->http_free = NO_SLOT;
+	an->stream_free = NO_SLOT;
 	for (size_t i = 0; i < cfg->app.dns.ports.n; i++) {
 		unsigned port = (unsigned)cfg->app.dns.ports.v[i] & 0xffffu;
 		an->dns_ports_mask[port >> 5] |= 1u << (port & 31);

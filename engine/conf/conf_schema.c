@@ -130,7 +130,7 @@ const struct sl_conf_key sl__conf_schema[] = {
 	    "bytes kept of each packet"),
 	ENUM("capture.policy", capture.policy, "auto", policy_names,
 	     "when a worker ring is full; auto: block for files and shm input, drop for live capture"),
-	SIZE("capture.ring-size", capture.ring_size, "16MiB", RING_MIN, RING_MAX,
+	SIZE("capture.ring-size", capture.ring_size, "8MiB", RING_MIN, RING_MAX,
 	     "size of each worker's input ring"),
 	STRING("capture.afpacket.interface", capture.afpacket.interface, "", 0, 15, NULL,
 	       "interface to capture from; -i overrides it"),
@@ -155,7 +155,7 @@ const struct sl_conf_key sl__conf_schema[] = {
 
 	INT("router.cpu", router.cpu, "-1", -1, CPU_MAX,
 	    "CPU to pin the router thread to; -1: not pinned"),
-	SIZE("router.ring-size", router.ring_size, "8MiB", RING_MIN, RING_MAX,
+	SIZE("router.ring-size", router.ring_size, "4MiB", RING_MIN, RING_MAX,
 	     "size of each worker-to-router ring"),
 
 	ENUM("rings.hugepages", rings.hugepages, "auto", hugepages_names,
@@ -189,7 +189,7 @@ const struct sl_conf_key sl__conf_schema[] = {
 	     "bytes of each direction of a TCP stream reassembled for the parsers"),
 	SIZE("tcp.window", tcp.window, "64KiB", 4 * KiB, 64 * MiB,
 	     "out-of-order bytes held per direction while waiting for a gap to fill"),
-	SIZE("tcp.segment-pool", tcp.segment_pool, "64MiB", 1 * MiB, 16 * GiB,
+	SIZE("tcp.segment-pool", tcp.segment_pool, "32MiB", 1 * MiB, 16 * GiB,
 	     "memory for held segments, per worker"),
 
 	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses"),
@@ -208,7 +208,7 @@ const struct sl_conf_key sl__conf_schema[] = {
 	       "file to append to, \"-\" for standard output; -o overrides it"),
 	STRINGS("outputs.file.types", outputs.file.types, "[flow, http, tls, dns, alert, stats]",
 	        event_types, "event types written"),
-	SIZE("outputs.file.ring-size", outputs.file.ring_size, "8MiB", RING_MIN, RING_MAX,
+	SIZE("outputs.file.ring-size", outputs.file.ring_size, "4MiB", RING_MIN, RING_MAX,
 	     "size of the router-to-file ring"),
 	INT("outputs.file.cpu", outputs.file.cpu, "-1", -1, CPU_MAX,
 	    "CPU to pin the file writer to; -1: not pinned"),

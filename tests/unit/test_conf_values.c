@@ -62,7 +62,7 @@ static void test_defaults(void)
 	CHECK(c.workers.cpus.v == NULL);
 	CHECK_EQ(c.capture.snaplen, 65535);
 	CHECK_EQ(c.capture.policy, SL_CONF_POLICY_AUTO);
-	CHECK_EQ(c.capture.ring_size, 16u << 20);
+	CHECK_EQ(c.capture.ring_size, 8u << 20);
 	CHECK_STR(c.capture.afpacket.interface, "");
 	CHECK_EQ(c.capture.afpacket.threads, 1);
 	CHECK_EQ(c.capture.afpacket.block_size, 1u << 20);
@@ -74,7 +74,7 @@ static void test_defaults(void)
 	CHECK_EQ(c.capture.synth.seed, 1);
 	CHECK_STR(c.capture.synth.mix, "http=4,dns=3,tls=3");
 	CHECK_EQ(c.router.cpu, -1);
-	CHECK_EQ(c.router.ring_size, 8u << 20);
+	CHECK_EQ(c.router.ring_size, 4u << 20);
 	CHECK_EQ(c.rings.hugepages, SL_HUGEPAGES_AUTO);
 	CHECK_EQ(c.flow.max_flows, 65536);
 	CHECK_EQ(c.flow.timeouts.new_ns, 60000000000ull);
@@ -88,7 +88,7 @@ static void test_defaults(void)
 	CHECK_EQ(c.defrag.timeout_ns, 30000000000ull);
 	CHECK_EQ(c.tcp.reassembly_depth, 1u << 20);
 	CHECK_EQ(c.tcp.window, 64u << 10);
-	CHECK_EQ(c.tcp.segment_pool, 64u << 20);
+	CHECK_EQ(c.tcp.segment_pool, 32u << 20);
 	CHECK(c.app.http.enabled && c.app.tls.enabled && c.app.dns.enabled);
 	CHECK_EQ(c.app.http.max_sessions, 4096);
 	CHECK_EQ(c.app.tls.max_sessions, 4096);
@@ -101,7 +101,7 @@ static void test_defaults(void)
 		CHECK_STR(c.outputs.file.types.v[0], "flow");
 		CHECK_STR(c.outputs.file.types.v[5], "stats");
 	}
-	CHECK_EQ(c.outputs.file.ring_size, 8u << 20);
+	CHECK_EQ(c.outputs.file.ring_size, 4u << 20);
 	CHECK_EQ(c.outputs.file.cpu, -1);
 	CHECK_EQ(c.outputs.file.buffer_size, 256u << 10);
 	CHECK_EQ(c.stats.interval_ns, 1000000000ull);
@@ -188,7 +188,7 @@ static void test_size(struct sl_config *c)
 	CHECK(set(c, "capture.ring-size=MiB") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.ring-size=99999999999TiB") == SL_ECONFIG_VALUE);
 	CHECK(strstr(err_, "99999999999TiB is out of range") != NULL);
-	CHECK_EQ(c->capture.ring_size, 16u << 20);
+	CHECK_EQ(c->capture.ring_size, 8u << 20);
 	/* the extra check of a row */
 	CHECK(set(c, "capture.afpacket.block-size=6000") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.afpacket.block-size=6000: must be a multiple of 4KiB (the page size)");
@@ -370,7 +370,7 @@ static void test_format(void)
 	char small[4];
 
 	sl_conf_defaults(&c);
-	CHECK_STR(fmt(&c, "capture.ring-size"), "16MiB");
+	CHECK_STR(fmt(&c, "capture.ring-size"), "8MiB");
 	CHECK_STR(fmt(&c, "flow.timeouts.established"), "10m");
 	CHECK_STR(fmt(&c, "outputs.file.path"), "\"-\"");
 	CHECK_STR(fmt(&c, "app.dns.ports"), "[53]");
@@ -390,8 +390,8 @@ static void test_format(void)
 	CHECK(set(&c, "log.file=a\"b\\c\td") == 0);
 	CHECK_STR(fmt(&c, "log.file"), "\"a\\\"b\\\\c\\td\"");
 	/* snprintf semantics: the full length, the text cut short */
-	CHECK_EQ(sl_conf_format(&c, sl_conf_key_find("capture.ring-size"), small, sizeof(small)), 5);
-	CHECK_STR(small, "16M");
+	CHECK_EQ(sl_conf_format(&c, sl_conf_key_find("capture.ring-size"), small, sizeof(small)), 4);
+	CHECK_STR(small, "8Mi");
 	sl_conf_fini(&c);
 }
 
