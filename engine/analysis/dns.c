@@ -301,6 +301,30 @@ static int parse_rr(const uint8_t *m, size_t len, size_t *off, struct sl_dns_rr 
 	return rc;
 }
 
+/* One section of resource records: up to max kept in rr[], the rest counted. A record whose
+ * rdata is malformed is kept (its name and type are good) and ends the parse. */
+static int parse_section(const uint8_t *msg, size_t len, size_t *off, unsigned count, struct sl_dns_rr *rr,
+                         unsigned max, uint8_t *kept, uint16_t *dropped, int *cut)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct sl_dns_rr *r = *kept < max ? &rr[*kept] : NULL;
+		int rc;
+
+		if (r)
+			memset(r, 0, sizeof(*r));
+		rc = parse_rr(msg, len, off, r, cut);
+		if (rc != SL_DNS_OK && rc != SL_DNS_BAD_RDATA)
+			return rc;
+		if (r)
+			(*kept)++;
+		else
+			(*dropped)++;
+		if (rc != SL_DNS_OK)
+			return rc;
+	}
+	return SL_DNS_OK;
+}
+
 int sl_dns_parse(const uint8_t *msg, size_t len, struct sl_dns_msg *m)
 {
 	size_t off = 12;
@@ -348,36 +372,12 @@ int sl_dns_parse(const uint8_t *msg, size_t len, struct sl_dns_msg *m)
 		}
 		off += 4;
 	}
-	for (i = 0; i < m->ancount; i++) {
-		struct sl_dns_rr *rr = m->nan < SL_DNS_MAX_ANSWERS ? &m->an[m->nan] : NULL;
-
-		if (rr)
-			memset(rr, 0, sizeof(*rr));
-		rc = parse_rr(msg, len, &off, rr, &cut);
-		if (rc != SL_DNS_OK && rc != SL_DNS_BAD_RDATA)
-			goto out;
-		if (rr)
-			m->nan++;
-		else
-			m->an_dropped++;
-		if (rc != SL_DNS_OK)
-			goto out;
-	}
-	for (i = 0; i < m->nscount; i++) {
-		struct sl_dns_rr *rr = m->nns < SL_DNS_MAX_AUTHORITIES ? &m->ns[m->nns] : NULL;
-
-		if (rr)
-			memset(rr, 0, sizeof(*rr));
-		rc = parse_rr(msg, len, &off, rr, &cut);
-		if (rc != SL_DNS_OK && rc != SL_DNS_BAD_RDATA)
-			goto out;
-		if (rr)
-			m->nns++;
-		else
-			m->ns_dropped++;
-		if (rc != SL_DNS_OK)
-			goto out;
-	}
+	rc = parse_section(msg, len, &off, m->ancount, m->an, SL_DNS_MAX_ANSWERS, &m->nan, &m->an_dropped, &cut);
+	if (rc != SL_DNS_OK)
+		goto out;
+	rc = parse_section(msg, len, &off, m->nscount, m->ns, SL_DNS_MAX_AUTHORITIES, &m->nns, &m->ns_dropped, &cut);
+	if (rc != SL_DNS_OK)
+		goto out;
 	/* the additional section (EDNS OPT and glue) is not logged: not parsed */
 out:
 	if (cut)
