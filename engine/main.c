@@ -139,6 +139,13 @@ int main(int argc, char **argv)
 	eo.config_path = config;
 	eo.sets = sets;
 	eo.progress = !quiet && !daemonize && isatty(STDERR_FILENO);
+	/* A daemon's stdout and stderr are /dev/null: records and the log need files. */
+	if (daemonize && cfg.outputs.file.enabled && strcmp(cfg.outputs.file.path, "-") == 0) {
+		fprintf(stderr, "sluiced: -D: records would go to /dev/null; give -o PATH (outputs.file.path)\n");
+		goto out;
+	}
+	if (daemonize && cfg.log.file[0] == '\0')
+		fprintf(stderr, "sluiced: -D: the log goes to /dev/null; set log.file to keep it\n");
 	if (daemonize && daemon(1, 0) != 0) {
 		fprintf(stderr, "sluiced: daemon: %s\n", strerror(errno));
 		rc = 1;

@@ -128,6 +128,8 @@ rc=$?
 check "a config typo: exit 2, file, line and key named" "[ $rc = 2 ] && grep -q 'bad.yaml:3' $tmp/e2 && grep -q 'workers.cuont' $tmp/e2"
 "$sluiced" --set flow.max-flows=abc -r "$tmp/s.pcap" 2>"$tmp/e3" >/dev/null
 check "a bad --set value: exit 2, key named" "[ \$? = 2 ] && grep -q 'flow.max-flows' $tmp/e3"
+"$sluiced" -D -r "$tmp/s.pcap" 2>"$tmp/e5" >/dev/null
+check "-D with records on stdout: refused, -o suggested" "[ \$? = 2 ] && grep -q 'give -o PATH' $tmp/e5"
 "$sluiced" -q 2>"$tmp/e4" >/dev/null
 check "no input: nonzero exit with a hint" "[ \$? != 0 ] && grep -q -- '-r FILE' $tmp/e4"
 
