@@ -110,6 +110,18 @@ BENCH_INLINE uint64_t rec_check(const void *buf, uint64_t seq, size_t n, uint64_
 		}                                                                               \
 	} while (0)
 
+/* The consumer side of every throughput peer: take the warm-up records, then time the rest.
+ * take(c, &seq, count, n) reads and checks count records of n bytes. */
+#define BENCH_DEFINE_CONSUME(name, take)                                                        \
+	BENCH_INLINE void name(struct bench_ctx *c, size_t n)                                   \
+	{                                                                                       \
+		uint64_t seq = 0;                                                               \
+		take(c, &seq, c->warm, n);                                                      \
+		c->t0 = bench_now_ns();                                                         \
+		take(c, &seq, c->records, n);                                                   \
+		c->t1 = bench_now_ns();                                                         \
+	}
+
 /* One measurement. The harness fills the first block; the peer's setup sets state (and backing
  * for sluice); the consumer fills t0, t1, errors and sink. */
 struct bench_ctx {

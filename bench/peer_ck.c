@@ -102,15 +102,7 @@ BENCH_INLINE void ck_take(struct bench_ctx *c, uint64_t *seqp, uint64_t count, s
 	c->errors += errors;
 }
 
-BENCH_INLINE void ck_consume(struct bench_ctx *c, size_t n)
-{
-	uint64_t seq = 0;
-
-	ck_take(c, &seq, c->warm, n);
-	c->t0 = bench_now_ns();
-	ck_take(c, &seq, c->records, n);
-	c->t1 = bench_now_ns();
-}
+BENCH_DEFINE_CONSUME(ck_consume, ck_take)
 
 static void ck_produce_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(ck_produce, c); }
 static void ck_consume_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(ck_consume, c); }

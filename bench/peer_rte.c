@@ -92,15 +92,7 @@ BENCH_INLINE void single_take(struct bench_ctx *c, uint64_t *seqp, uint64_t coun
 	c->errors += errors;
 }
 
-BENCH_INLINE void single_consume(struct bench_ctx *c, size_t n)
-{
-	uint64_t seq = 0;
-
-	single_take(c, &seq, c->warm, n);
-	c->t0 = bench_now_ns();
-	single_take(c, &seq, c->records, n);
-	c->t1 = bench_now_ns();
-}
+BENCH_DEFINE_CONSUME(single_consume, single_take)
 
 static void single_produce_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(single_produce, c); }
 static void single_consume_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(single_consume, c); }
@@ -157,15 +149,7 @@ BENCH_INLINE void burst_take(struct bench_ctx *c, uint64_t *seqp, uint64_t count
 	c->errors += errors;
 }
 
-BENCH_INLINE void burst_consume(struct bench_ctx *c, size_t n)
-{
-	uint64_t seq = 0;
-
-	burst_take(c, &seq, c->warm, n);
-	c->t0 = bench_now_ns();
-	burst_take(c, &seq, c->records, n);
-	c->t1 = bench_now_ns();
-}
+BENCH_DEFINE_CONSUME(burst_consume, burst_take)
 
 static void burst_produce_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(burst_produce, c); }
 static void burst_consume_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(burst_consume, c); }

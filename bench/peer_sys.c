@@ -124,15 +124,7 @@ BENCH_INLINE void sys_take(struct bench_ctx *c, uint64_t *seqp, uint64_t count, 
 	c->errors += errors;
 }
 
-BENCH_INLINE void sys_consume(struct bench_ctx *c, size_t n)
-{
-	uint64_t seq = 0;
-
-	sys_take(c, &seq, c->warm, n);
-	c->t0 = bench_now_ns();
-	sys_take(c, &seq, c->records, n);
-	c->t1 = bench_now_ns();
-}
+BENCH_DEFINE_CONSUME(sys_consume, sys_take)
 
 static void sys_produce_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(sys_produce, c); }
 static void sys_consume_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(sys_consume, c); }

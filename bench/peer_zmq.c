@@ -122,15 +122,7 @@ BENCH_INLINE void zmq_take(struct bench_ctx *c, uint64_t *seqp, uint64_t count, 
 	c->errors += errors;
 }
 
-BENCH_INLINE void zmq_consume(struct bench_ctx *c, size_t n)
-{
-	uint64_t seq = 0;
-
-	zmq_take(c, &seq, c->warm, n);
-	c->t0 = bench_now_ns();
-	zmq_take(c, &seq, c->records, n);
-	c->t1 = bench_now_ns();
-}
+BENCH_DEFINE_CONSUME(zmq_consume, zmq_take)
 
 static void zmq_produce_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(zmq_produce, c); }
 static void zmq_consume_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(zmq_consume, c); }

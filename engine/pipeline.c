@@ -163,7 +163,6 @@ static void *router_main(void *arg)
 			got += n;
 		}
 		if (got) {
-			sl_count(&rt->routed, got);
 			for (unsigned s = 0; s < rt->nsinks; s++)
 				sl_ring_commit(rt->sinks[s]->ring);
 			continue;

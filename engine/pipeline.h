@@ -69,7 +69,6 @@ struct sl_router {
 	unsigned nin;
 	struct sl_sink *sinks[SL_MAX_SINKS];
 	unsigned nsinks;
-	_Atomic uint64_t routed; /* records read from workers */
 };
 
 struct sl_pipeline {

@@ -125,9 +125,4 @@ static inline void sl_meta_put(struct sl_meta_builder *b, struct sl_mstr *s, con
 	b->used += len;
 }
 
-static inline const char *sl_mstr_ptr(const void *rec, struct sl_mstr s)
-{
-	return (const char *)rec + s.off;
-}
-
 #endif

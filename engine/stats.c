@@ -191,6 +191,8 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
 		if (l->events[t] && sl_json_event_name((uint16_t)t))
 			fprintf(f, " %s %llu", sl_json_event_name((uint16_t)t), (unsigned long long)l->events[t]);
+	if (l->emit_dropped)
+		fprintf(f, "  (dropped at a forced stop: %llu)", (unsigned long long)l->emit_dropped);
 	fprintf(f, "\n");
 	print_sections(l, f, 0);
 	for (unsigned i = 0; i < l->nrings; i++) {
@@ -244,7 +246,7 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 			        (unsigned long long)l->events[t]);
 			first = 0;
 		}
-	fprintf(f, "},\n");
+	fprintf(f, "},\n \"events_dropped\":%llu,\n", (unsigned long long)l->emit_dropped);
 	print_sections(l, f, 1);
 	fprintf(f, " \"rings\":[");
 	for (unsigned i = 0; i < l->nrings; i++) {

@@ -52,6 +52,8 @@ void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len)
 
 	while ((p = sl_ring_reserve(w->out, type, len)) == NULL) {
 		if (errno == EMSGSIZE || atomic_load_explicit(w->hard_stop, memory_order_relaxed)) {
+			/* counted twice over: in the ring's row of the ledger and as events dropped */
+			sl_ring_count_drop(w->out, 1);
 			sl_count(&w->emit_dropped, 1);
 			return NULL;
 		}

@@ -421,29 +421,43 @@ static void client_ext(struct sl_tls_client_hello *ch, uint16_t type, struct cur
 	}
 }
 
+/* Both hellos start alike: the handshake message gathered from its records, then
+ * legacy_version, 32 bytes of random and a session id of at most 32 bytes. On SL_TLS_OK *c
+ * stands just after the session id. */
+static int hello_start(const uint8_t *buf, size_t len, uint8_t type, uint8_t *scratch, uint16_t *record_version,
+                       size_t *hello_end, uint16_t *legacy_version, struct cur *c, size_t *need)
+{
+	size_t hs_len = 0;
+	int rc;
+
+	*need = 0;
+	if (buf == NULL)
+		len = 0;
+	rc = gather(buf, len, type, scratch, &hs_len, record_version, hello_end, need);
+	if (rc != SL_TLS_OK)
+		return rc;
+	c->p = scratch + 4;
+	c->n = hs_len - 4;
+	c->bad = 0;
+	*legacy_version = (uint16_t)u16(c);
+	sub(c, 32);                /* random */
+	if (vec(c, 1).n > 32)      /* session id */
+		return SL_TLS_MALFORMED;
+	return SL_TLS_OK;
+}
+
 int sl_tls_parse_client_hello(const uint8_t *buf, size_t len, struct sl_tls_client_hello *ch,
                               size_t *need)
 {
-	size_t hs_len = 0, i;
+	size_t i;
 	struct cur c, ext;
 	int rc, bad = 0;
 
-	*need = 0;
 	memset(ch, 0, offsetof(struct sl_tls_client_hello, scratch_));
-	if (buf == NULL)
-		len = 0;
-	rc = gather(buf, len, HS_CLIENT_HELLO, ch->scratch_, &hs_len, &ch->record_version,
-	            &ch->hello_end, need);
+	rc = hello_start(buf, len, HS_CLIENT_HELLO, ch->scratch_, &ch->record_version, &ch->hello_end,
+	                 &ch->legacy_version, &c, need);
 	if (rc != SL_TLS_OK)
 		return rc;
-
-	c.p = ch->scratch_ + 4;
-	c.n = hs_len - 4;
-	c.bad = 0;
-	ch->legacy_version = (uint16_t)u16(&c);
-	sub(&c, 32); /* random */
-	if (vec(&c, 1).n > 32) /* session id */
-		return SL_TLS_MALFORMED;
 	list16(vec(&c, 2), ch->ciphers, &ch->n_ciphers, SL_TLS_MAX_CIPHERS, &ch->flags, &bad);
 	vec(&c, 1); /* compression methods */
 	if (c.bad || bad)
@@ -485,25 +499,15 @@ int sl_tls_parse_server_hello(const uint8_t *buf, size_t len, struct sl_tls_serv
                               size_t *need)
 {
 	struct sbuf s = {sh->ja3s, sizeof(sh->ja3s), 0};
-	size_t hs_len = 0;
 	struct cur c, ext;
 	uint8_t md[16];
 	int rc;
 
-	*need = 0;
 	memset(sh, 0, offsetof(struct sl_tls_server_hello, scratch_));
-	if (buf == NULL)
-		len = 0;
-	rc = gather(buf, len, HS_SERVER_HELLO, sh->scratch_, &hs_len, &sh->record_version,
-	            &sh->hello_end, need);
+	rc = hello_start(buf, len, HS_SERVER_HELLO, sh->scratch_, &sh->record_version, &sh->hello_end,
+	                 &sh->legacy_version, &c, need);
 	if (rc != SL_TLS_OK)
 		return rc;
-	c.p = sh->scratch_ + 4;
-	c.n = hs_len - 4;
-	c.bad = 0;
-	sh->legacy_version = (uint16_t)u16(&c);
-	sub(&c, 32);
-	vec(&c, 1);
 	sh->cipher = (uint16_t)u16(&c);
 	sh->compression = (uint8_t)u8(&c);
 	if (c.bad)

@@ -94,19 +94,16 @@ static void put_help(struct sl__sbuf *b, const struct sl_conf_key *k)
 			sl__sbuf_printf(b, " (%" PRId64 "..%" PRId64 ")", k->min, k->max);
 		break;
 	case SL_CONF_SIZE:
+	case SL_CONF_DURATION: {
+		void (*put)(struct sl__sbuf *, uint64_t) =
+		        k->type == SL_CONF_SIZE ? sl__conf_put_size : sl__conf_put_duration;
 		sl__sbuf_put(b, " (", 2);
-		sl__conf_put_size(b, (uint64_t)k->min);
+		put(b, (uint64_t)k->min);
 		sl__sbuf_put(b, "..", 2);
-		sl__conf_put_size(b, (uint64_t)k->max);
+		put(b, (uint64_t)k->max);
 		sl__sbuf_put(b, ")", 1);
 		break;
-	case SL_CONF_DURATION:
-		sl__sbuf_put(b, " (", 2);
-		sl__conf_put_duration(b, (uint64_t)k->min);
-		sl__sbuf_put(b, "..", 2);
-		sl__conf_put_duration(b, (uint64_t)k->max);
-		sl__sbuf_put(b, ")", 1);
-		break;
+	}
 	case SL_CONF_ENUM:
 		sl__sbuf_put(b, " (", 2);
 		put_names(b, k->values);

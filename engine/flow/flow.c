@@ -289,16 +289,13 @@ static struct sl_flow *create(struct sl_flow_table *t, const struct sl_flow_key 
 	t->free_head = f->hnext;
 	memset(f, 0, t->stride);
 	f->key = *key;
-	f->key.reserved[0] = f->key.reserved[1] = 0;
 	*dir = SL_FLOW_TO_SERVER;
 	if (key->proto == PROTO_TCP && pkt->tcp &&
 	    (pkt->tcp->flags & (SL_TCP_SYN | SL_TCP_ACK)) == (SL_TCP_SYN | SL_TCP_ACK)) {
-		memcpy(f->key.src, key->dst, 16);
-		memcpy(f->key.dst, key->src, 16);
-		f->key.src_port = key->dst_port;
-		f->key.dst_port = key->src_port;
+		f->key = sl_flow_key_reverse(key);
 		*dir = SL_FLOW_TO_CLIENT;
 	}
+	f->key.reserved[0] = f->key.reserved[1] = 0;
 	f->hash = hash;
 	f->flow_id = (uint64_t)t->cfg.worker << ID_SHIFT | t->next_id;
 	t->next_id = (t->next_id + 1) & ID_MASK;

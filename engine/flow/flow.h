@@ -186,6 +186,20 @@ int sl_flow_table_init(struct sl_flow_table *t, const struct sl_flow_config *cfg
 /* Free the table without calling anything: flush first if the flows matter. NULL is fine. */
 void sl_flow_table_fini(struct sl_flow_table *t);
 
+/* The same flow seen from the other side: addresses and ports swapped. */
+static inline struct sl_flow_key sl_flow_key_reverse(const struct sl_flow_key *k)
+{
+	struct sl_flow_key r = *k;
+
+	for (int i = 0; i < 16; i++) {
+		r.src[i] = k->dst[i];
+		r.dst[i] = k->src[i];
+	}
+	r.src_port = k->dst_port;
+	r.dst_port = k->src_port;
+	return r;
+}
+
 /* Symmetric hash of a key: both orientations give the same value. */
 uint32_t sl_flow_key_hash(const struct sl_flow_key *k);
 

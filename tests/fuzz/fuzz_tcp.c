@@ -115,15 +115,7 @@ static struct sl_flow_key tuple_key(unsigned t, unsigned reversed)
 	k.dst[3] = (uint8_t)t;
 	k.src_port = (uint16_t)(1000 + t);
 	k.dst_port = 80;
-	if (reversed) {
-		struct sl_flow_key r = k;
-		memcpy(r.src, k.dst, 16);
-		memcpy(r.dst, k.src, 16);
-		r.src_port = k.dst_port;
-		r.dst_port = k.src_port;
-		return r;
-	}
-	return k;
+	return reversed ? sl_flow_key_reverse(&k) : k;
 }
 
 static uint16_t le16(const uint8_t *p)

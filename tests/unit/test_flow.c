@@ -66,12 +66,7 @@ static struct sl_flow_key v4(uint32_t sip, uint16_t sport, uint32_t dip, uint16_
 
 static struct sl_flow_key reverse(struct sl_flow_key k)
 {
-	struct sl_flow_key r = k;
-	memcpy(r.src, k.dst, 16);
-	memcpy(r.dst, k.src, 16);
-	r.src_port = k.dst_port;
-	r.dst_port = k.src_port;
-	return r;
+	return sl_flow_key_reverse(&k);
 }
 
 static struct sl_flow *pkt(struct sl_flow_table *t, struct sl_flow_key k, uint64_t ts,

@@ -116,12 +116,7 @@ static struct sl_flow_key key(uint16_t cport)
 
 static struct sl_flow_key rev(struct sl_flow_key k)
 {
-	struct sl_flow_key r = k;
-	memcpy(r.src, k.dst, 16);
-	memcpy(r.dst, k.src, 16);
-	r.src_port = k.dst_port;
-	r.dst_port = k.src_port;
-	return r;
+	return sl_flow_key_reverse(&k);
 }
 
 static struct sl_flow *tcp(struct sl_flow_table *t, struct sl_flow_key k, uint64_t ts,
