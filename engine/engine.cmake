@@ -14,7 +14,7 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sinks/sink.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c)
 target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
-target_link_libraries(sluice_engine PUBLIC sluice_capture sluice_analysis sluice_conf
+target_link_libraries(sluice_engine PUBLIC sluice_capture_push sluice_capture sluice_analysis sluice_conf
   sluice_ring_static Threads::Threads)
 
 add_executable(sluiced ${CMAKE_CURRENT_LIST_DIR}/main.c)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Builds the data path from the configuration (rings first, then threads), implements the
- * capture side of it (sl_capture_push: symmetric hash → worker ring, copied in place), the
- * router (fair round robin over the workers' rings, a copy into each sink ring that wants
- * the record's type) and the generic sink thread. Threads start sinks-first and are joined
+ * Builds the data path from the configuration (rings first, then threads), runs the capture
+ * threads (their per-packet push is capture/push.c), the router (fair round robin over the
+ * workers' rings, a copy into each sink ring that wants the record's type) and the generic
+ * sink thread. Threads start sinks-first and are joined
  * capture-first, so each stage's consumer exists before its producer and outlives it.
  */
 #define _GNU_SOURCE
@@ -20,75 +20,20 @@
 #include "sinks/sink.h"
 #include "worker.h"
 
-#define COMMIT_EVERY 32
 #define BATCH 64
 
-/* ---- capture side ---------------------------------------------------------------------- */
-
-void sl_capture_flush(struct sl_capture_out *out)
-{
-	for (unsigned w = 0; w < out->nworkers; w++) {
-		if (out->pending[w]) {
-			sl_ring_commit(out->rings[w]);
-			out->pending[w] = 0;
-		}
-	}
-}
-
-int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
-                    uint32_t wirelen, uint16_t linktype)
-{
-	struct sl_decoded d;
-	uint32_t hash;
-
-	/* The workers' flow key, hashed: both directions of a flow reach one worker. Headers
-	 * only, no copies; the worker decodes again rather than carry this across the ring. */
-	(void)sl_decode(pkt, caplen, linktype, &d);
-	if (!out->use_vlan)
-		d.vlan_count = 0;
-	hash = sl_flow_hash(&d);
-	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
-	sl_ring *r = out->rings[w];
-	struct sl_pkt_rec *rec;
-
-	if (caplen > out->snaplen)
-		caplen = out->snaplen;
-	while ((rec = sl_ring_reserve(r, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
-		if (errno == EMSGSIZE) {
-			sl_count(&out->oversize, 1);
-			return 0;
-		}
-		/* Full: publish what we hold so the worker can make room. */
-		sl_capture_flush(out);
-		if (out->drop) {
-			sl_ring_count_drop(r, 1);
-			sl_count(&out->ring_drops, 1);
-			return 0;
-		}
-		if (atomic_load_explicit(out->hard_stop, memory_order_relaxed))
-			return -ECANCELED;
-		sl_ring_wait_writable(r, SL_PKT_REC_SIZE(caplen), 100);
-	}
-	rec->ts_ns = ts_ns;
-	rec->caplen = caplen;
-	rec->wirelen = wirelen < caplen ? caplen : wirelen;
-	rec->linktype = linktype;
-	rec->flags = 0;
-	rec->hash = hash;
-	memcpy(rec->data, pkt, caplen);
-	if (++out->pending[w] >= COMMIT_EVERY) {
-		sl_ring_commit(r);
-		out->pending[w] = 0;
-	}
-	return 1;
-}
+/* ---- capture side (sl_capture_push/flush live in capture/push.c) ------------------------- */
 
 static void *capture_main(void *arg)
 {
 	struct sl_capture_thread *c = arg;
 
-	c->result = c->mod->run(c->state, &c->out, &c->ctr, c->stop, c->err, sizeof c->err);
+	c->result = c->mod->run(c->state, &c->out, &c->ctr, c->err, sizeof c->err);
 	sl_capture_flush(&c->out);
+	/* run has returned: only now may the source close what it reads (the main thread only
+	 * ever interrupts it) */
+	if (c->mod->stop)
+		c->mod->stop(c->state);
 	for (unsigned w = 0; w < c->out.nworkers; w++)
 		sl_ring_finish(c->out.rings[w]);
 	atomic_store_explicit(&c->done, 1, memory_order_release);
@@ -240,9 +185,9 @@ static int add_capture(struct sl_pipeline *pl, const char *kind, const struct sl
 	}
 	c->spec = *spec;
 	c->spec.kind = kind;
-	c->spec.cfg = cfg;
 	c->cpu = cpu_of(&cfg->capture.cpus, pl->ncaptures);
-	if ((e = c->mod->init(&c->spec, &c->state, errbuf, errlen)) != 0)
+	struct sl_module_env env = { .cfg = cfg, .capture = &c->spec, .instance = pl->ncaptures };
+	if ((e = c->mod->init(&env, &c->state, errbuf, errlen)) != 0)
 		return e;
 	pl->ncaptures++;
 
@@ -253,7 +198,6 @@ static int add_capture(struct sl_pipeline *pl, const char *kind, const struct sl
 	c->out.snaplen = (uint32_t)cfg->capture.snaplen;
 	c->out.use_vlan = cfg->flow.use_vlan;
 	c->out.hard_stop = &pl->hard_stop;
-	c->stop = &pl->stop;
 	c->pl = pl;
 	for (unsigned w = 0; w < pl->nworkers; w++) {
 		char what[64];
@@ -417,9 +361,10 @@ void sl_pipeline_stop(struct sl_pipeline *pl)
 {
 	if (atomic_exchange(&pl->stop, 1))
 		atomic_store(&pl->hard_stop, 1); /* asked twice: stop waiting on full rings */
+	/* interrupt only: the capture threads may be inside run(); each stops its own source */
 	for (unsigned c = 0; c < pl->ncaptures; c++)
-		if (pl->cap[c].mod->stop)
-			pl->cap[c].mod->stop(pl->cap[c].state);
+		if (pl->cap[c].mod->interrupt)
+			pl->cap[c].mod->interrupt(pl->cap[c].state);
 }
 
 int sl_pipeline_join(struct sl_pipeline *pl)

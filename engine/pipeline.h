@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "module.h"
 #include "sluice/record.h"
 #include "sluice/ring.h"
 
@@ -49,12 +50,11 @@ struct sl_capture_thread {
 	pthread_t tid;
 	int started;
 	int cpu;
-	const struct sl_capture_module *mod;
+	const struct sl_module *mod;
 	void *state;
 	struct sl_capture_spec spec;
 	struct sl_capture_out out;
 	struct sl_capture_counters ctr;
-	const _Atomic int *stop; /* the pipeline's stop flag */
 	struct sl_pipeline *pl;
 	_Atomic int done;
 	int result;

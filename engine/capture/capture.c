@@ -9,12 +9,12 @@
 
 #include "capture.h"
 
-extern const struct sl_capture_module sl__capture_pcap;
-extern const struct sl_capture_module sl__capture_afpacket;
-extern const struct sl_capture_module sl__capture_shm;
-extern const struct sl_capture_module sl__capture_synth;
+extern const struct sl_module sl__capture_pcap;
+extern const struct sl_module sl__capture_afpacket;
+extern const struct sl_module sl__capture_shm;
+extern const struct sl_module sl__capture_synth;
 
-const struct sl_capture_module *const sl__capture_modules[] = {
+const struct sl_module *const sl__capture_modules[] = {
 	&sl__capture_pcap,
 	&sl__capture_afpacket,
 	&sl__capture_shm,
@@ -22,7 +22,7 @@ const struct sl_capture_module *const sl__capture_modules[] = {
 	NULL,
 };
 
-const struct sl_capture_module *sl_capture_find(const char *kind)
+const struct sl_module *sl_capture_find(const char *kind)
 {
 	if (kind == NULL)
 		return NULL;

@@ -2,8 +2,13 @@
 /*
  * The capture module contract. A capture source (pcap files, AF_PACKET, a shm ring written by
  * another process, the synthetic generator) is one folder with one descriptor of hooks, listed
- * in the NULL-terminated table sl__capture_modules[] (capture.c). The engine runs each source
- * on its own thread: init → start → run (until it returns or *stop is set) → stop → fini.
+ * in the NULL-terminated table sl__capture_modules[] (capture.c): a `const struct sl_module`
+ * of kind SL_MODULE_CAPTURE (engine/module.h). The engine runs each source on its own thread:
+ * init (main; env->capture is the struct sl_capture_spec below) → start (main) → run (capture
+ * thread, until the input ends or interrupt() was called) → stop (capture thread, after run
+ * returned) → fini (main, after the join). interrupt() may come from any thread at any time
+ * between init and fini: it sets a flag or writes an eventfd and frees nothing, so run() never
+ * loses the memory it is walking.
  *
  * A source hands packets to the pipeline with sl_capture_push(): it hashes the packet's flow
  * symmetrically, picks the worker ring and copies the bytes into it as one SL_REC_PACKET record.
@@ -17,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "module.h"
+
 struct sl_config;
 struct sl_capture_out; /* the pipeline side of one capture thread (engine/pipeline.c) */
 
@@ -27,7 +34,6 @@ struct sl_capture_spec {
 	const char *name;        /* afpacket: interface; shm: ring name */
 	unsigned index;          /* afpacket: which of `threads` fanout members this is */
 	unsigned count;          /* afpacket: how many members share the fanout group */
-	const struct sl_config *cfg;
 
 	/* Source parameters (added with the sources). Zero / NULL means the default in brackets. */
 	uint32_t snaplen;        /* afpacket: bytes kept of each packet [whole packet]; pcap: the file's */
@@ -40,7 +46,7 @@ struct sl_capture_spec {
 		int promisc;               /* nonzero: promiscuous while capturing [off] */
 	} afpacket;
 	struct {
-		uint64_t packets;          /* stop after this many packets [0: until *stop] */
+		uint64_t packets;          /* stop after this many packets [0: until interrupted] */
 		uint32_t flows;            /* distinct 5-tuples [1024] */
 		uint64_t seed;             /* same seed, same packets [0] */
 		const char *mix;           /* per-flow weights "http=4,dns=3,tls=3" [that] */
@@ -58,21 +64,6 @@ struct sl_capture_counters {
 	                                                   (synth: packets; 0 total: unknown) */
 };
 
-struct sl_capture_module {
-	const char *name;
-	/* Allocate the source's state from spec into *state; errbuf says why it failed. */
-	int (*init)(const struct sl_capture_spec *spec, void **state, char *errbuf, size_t errlen);
-	/* Open files / sockets / rings. */
-	int (*start)(void *state, char *errbuf, size_t errlen);
-	/* Read until the input ends (return 0) or *stop becomes nonzero (return 0), pushing every
-	 * packet with sl_capture_push(out, ...). Negative errno on a fatal error. A return of 0
-	 * with a non-empty errbuf is a warning (a truncated file, a dead shm producer, kernel
-	 * drops); ctr->errors counts the bad input. */
-	int (*run)(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
-	           const _Atomic int *stop, char *errbuf, size_t errlen);
-	void (*stop)(void *state);
-	void (*fini)(void *state);
-};
 
 /* Hand one packet to the workers. Returns 1 when queued, 0 when dropped (drop policy, counted
  * in the ring ledger), negative errno when the pipeline is shutting down. */
@@ -82,7 +73,7 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
  * their input goes idle); push commits every few packets by itself. */
 void sl_capture_flush(struct sl_capture_out *out);
 
-extern const struct sl_capture_module *const sl__capture_modules[];
-const struct sl_capture_module *sl_capture_find(const char *kind);
+extern const struct sl_module *const sl__capture_modules[];
+const struct sl_module *sl_capture_find(const char *kind);
 
 #endif

@@ -4,7 +4,7 @@
  * packet counts and link types from the manifest, every packet's bytes and times against a
  * reader that does not use libpcap, several files in order, truncated and corrupt files
  * (readable packets, one counted error naming the file), pcapng and nanosecond files, link
- * types written by libpcap itself, start errors, *stop and a refusing pipeline. Also the
+ * types written by libpcap itself, start errors, interrupt() and a refusing pipeline. Also the
  * module table.
  */
 #include <errno.h>
@@ -41,8 +41,9 @@ static void test_table(void)
 	for (size_t i = 0; i < 4 && i < n; i++) {
 		CHECK(strcmp(sl__capture_modules[i]->name, want[i]) == 0);
 		CHECK(sl_capture_find(want[i]) == sl__capture_modules[i]);
-		const struct sl_capture_module *m = sl__capture_modules[i];
-		CHECK(m->init && m->start && m->run && m->stop && m->fini);
+		const struct sl_module *m = sl__capture_modules[i];
+		CHECK(m->kind == SL_MODULE_CAPTURE);
+		CHECK(m->init && m->start && m->run && m->interrupt && m->stop && m->fini);
 	}
 	CHECK(sl_capture_find("pcapng") == NULL);
 	CHECK(sl_capture_find(NULL) == NULL);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_capture_support.h"
@@ -77,8 +78,8 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 		return -ESHUTDOWN;
 	}
 	cap_list_add(&out->got, ts_ns, pkt, caplen, wirelen, linktype);
-	if (out->stop_after && out->got.n == out->stop_after && out->stop)
-		atomic_store(out->stop, 1);
+	if (out->stop_after && out->got.n == out->stop_after)
+		cap_interrupt(out);
 	return 1;
 }
 
@@ -87,13 +88,25 @@ void sl_capture_flush(struct sl_capture_out *out)
 	out->flushes++;
 }
 
+void cap_interrupt(struct sl_capture_out *out)
+{
+	void *st;
+	for (int i = 0; (st = atomic_load(&out->state)) == NULL && i < 10000; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	if (st && out->mod && out->mod->interrupt)
+		out->mod->interrupt(st);
+}
+
 int cap_run(const char *kind, const struct sl_capture_spec *spec, struct sl_capture_out *out,
             struct sl_capture_counters *ctr, _Atomic int *stop, char *errbuf, size_t errlen,
             const char **phase)
 {
-	const struct sl_capture_module *m = sl_capture_find(kind);
+	const struct sl_module *m = sl_capture_find(kind);
+	struct sl_module_env env = { .capture = spec };
 	void *state = NULL;
 	int err;
+
+	(void)stop;
 
 	memset(ctr, 0, sizeof *ctr);
 	errbuf[0] = '\0';
@@ -101,7 +114,7 @@ int cap_run(const char *kind, const struct sl_capture_spec *spec, struct sl_capt
 	if (m == NULL)
 		return -ENOENT;
 	*phase = "init";
-	if ((err = m->init(spec, &state, errbuf, errlen)) != 0)
+	if ((err = m->init(&env, &state, errbuf, errlen)) != 0)
 		return err;
 	*phase = "start";
 	if ((err = m->start(state, errbuf, errlen)) != 0) {
@@ -109,8 +122,11 @@ int cap_run(const char *kind, const struct sl_capture_spec *spec, struct sl_capt
 		return err;
 	}
 	*phase = "run";
-	err = m->run(state, out, ctr, stop, errbuf, errlen);
+	out->mod = m;
+	atomic_store(&out->state, state);
+	err = m->run(state, out, ctr, errbuf, errlen);
 	m->stop(state);
+	atomic_store(&out->state, NULL);
 	m->fini(state);
 	if (err == 0)
 		*phase = "";

@@ -29,8 +29,10 @@ struct cap_list {
 struct sl_capture_out {
 	struct cap_list got;
 	uint64_t flushes;
-	uint64_t stop_after;   /* set *stop after this many pushes (0: never) */
-	_Atomic int *stop;
+	uint64_t stop_after;   /* interrupt the source after this many pushes (0: never) */
+	_Atomic int *stop;     /* unused by the sources now; kept for the tests that pass one */
+	const struct sl_module *mod; /* the source being run, for interrupt() (set by the runner) */
+	void *_Atomic state;         /* its state, once init gave one */
 	uint64_t refuse_after; /* from this many pushes on, refuse with -ESHUTDOWN (0: never) */
 	uint64_t refused;
 };
@@ -40,6 +42,10 @@ void cap_list_add(struct cap_list *l, uint64_t ts, const uint8_t *p, uint32_t ca
 void cap_list_free(struct cap_list *l);
 /* 0 when equal; otherwise prints the first difference under label and returns -1. */
 int cap_list_compare(const struct cap_list *a, const struct cap_list *b, const char *label);
+
+/* Calls the running source's interrupt() from any thread; waits (bounded) for the runner to
+ * have published the source's state. */
+void cap_interrupt(struct sl_capture_out *out);
 
 /* init → start → run → stop → fini on a fresh out. Returns the first nonzero result; *phase
  * says which hook gave it ("init", "start", "run", or "" when all returned 0). */

@@ -206,7 +206,7 @@ static void test_module(void)
 	cap_list_free(&out.got);
 	cap_list_free(&ref);
 
-	/* No end: runs until *stop. */
+	/* No end: runs until interrupted. */
 	struct sl_capture_out out2 = { .stop_after = 10000 };
 	CHECK_EQ(run_synth(0, 0, 3, NULL, &out2, &ctr, errbuf, sizeof errbuf, &phase), 0);
 	CHECK_EQ(out2.got.n, 10000);

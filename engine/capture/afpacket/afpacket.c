@@ -18,7 +18,15 @@
  *   2. Blocks are handed back in ring order, so the kernel's next block is always ours next.
  *   3. Kernel statistics reset when read: every read is added to our totals.
  *
- * Behaviour: run returns 0 within about POLL_MS of *stop being set, or when the pipeline
+ * Stopping (any thread may ask while run() walks a block):
+ *   interrupt  sets `interrupted` and writes the eventfd that run() polls beside the socket;
+ *              it touches neither the socket nor the ring, so run() can never lose them.
+ *   stop       (capture thread, after run returned) unmaps the ring and closes the socket.
+ *   fini       (main, after the join) closes what is left and the eventfd, frees the state.
+ * The eventfd lives from init to fini, so an interrupt that races with stop writes to our own
+ * descriptor, never to a closed (and perhaps reused) number.
+ *
+ * Behaviour: run returns 0 promptly after interrupt() (the eventfd wakes its poll), or when the pipeline
  * refuses a packet because it is shutting down. A live interface has no end of input. Kernel
  * drops are read about once a second and at the end into ctr->kernel_drops; if there were
  * any, errbuf says so as a warning.
@@ -36,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -71,6 +80,8 @@ struct afp_src {
 	uint16_t linktype;
 	int skip_outgoing;     /* loopback without PACKET_IGNORE_OUTGOING: drop our echo by hand */
 	uint8_t *vlan_buf;     /* a frame with its stripped 802.1Q tag put back */
+	int efd;               /* eventfd interrupt() writes, init to fini */
+	_Atomic int interrupted; /* written by interrupt() (any thread), read by run() */
 
 	uint64_t k_packets, k_drops, k_freezes; /* PACKET_STATISTICS totals */
 };
@@ -98,8 +109,9 @@ static int parse_fanout_mode(const char *mode, uint32_t *out)
 	return -EINVAL;
 }
 
-static int afp_init(const struct sl_capture_spec *spec, void **state, char *errbuf, size_t errlen)
+static int afp_init(const struct sl_module_env *env, void **state, char *errbuf, size_t errlen)
 {
+	const struct sl_capture_spec *spec = env->capture;
 	long page = sysconf(_SC_PAGESIZE);
 	struct afp_src *s;
 	uint32_t mode;
@@ -142,6 +154,13 @@ static int afp_init(const struct sl_capture_spec *spec, void **state, char *errb
 		free(s);
 		snprintf(errbuf, errlen, "afpacket %s: out of memory", spec->name);
 		return -ENOMEM;
+	}
+	if ((s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		int err = -errno;
+		snprintf(errbuf, errlen, "afpacket %s: eventfd: %s", spec->name, strerror(-err));
+		free(s->vlan_buf);
+		free(s);
+		return err;
 	}
 	*state = s;
 	return 0;
@@ -329,8 +348,8 @@ static int walk_block(struct afp_src *s, struct tpacket_block_desc *bd, struct s
 	return 0;
 }
 
-static int afp_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
-                   const _Atomic int *stop, char *errbuf, size_t errlen)
+static int afp_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr, char *errbuf,
+                   size_t errlen)
 {
 	struct afp_src *s = state;
 	uint64_t packets = 0, bytes = 0, errors = 0;
@@ -344,25 +363,27 @@ static int afp_run(void *state, struct sl_capture_out *out, struct sl_capture_co
 		snprintf(errbuf, errlen, "afpacket %s: not started", s->ifname);
 		return -EBADF;
 	}
-	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+	/* relaxed: the flag carries no data; the eventfd wakes the poll */
+	while (!atomic_load_explicit(&s->interrupted, memory_order_relaxed)) {
 		struct tpacket_block_desc *bd =
 		        (struct tpacket_block_desc *)(s->map + (size_t)cur * s->block_size);
 
 		if (!(block_status_acquire(bd) & TP_STATUS_USER)) {
-			struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLERR };
+			struct pollfd pfd[2] = { { .fd = s->fd, .events = POLLIN | POLLERR },
+			                         { .fd = s->efd, .events = POLLIN } };
 
 			sl_capture_flush(out); /* the input went idle: publish what we have */
 			if (mono_ns() >= next_stats) {
 				read_stats(s, ctr);
 				next_stats = mono_ns() + STATS_EVERY_NS;
 			}
-			int rc = poll(&pfd, 1, POLL_MS);
+			int rc = poll(pfd, 2, POLL_MS);
 			if (rc < 0 && errno != EINTR) {
 				ret = -errno;
 				snprintf(errbuf, errlen, "afpacket %s: poll: %s", s->ifname, strerror(errno));
 				break;
 			}
-			if (rc > 0 && (pfd.revents & POLLERR)) {
+			if (rc > 0 && (pfd[0].revents & POLLERR)) {
 				/* e.g. ENETDOWN when the interface goes down: clear it, count it, wait on. */
 				int soerr = 0;
 				socklen_t sl = sizeof soerr;
@@ -398,6 +419,22 @@ static int afp_run(void *state, struct sl_capture_out *out, struct sl_capture_co
 	return ret;
 }
 
+/* Any thread, any time between init and fini: a flag and an eventfd write, nothing freed. */
+static void afp_interrupt(void *state)
+{
+	struct afp_src *s = state;
+	uint64_t one = 1;
+
+	if (s == NULL)
+		return;
+	atomic_store_explicit(&s->interrupted, 1, memory_order_relaxed);
+	/* the counter only grows; a full one (EAGAIN) still wakes the poll */
+	if (write(s->efd, &one, sizeof one) < 0) {
+		/* nothing to do: run() also sees the flag within POLL_MS */
+	}
+}
+
+/* The capture thread, after run returned: only now may the ring go. */
 static void afp_stop(void *state)
 {
 	afp_close(state);
@@ -409,15 +446,19 @@ static void afp_fini(void *state)
 	if (s == NULL)
 		return;
 	afp_close(s);
+	if (s->efd >= 0)
+		close(s->efd);
 	free(s->vlan_buf);
 	free(s);
 }
 
-const struct sl_capture_module sl__capture_afpacket = {
+const struct sl_module sl__capture_afpacket = {
 	.name = "afpacket",
+	.kind = SL_MODULE_CAPTURE,
 	.init = afp_init,
 	.start = afp_start,
 	.run = afp_run,
+	.interrupt = afp_interrupt,
 	.stop = afp_stop,
 	.fini = afp_fini,
 };

@@ -13,7 +13,8 @@
  *   run    reads the files in order. A file that turns out damaged (truncated, corrupt
  *          record) gives the packets before the damage; the error is counted in ctr->errors,
  *          described in errbuf (the first one, naming the file) and the next file is read.
- *          Returns 0 at the end of the last file, when *stop is set, or when the pipeline
+ *          Returns 0 at the end of the last file, after interrupt() (checked between
+ *          packets), or when the pipeline
  *          refuses a packet because it is shutting down.
  *
  * Reads go through a 1 MiB stdio buffer of our own, so a file costs one read() per MiB and
@@ -43,6 +44,7 @@ struct pcap_src {
 	uint64_t *sizes;     /* bytes of each file, 0 when it is not a regular file */
 	uint64_t total;
 	char *iobuf;         /* stdio buffer of the file being read */
+	_Atomic int interrupted; /* written by interrupt() (any thread), read by run() */
 };
 
 /* libpcap's DLT for a file, mapped to the link type numbers of record.h; -1 if unsupported.
@@ -85,8 +87,9 @@ static void pcap_src_free(struct pcap_src *s)
 	free(s);
 }
 
-static int file_init(const struct sl_capture_spec *spec, void **state, char *errbuf, size_t errlen)
+static int file_init(const struct sl_module_env *env, void **state, char *errbuf, size_t errlen)
 {
+	const struct sl_capture_spec *spec = env->capture;
 	struct pcap_src *s;
 	size_t n = 0;
 
@@ -210,8 +213,8 @@ static void note_error(struct sl_capture_counters *ctr, uint64_t *errors, char *
 	atomic_store_explicit(&ctr->errors, *errors, memory_order_relaxed);
 }
 
-static int file_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
-                    const _Atomic int *stop, char *errbuf, size_t errlen)
+static int file_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr, char *errbuf,
+                    size_t errlen)
 {
 	struct pcap_src *s = state;
 	uint64_t packets = 0, bytes = 0, errors = 0, base = 0;
@@ -231,7 +234,7 @@ static int file_run(void *state, struct sl_capture_out *out, struct sl_capture_c
 		int err = 0, rc, lt;
 		pcap_t *p;
 
-		if (atomic_load_explicit(stop, memory_order_relaxed))
+		if (atomic_load_explicit(&s->interrupted, memory_order_relaxed))
 			break;
 		if ((p = open_file(s, path, msg, sizeof msg, &err)) == NULL) {
 			note_error(ctr, &errors, errbuf, errlen, msg);
@@ -247,7 +250,7 @@ static int file_run(void *state, struct sl_capture_out *out, struct sl_capture_c
 		FILE *f = pcap_file(p);
 
 		for (;;) {
-			if (atomic_load_explicit(stop, memory_order_relaxed)) {
+			if (atomic_load_explicit(&s->interrupted, memory_order_relaxed)) {
 				quit = 1;
 				break;
 			}
@@ -290,6 +293,14 @@ static int file_run(void *state, struct sl_capture_out *out, struct sl_capture_c
 	return 0;
 }
 
+/* Any thread: run sees the flag before its next packet. */
+static void file_interrupt(void *state)
+{
+	struct pcap_src *s = state;
+	if (s)
+		atomic_store_explicit(&s->interrupted, 1, memory_order_relaxed); /* no data rides on it */
+}
+
 static void file_stop(void *state)
 {
 	(void)state; /* run closes each file before it returns */
@@ -300,11 +311,13 @@ static void file_fini(void *state)
 	pcap_src_free(state);
 }
 
-const struct sl_capture_module sl__capture_pcap = {
+const struct sl_module sl__capture_pcap = {
 	.name = "pcap",
+	.kind = SL_MODULE_CAPTURE,
 	.init = file_init,
 	.start = file_start,
 	.run = file_run,
+	.interrupt = file_interrupt,
 	.stop = file_stop,
 	.fini = file_fini,
 };

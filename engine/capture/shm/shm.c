@@ -37,10 +37,12 @@ struct shm_src {
 	char name[SL_RING_NAME_MAX + 1];
 	sl_ring *ring;
 	struct sl_rec recs[SHM_BATCH];
+	_Atomic int interrupted; /* written by interrupt() (any thread), read by run() */
 };
 
-static int shm_init(const struct sl_capture_spec *spec, void **state, char *errbuf, size_t errlen)
+static int shm_init(const struct sl_module_env *env, void **state, char *errbuf, size_t errlen)
 {
+	const struct sl_capture_spec *spec = env->capture;
 	struct shm_src *s;
 
 	if (spec->name == NULL || spec->name[0] == '\0' || strlen(spec->name) > SL_RING_NAME_MAX ||
@@ -104,8 +106,8 @@ static const char *check_record(const struct sl_rec *rec)
 	return NULL;
 }
 
-static int shm_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
-                   const _Atomic int *stop, char *errbuf, size_t errlen)
+static int shm_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr, char *errbuf,
+                   size_t errlen)
 {
 	struct shm_src *s = state;
 	uint64_t packets = 0, bytes = 0, errors = 0;
@@ -117,7 +119,7 @@ static int shm_run(void *state, struct sl_capture_out *out, struct sl_capture_co
 		snprintf(errbuf, errlen, "shm %s: not started", s->name);
 		return -EBADF;
 	}
-	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+	while (!atomic_load_explicit(&s->interrupted, memory_order_relaxed)) {
 		size_t n = sl_ring_peek(s->ring, s->recs, SHM_BATCH);
 
 		if (n == 0) {
@@ -186,6 +188,13 @@ static int shm_run(void *state, struct sl_capture_out *out, struct sl_capture_co
 	return ret;
 }
 
+static void shm_interrupt(void *state)
+{
+	struct shm_src *s = state;
+	if (s)
+		atomic_store_explicit(&s->interrupted, 1, memory_order_relaxed);
+}
+
 static void shm_stop(void *state)
 {
 	struct shm_src *s = state;
@@ -202,11 +211,13 @@ static void shm_fini(void *state)
 	free(s);
 }
 
-const struct sl_capture_module sl__capture_shm = {
+const struct sl_module sl__capture_shm = {
 	.name = "shm",
+	.kind = SL_MODULE_CAPTURE,
 	.init = shm_init,
 	.start = shm_start,
 	.run = shm_run,
+	.interrupt = shm_interrupt,
 	.stop = shm_stop,
 	.fini = shm_fini,
 };

@@ -24,7 +24,7 @@
 #include "sluice/record.h"
 #include "sluice/ring.h"
 
-extern const struct sl_capture_module sl__capture_pcap;
+extern const struct sl_module sl__capture_pcap;
 
 #define COMMIT_EVERY 32u
 #define WAIT_MS 100
@@ -157,6 +157,8 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 {
 	struct sl_pkt_rec *rec;
 
+	if (atomic_load_explicit(out->stop, memory_order_relaxed))
+		return -EINTR; /* a signal: refusing the packet ends the source's run */
 	if (caplen > out->max_caplen) {
 		out->too_big++;
 		return 0;
@@ -331,8 +333,9 @@ int main(int argc, char **argv)
 	/* Open the files before touching the ring, so a typo leaves no ring behind. */
 	char errbuf[512] = "";
 	struct sl_capture_spec spec = { .kind = "pcap", .paths = (const char *const *)&argv[optind + 1] };
+	struct sl_module_env env = { .capture = &spec };
 	void *src = NULL;
-	if ((err = sl__capture_pcap.init(&spec, &src, errbuf, sizeof errbuf)) != 0 ||
+	if ((err = sl__capture_pcap.init(&env, &src, errbuf, sizeof errbuf)) != 0 ||
 	    (err = sl__capture_pcap.start(src, errbuf, sizeof errbuf)) != 0) {
 		fprintf(stderr, "sluice-pcap2shm: %s\n", errbuf);
 		if (src)
@@ -367,7 +370,7 @@ int main(int argc, char **argv)
 
 	struct sl_capture_counters ctr;
 	memset(&ctr, 0, sizeof ctr);
-	err = sl__capture_pcap.run(src, &out, &ctr, &stop_flag, errbuf, sizeof errbuf);
+	err = sl__capture_pcap.run(src, &out, &ctr, errbuf, sizeof errbuf);
 	sl_capture_flush(&out);
 	sl__capture_pcap.stop(src);
 	sl__capture_pcap.fini(src);

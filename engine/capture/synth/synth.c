@@ -6,7 +6,7 @@
  * sluice, not the input.
  *
  * Behaviour: run returns 0 after spec->synth.packets packets (0: never), within one packet of
- * *stop being set, or when the pipeline refuses a packet (shutdown). Progress is counted in
+ * interrupt(), or when the pipeline refuses a packet (shutdown). Progress is counted in
  * packets (progress_total 0 when there is no end). Every packet is Ethernet.
  */
 #include <errno.h>
@@ -23,10 +23,12 @@ struct synth_src {
 	struct sl__synth_cfg cfg;
 	char mix[64];
 	struct sl__synth *gen;
+	_Atomic int interrupted; /* written by interrupt() (any thread), read by run() */
 };
 
-static int synth_init(const struct sl_capture_spec *spec, void **state, char *errbuf, size_t errlen)
+static int synth_init(const struct sl_module_env *env, void **state, char *errbuf, size_t errlen)
 {
+	const struct sl_capture_spec *spec = env->capture;
 	unsigned w[SL__SYNTH_KINDS];
 	struct synth_src *s;
 	int err;
@@ -61,8 +63,8 @@ static int synth_start(void *state, char *errbuf, size_t errlen)
 	return s->gen ? 0 : sl__synth_create(&s->cfg, &s->gen, errbuf, errlen);
 }
 
-static int synth_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr,
-                     const _Atomic int *stop, char *errbuf, size_t errlen)
+static int synth_run(void *state, struct sl_capture_out *out, struct sl_capture_counters *ctr, char *errbuf,
+                     size_t errlen)
 {
 	struct synth_src *s = state;
 	struct sl__synth_pkt pkt;
@@ -75,7 +77,7 @@ static int synth_run(void *state, struct sl_capture_out *out, struct sl_capture_
 		return -EBADF;
 	}
 	atomic_store_explicit(&ctr->progress_total, s->cfg.packets, memory_order_relaxed);
-	while (!atomic_load_explicit(stop, memory_order_relaxed) && sl__synth_next(s->gen, &pkt)) {
+	while (!atomic_load_explicit(&s->interrupted, memory_order_relaxed) && sl__synth_next(s->gen, &pkt)) {
 		if (sl_capture_push(out, pkt.ts_ns, pkt.data, pkt.len, pkt.len, SL_LINK_ETHERNET) < 0)
 			break; /* the pipeline is shutting down */
 		packets++;
@@ -93,6 +95,13 @@ static int synth_run(void *state, struct sl_capture_out *out, struct sl_capture_
 	return 0;
 }
 
+static void synth_interrupt(void *state)
+{
+	struct synth_src *s = state;
+	if (s)
+		atomic_store_explicit(&s->interrupted, 1, memory_order_relaxed); /* no data rides on it */
+}
+
 static void synth_stop(void *state)
 {
 	(void)state; /* nothing is open; the generator stays until fini */
@@ -107,11 +116,13 @@ static void synth_fini(void *state)
 	free(s);
 }
 
-const struct sl_capture_module sl__capture_synth = {
+const struct sl_module sl__capture_synth = {
 	.name = "synth",
+	.kind = SL_MODULE_CAPTURE,
 	.init = synth_init,
 	.start = synth_start,
 	.run = synth_run,
+	.interrupt = synth_interrupt,
 	.stop = synth_stop,
 	.fini = synth_fini,
 };

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The capture side of the data path: sl_capture_push() takes one packet from a source, hashes
+ * its flow symmetrically, picks the worker ring from the hash and copies the bytes into that
+ * ring as one SL_REC_PACKET record; sl_capture_flush() publishes what was pushed. It exists
+ * apart from the pipeline's construction because it is the only per-packet code a capture
+ * thread runs outside its source: it never allocates, never logs, never locks; a full ring is
+ * the ring's policy (block: wait; drop: count and return).
+ *
+ * The record's `hash` is always computed here, whatever the source read (a shm producer's own
+ * `hash` field is not trusted): the workers' flow tables bucket by it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "analysis/decode.h"
+#include "pipeline.h"
+#include "sinks/sink.h"
+
+#define COMMIT_EVERY 32
+
+void sl_capture_flush(struct sl_capture_out *out)
+{
+	for (unsigned w = 0; w < out->nworkers; w++) {
+		if (out->pending[w]) {
+			sl_ring_commit(out->rings[w]);
+			out->pending[w] = 0;
+		}
+	}
+}
+
+int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
+                    uint32_t wirelen, uint16_t linktype)
+{
+	struct sl_decoded d;
+	uint32_t hash;
+
+	/* The workers' flow key, hashed: both directions of a flow reach one worker. Headers
+	 * only, no copies; the worker decodes again rather than carry this across the ring. */
+	(void)sl_decode(pkt, caplen, linktype, &d);
+	if (!out->use_vlan)
+		d.vlan_count = 0;
+	hash = sl_flow_hash(&d);
+	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
+	sl_ring *r = out->rings[w];
+	struct sl_pkt_rec *rec;
+
+	if (caplen > out->snaplen)
+		caplen = out->snaplen;
+	while ((rec = sl_ring_reserve(r, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
+		if (errno == EMSGSIZE) {
+			sl_count(&out->oversize, 1);
+			return 0;
+		}
+		/* Full: publish what we hold so the worker can make room. */
+		sl_capture_flush(out);
+		if (out->drop) {
+			sl_ring_count_drop(r, 1);
+			sl_count(&out->ring_drops, 1);
+			return 0;
+		}
+		if (atomic_load_explicit(out->hard_stop, memory_order_relaxed))
+			return -ECANCELED;
+		sl_ring_wait_writable(r, SL_PKT_REC_SIZE(caplen), 100);
+	}
+	rec->ts_ns = ts_ns;
+	rec->caplen = caplen;
+	rec->wirelen = wirelen < caplen ? caplen : wirelen;
+	rec->linktype = linktype;
+	rec->flags = 0;
+	rec->hash = hash;
+	memcpy(rec->data, pkt, caplen);
+	if (++out->pending[w] >= COMMIT_EVERY) {
+		sl_ring_commit(r);
+		out->pending[w] = 0;
+	}
+	return 1;
+}
