@@ -8,7 +8,13 @@
  */
 #include "decode.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sluice/record.h>
 
@@ -392,41 +398,60 @@ int sl_decode(const uint8_t *pkt, uint32_t caplen, uint16_t linktype, struct sl_
 
 /* ---- flow hashes ---------------------------------------------------------------------- */
 
-static uint32_t rotl32(uint32_t x, int r)
+/* Keyed: SipHash-1-3 (Aumasson & Bernstein) under a 128-bit key drawn with getrandom() the
+ * first time any thread hashes. Without a key, whoever chooses tuples can choose collisions
+ * (the multiply-rotate mix this replaced had seed-independent ones) and pile flows into one
+ * worker and one bucket. The key never leaves the process: hashes are comparable only inside
+ * one sluiced. */
+static uint64_t flow_key[2];
+static _Atomic int flow_key_ready; /* release in draw_key, acquire in key(): the key's bytes */
+static pthread_once_t flow_key_once = PTHREAD_ONCE_INIT;
+
+static void draw_key(void)
 {
-	return (x << r) | (x >> (32 - r));
+	uint64_t k[2];
+
+	if (getrandom(k, sizeof k, 0) != (ssize_t)sizeof k) {
+		/* no entropy source at all: still unpredictable enough from outside */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k[0] = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+		k[1] = (uint64_t)(uintptr_t)&ts ^ ((uint64_t)ts.tv_sec << 32);
+	}
+	flow_key[0] = k[0];
+	flow_key[1] = k[1];
+	atomic_store_explicit(&flow_key_ready, 1, memory_order_release); /* pairs with key() */
 }
 
-/* A multiply-rotate mix per 32-bit word and an avalanche at the end: cheap, and every input
- * bit reaches every output bit, so worker shards stay even on skewed address plans. */
-static uint32_t mix_word(uint32_t h, uint32_t k)
+static inline const uint64_t *key(void)
 {
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
+	if (__builtin_expect(!atomic_load_explicit(&flow_key_ready, memory_order_acquire), 0))
+		pthread_once(&flow_key_once, draw_key);
+	return flow_key;
 }
 
-static uint32_t avalanche(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                  \
+	do {                                                                      \
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);     \
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                          \
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                          \
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);     \
+	} while (0)
 
-static uint32_t hash_tuple(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb,
-                           uint8_t proto, uint16_t v0, uint16_t v1)
+/* The tuple as 64-bit words: addresses (IPv4: one word for both; IPv6: four), then ports,
+ * protocol and VLAN ids in one word; the endpoints in a fixed order, so both directions
+ * hash alike. Never 0 (0 means "no hash" in a packet record). */
+static uint32_t hash_tuple(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, uint8_t proto,
+                           uint16_t vl0, uint16_t vl1, uint8_t version)
 {
-	uint32_t h = 0x5175ce00u; /* arbitrary seed */
-	int c = memcmp(a, b, 16);
-	unsigned i;
+	const uint64_t *k = key();
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575ull, v1 = k[1] ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261ull, v3 = k[1] ^ 0x7465646279746573ull;
+	uint64_t m[6];
+	unsigned n = 0;
+	int c = version == 4 ? (rd32(a) > rd32(b)) - (rd32(a) < rd32(b)) : memcmp(a, b, 16);
 
-	/* order the endpoints so both directions feed the same words */
 	if (c > 0 || (c == 0 && pa > pb)) {
 		const uint8_t *t = a;
 		uint16_t tp = pa;
@@ -436,30 +461,177 @@ static uint32_t hash_tuple(const uint8_t *a, uint16_t pa, const uint8_t *b, uint
 		pa = pb;
 		pb = tp;
 	}
-	for (i = 0; i < 16; i += 4)
-		h = mix_word(h, rd32(a + i));
-	for (i = 0; i < 16; i += 4)
-		h = mix_word(h, rd32(b + i));
-	h = mix_word(h, ((uint32_t)pa << 16) | pb);
-	h = mix_word(h, ((uint32_t)proto << 24) | ((uint32_t)(v0 & 0xfff) << 12) | (v1 & 0xfff));
-	return avalanche(h ^ 40u);
+	if (version == 4) {
+		m[n++] = (uint64_t)rd32(a) << 32 | rd32(b);
+	} else {
+		for (unsigned i = 0; i < 16; i += 8)
+			m[n++] = (uint64_t)rd32(a + i) << 32 | rd32(a + i + 4);
+		for (unsigned i = 0; i < 16; i += 8)
+			m[n++] = (uint64_t)rd32(b + i) << 32 | rd32(b + i + 4);
+	}
+	m[n++] = (uint64_t)pa << 48 | (uint64_t)pb << 32 | (uint64_t)proto << 24 |
+	         (uint64_t)(vl0 & 0xfff) << 12 | (vl1 & 0xfff);
+	m[n] = (uint64_t)(n * 8) << 56 | version; /* SipHash's length block */
+	for (unsigned i = 0; i <= n; i++) {
+		v3 ^= m[i];
+		SIPROUND;
+		v0 ^= m[i];
+	}
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	uint64_t h = v0 ^ v1 ^ v2 ^ v3;
+	uint32_t h32 = (uint32_t)(h ^ (h >> 32));
+	return h32 ? h32 : 0x5175ce01u;
 }
 
 uint32_t sl_flow_hash(const struct sl_decoded *d)
 {
 	if (d->ip_version == 0)
 		return 0;
-	return hash_tuple(d->src, d->sport, d->dst, d->dport, d->proto,
-	                  d->vlan_count > 0 ? d->vlan[0] : 0, d->vlan_count > 1 ? d->vlan[1] : 0);
+	return hash_tuple(d->src, d->sport, d->dst, d->dport, d->proto, d->vlan_count > 0 ? d->vlan[0] : 0,
+	                  d->vlan_count > 1 ? d->vlan[1] : 0, d->ip_version);
 }
 
-/* Decoding touches headers only (tens of bytes, no copies), so the capture thread runs the
- * same walk as the workers: that is what keeps the two hashes equal for every packet. A
- * packet that fails past IP still hashes by what was read (addresses, protocol). */
+/* The minimal parse: link layer, VLAN tags, IP addresses, protocol, ports, and nothing else
+ * (no struct to fill, no lengths to keep). It reads what sl_decode() reads on the way to the
+ * flow key and takes the same turns, so for every packet sl_decode() accepts the two agree;
+ * for one it refuses, the value only picks a worker (the worker counts the error). */
+uint32_t sl_flow_hash_frame(const uint8_t *pkt, uint32_t caplen, uint16_t linktype, int use_vlan)
+{
+	static const uint8_t zero[16];
+	uint16_t vlan[SL_DECODE_MAX_VLANS] = { 0, 0 }, sport = 0, dport = 0;
+	uint32_t off, et, fam, avail, total, len, hl;
+	unsigned tags = 0;
+	const uint8_t *p;
+	uint8_t proto = 0, a4[16], b4[16];
+
+	if (pkt == NULL)
+		return 0;
+	switch (linktype) {
+	case SL_LINK_ETHERNET:
+		if (caplen < 14)
+			return 0;
+		et = rd16(pkt + 12), off = 14;
+		break;
+	case SL_LINK_LINUX_SLL:
+		if (caplen < 16)
+			return 0;
+		et = rd16(pkt + 14), off = 16;
+		break;
+	case SL_LINK_LINUX_SLL2:
+		if (caplen < 20)
+			return 0;
+		et = rd16(pkt), off = 20;
+		break;
+	case SL_LINK_NULL:
+	case 108:
+		if (caplen < 4)
+			return 0;
+		fam = (uint32_t)pkt[0] | ((uint32_t)pkt[1] << 8) | ((uint32_t)pkt[2] << 16) | ((uint32_t)pkt[3] << 24);
+		if (fam > 0xffff)
+			fam = rd32(pkt);
+		if (fam == 2)
+			et = ETH_IPV4;
+		else if (fam == 24 || fam == 28 || fam == 30 || fam == 10)
+			et = ETH_IPV6;
+		else
+			return 0;
+		off = 4;
+		goto ip;
+	case SL_LINK_RAW:
+	case 12:
+	case 14:
+		if (caplen < 1)
+			return 0;
+		et = (pkt[0] >> 4) == 4 ? ETH_IPV4 : (pkt[0] >> 4) == 6 ? ETH_IPV6 : 0;
+		if (et == 0)
+			return 0;
+		off = 0;
+		goto ip;
+	case SL_LINK_IPV4:
+		et = ETH_IPV4, off = 0;
+		goto ip;
+	case SL_LINK_IPV6:
+		et = ETH_IPV6, off = 0;
+		goto ip;
+	default:
+		return 0;
+	}
+	while (et == 0x8100 || et == 0x88a8 || et == 0x9100) {
+		if (caplen - off < 4 || tags == SL_DECODE_MAX_VLANS)
+			return 0;
+		vlan[tags++] = rd16(pkt + off) & 0x0fff;
+		et = rd16(pkt + off + 2);
+		off += 4;
+	}
+	if (et != ETH_IPV4 && et != ETH_IPV6)
+		return 0;
+ip:
+	if (!use_vlan)
+		vlan[0] = vlan[1] = 0;
+	p = pkt + off;
+	avail = caplen - off;
+	if (et == ETH_IPV4) {
+		if (avail < 20 || (p[0] >> 4) != 4)
+			return 0;
+		hl = (uint32_t)(p[0] & 0x0f) * 4;
+		total = rd16(p + 2);
+		if (hl < 20 || total < hl || hl > avail)
+			return 0;
+		proto = p[9];
+		len = total < avail ? total : avail;
+		if (!(rd16(p + 6) & 0x3fff) && (proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_) && len - hl >= 4) {
+			sport = rd16(p + hl);
+			dport = rd16(p + hl + 2);
+		}
+		memcpy(a4, p + 12, 4);
+		memcpy(a4 + 4, zero, 12);
+		memcpy(b4, p + 16, 4);
+		memcpy(b4 + 4, zero, 12);
+		return hash_tuple(a4, sport, b4, dport, proto, vlan[0], vlan[1], 4);
+	}
+	if (avail < 40 || (p[0] >> 4) != 6)
+		return 0;
+	total = 40 + (uint32_t)rd16(p + 4);
+	len = total < avail ? total : avail;
+	uint8_t nh = p[6];
+	uint32_t o = 40;
+	for (unsigned n = 0;; n++) {
+		if (nh != IPPROTO_HOPOPTS_ && nh != IPPROTO_ROUTING_ && nh != IPPROTO_DSTOPTS_ &&
+		    nh != IPPROTO_FRAGMENT_ && nh != IPPROTO_AH_ && nh != IPPROTO_MH_)
+			break;
+		if (n == MAX_IPV6_EXTHDRS || len - o < 8)
+			goto v6; /* refused by the decoder: addresses only */
+		if (nh == IPPROTO_FRAGMENT_) {
+			uint16_t fo = rd16(p + o + 2);
+			if ((fo & 0xfff8) == 0 && (fo & 1) == 0) {
+				nh = p[o];
+				o += 8;
+				continue;
+			}
+			proto = p[o]; /* a fragment: addresses and protocol */
+			goto v6;
+		}
+		hl = nh == IPPROTO_AH_ ? ((uint32_t)p[o + 1] + 2) * 4 : ((uint32_t)p[o + 1] + 1) * 8;
+		if (hl > len - o)
+			goto v6;
+		nh = p[o];
+		o += hl;
+	}
+	if (total < o)
+		goto v6;
+	proto = nh;
+	if ((proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_) && len - o >= 4) {
+		sport = rd16(p + o);
+		dport = rd16(p + o + 2);
+	}
+v6:
+	return hash_tuple(p + 8, sport, p + 24, dport, proto, vlan[0], vlan[1], 6);
+}
+
 uint32_t sl_flow_hash_raw(const uint8_t *pkt, uint32_t caplen, uint16_t linktype)
 {
-	struct sl_decoded d;
-
-	(void)sl_decode(pkt, caplen, linktype, &d);
-	return sl_flow_hash(&d);
+	return sl_flow_hash_frame(pkt, caplen, linktype, 1);
 }

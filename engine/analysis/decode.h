@@ -142,8 +142,14 @@ int sl_decode_wire(const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, uint16
                    struct sl_decoded *d);
 
 /* Symmetric hash of a decoded packet's addresses, ports, protocol and VLAN ids. Both
- * directions of a flow give the same value. For a packet that has not reached IP it is 0. */
+ * directions of a flow give the same value. For a packet that has not reached IP it is 0,
+ * otherwise never 0. Keyed with a per-process random key (getrandom, drawn on first use by
+ * any thread): chosen tuples cannot be made to collide, and values differ between processes. */
 uint32_t sl_flow_hash(const struct sl_decoded *d);
+
+/* sl_flow_hash_raw() with the flow.use-vlan rule: use_vlan 0 hashes as if the frame had no
+ * VLAN tags (the workers then leave them out of the flow key too). */
+uint32_t sl_flow_hash_frame(const uint8_t *pkt, uint32_t caplen, uint16_t linktype, int use_vlan);
 
 /* The capture thread's hash: a minimal parse of the raw frame (link layer, VLAN tags, IP
  * addresses, protocol, ports) with no validation beyond bounds. For every packet that is not
@@ -153,7 +159,8 @@ uint32_t sl_flow_hash(const struct sl_decoded *d);
  * reassembled on a different worker than the one that owns its flow; the reassembling worker
  * then handles the reassembled packet itself (counted in its flow table). That is accepted:
  * fragmented traffic is rare and the records stay correct, only that flow's counters may be
- * split over two workers. Frames that carry no IP hash to 0. */
+ * split over two workers. Frames that carry no IP hash to 0. For a frame sl_decode() refuses the
+ * value is only a worker choice. */
 uint32_t sl_flow_hash_raw(const uint8_t *pkt, uint32_t caplen, uint16_t linktype);
 
 #endif

@@ -32,21 +32,17 @@ void sl_capture_flush(struct sl_capture_out *out)
 int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
                     uint32_t wirelen, uint16_t linktype)
 {
-	struct sl_decoded d;
-	uint32_t hash;
-
-	/* The workers' flow key, hashed: both directions of a flow reach one worker. Headers
-	 * only, no copies; the worker decodes again rather than carry this across the ring. */
-	(void)sl_decode(pkt, caplen, linktype, &d);
-	if (!out->use_vlan)
-		d.vlan_count = 0;
-	hash = sl_flow_hash(&d);
-	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
-	sl_ring *r = out->rings[w];
 	struct sl_pkt_rec *rec;
 
 	if (caplen > out->snaplen)
 		caplen = out->snaplen;
+	/* The workers' flow key, hashed (keyed, symmetric: both directions reach one worker) from
+	 * a minimal parse of the bytes the worker will get; it equals the worker's sl_flow_hash()
+	 * of its full decode, which is why the worker can bucket by it. */
+	uint32_t hash = sl_flow_hash_frame(pkt, caplen, linktype, out->use_vlan);
+	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
+	sl_ring *r = out->rings[w];
+
 	while ((rec = sl_ring_reserve(r, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
 		if (errno == EMSGSIZE) {
 			sl_count(&out->oversize, 1);
