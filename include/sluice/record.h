@@ -41,8 +41,14 @@ struct sl_pkt_rec {
 	uint32_t caplen;   /* bytes of packet that follow this struct */
 	uint32_t wirelen;  /* length on the wire (>= caplen) */
 	uint16_t linktype; /* enum sl_linktype */
-	uint16_t flags;    /* 0 */
-	uint32_t hash;     /* symmetric flow hash; 0 if the producer did not compute one */
+	uint16_t flags;    /* reserved: write 0. sluiced neither reads it on --shm-input nor
+	                      takes it over: the records it gives its workers are its own
+	                      copies, with flags 0 */
+	uint32_t hash;     /* a producer may fill it for its own use (sluice-pcap2shm -H); 0 if
+	                      not. sluiced never trusts it: every packet it reads, from any
+	                      source, gets sluiced's own keyed flow hash in the copy it gives its
+	                      workers (the producer's ring is never written). Keyed per process,
+	                      so the value means nothing outside the process that made it */
 	uint8_t data[];
 };
 

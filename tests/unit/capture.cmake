@@ -28,3 +28,11 @@ endforeach()
 add_test(NAME unit.capture.synth_tshark COMMAND test_capture_synth tshark)
 set_tests_properties(unit.capture.synth_tshark PROPERTIES LABELS "unit;capture" TIMEOUT 180
   SKIP_RETURN_CODE 77)
+
+# The keyed flow hash and the capture's minimal parse (links the real sl_capture_push).
+add_executable(test_flow_hash ${CMAKE_CURRENT_LIST_DIR}/test_flow_hash.c)
+target_include_directories(test_flow_hash PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib ${PROJECT_SOURCE_DIR}/engine)
+target_compile_definitions(test_flow_hash PRIVATE _GNU_SOURCE SLUICE_CORPUS_DIR="${SLUICE_CORPUS_DIR}")
+target_link_libraries(test_flow_hash PRIVATE sluice_capture_push PkgConfig::PCAP Threads::Threads)
+add_test(NAME unit.capture.flow_hash COMMAND test_flow_hash)
+set_tests_properties(unit.capture.flow_hash PROPERTIES LABELS "unit;capture" TIMEOUT 120)
