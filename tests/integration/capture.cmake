@@ -11,7 +11,8 @@ target_include_directories(test_capture_afpacket PRIVATE ${PROJECT_SOURCE_DIR}/t
 target_compile_definitions(test_capture_afpacket PRIVATE _GNU_SOURCE)
 target_link_libraries(test_capture_afpacket PRIVATE sluice_capture Threads::Threads)
 add_test(NAME integration.capture.afpacket
-  COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_capture_afpacket.sh $<TARGET_FILE:test_capture_afpacket>
+  COMMAND ${PROJECT_SOURCE_DIR}/tests/need_corpus.sh ${SLUICE_CORPUS_DIR}
+          ${CMAKE_CURRENT_LIST_DIR}/test_capture_afpacket.sh $<TARGET_FILE:test_capture_afpacket>
           ${SLUICE_CORPUS_DIR})
 set_tests_properties(integration.capture.afpacket PROPERTIES LABELS "integration;capture;root"
   TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -9,17 +9,19 @@ find_package(Python3 COMPONENTS Interpreter)
 if(TARGET sluiced AND Python3_FOUND)
   # The floor is what sluice reaches today: a regression fails the suite.
   add_test(NAME integration.corpus
-    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/corpus_check.py
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/need_corpus.sh ${SLUICE_CORPUS_DIR} ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/corpus_check.py
       --sluiced $<TARGET_FILE:sluiced> --corpus ${SLUICE_CORPUS_DIR} --min 1.0)
-  set_tests_properties(integration.corpus PROPERTIES LABELS "integration;engine" TIMEOUT 600)
+  set_tests_properties(integration.corpus PROPERTIES LABELS "integration;engine" TIMEOUT 600
+    SKIP_RETURN_CODE 77)
 
   add_test(NAME integration.engine
-    COMMAND ${CMAKE_CURRENT_LIST_DIR}/engine_test.sh $<TARGET_FILE:sluiced>
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/need_corpus.sh ${SLUICE_CORPUS_DIR} ${CMAKE_CURRENT_LIST_DIR}/engine_test.sh $<TARGET_FILE:sluiced>
       $<TARGET_FILE:sluice-synth> $<TARGET_FILE:sluice-pcap2shm> ${SLUICE_CORPUS_DIR})
-  set_tests_properties(integration.engine PROPERTIES LABELS "integration;engine;threads" TIMEOUT 600)
+  set_tests_properties(integration.engine PROPERTIES LABELS "integration;engine;threads" TIMEOUT 600
+    SKIP_RETURN_CODE 77)
 
   add_test(NAME integration.live
-    COMMAND ${CMAKE_CURRENT_LIST_DIR}/live_test.sh $<TARGET_FILE:sluiced> ${SLUICE_CORPUS_DIR})
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/need_corpus.sh ${SLUICE_CORPUS_DIR} ${CMAKE_CURRENT_LIST_DIR}/live_test.sh $<TARGET_FILE:sluiced> ${SLUICE_CORPUS_DIR})
   set_tests_properties(integration.live PROPERTIES LABELS "integration;engine" TIMEOUT 300
     SKIP_RETURN_CODE 77 RUN_SERIAL ON)
 endif()
@@ -28,7 +30,8 @@ if(TARGET sluiced AND Python3_FOUND)
   # Truncated and bit-flipped copies of every corpus capture: never a crash (the ASan build
   # makes this the sanitizer pass over the corpus).
   add_test(NAME integration.mutate
-    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/mutate_check.py
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/need_corpus.sh ${SLUICE_CORPUS_DIR} ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/mutate_check.py
       --sluiced $<TARGET_FILE:sluiced> --corpus ${SLUICE_CORPUS_DIR} --variants 4)
-  set_tests_properties(integration.mutate PROPERTIES LABELS "integration;engine" TIMEOUT 900)
+  set_tests_properties(integration.mutate PROPERTIES LABELS "integration;engine" TIMEOUT 900
+    SKIP_RETURN_CODE 77)
 endif()

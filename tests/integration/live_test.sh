@@ -50,7 +50,13 @@ done
 [ $ready = 1 ] || { echo "FAIL sluiced -i never opened its packet socket"; cat "$tmp/live.err"; exit 1; }
 sleep 0.2
 ip netns exec "$ns" tcpreplay -q -t -i "$far" "$file" >"$tmp/replay.out" 2>&1 || { cat "$tmp/replay.out"; echo "FAIL tcpreplay"; exit 1; }
-sleep 1
+# wait (bounded) until sluiced has written every app event the file holds, then stop it
+app_count() { grep -cE '"event_type":"(http|tls|dns)"' "$1" 2>/dev/null || true; }
+want=$(app_count "$tmp/file.json")
+for _ in $(seq 400); do
+  [ "$(app_count "$tmp/live.json")" -ge "$want" ] && break
+  sleep 0.05
+done
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -249,7 +249,10 @@ static void test_drops(const char *send_if, const char *recv_if)
 	REQUIRE(open_member(&mb, recv_if, 0, 1, 0, &stop, 4096, 2, 0) == 0);
 	CHECK_EQ(send_frames(send_if, frame, sizeof frame, n), n);
 	REQUIRE(pthread_create(&mb.th, NULL, member_run, &mb) == 0);
-	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
+	/* wait (bounded) until every frame is accounted for: captured, or dropped by the kernel
+	 * (run reads the kernel's count about once a second while idle) */
+	for (int i = 0; i < 1000 && atomic_load(&mb.ctr.packets) + atomic_load(&mb.ctr.kernel_drops) < (uint64_t)n; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	stop_members(&mb, 1, &stop);
 
 	printf("drops: sent %d, captured %zu, kernel drops %llu: %s\n", n, mb.out.got.n,
