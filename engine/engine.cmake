@@ -10,7 +10,6 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/stats.c
   ${CMAKE_CURRENT_LIST_DIR}/log.c
   ${CMAKE_CURRENT_LIST_DIR}/encode_json.c
-  ${CMAKE_CURRENT_LIST_DIR}/util/err.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/sink.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c)
 target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)

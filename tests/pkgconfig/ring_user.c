@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sluice/err.h>
+#include <sluice/record.h>
 #include <sluice/ring.h>
 
 int main(void)
@@ -32,6 +34,10 @@ int main(void)
 	struct sl_ring_stats st;
 	sl_ring_stats(r, &st);
 	printf("%zu of 5 records back, backing %s\n", got, sl_ring_backing_name(st.backing));
+	/* the headers an external --shm-input producer needs, and the error words */
+	if (sizeof(struct sl_pkt_rec) != 24 || strcmp(sl_strerror(-ENOENT), strerror(ENOENT)) != 0 ||
+	    strstr(sl_strerror(SL_EPEER_DEAD), "peer") == NULL)
+		return 4;
 	sl_ring_close(r);
 	return got == 5 && st.records_out == 5 ? 0 : 3;
 }
