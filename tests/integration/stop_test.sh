@@ -90,7 +90,7 @@ one_run() { # $1: label, $2...: signals to send
   bal=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("balanced"))' "$tmp/ledger.json" 2>/dev/null)
   pk=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["packets"])' "$tmp/ledger.json" 2>/dev/null)
   total=$((total + ${pk:-0}))
-  if [ "$rc" != 0 ] || grep -qE "ERROR: (Address|Undefined|Leak)Sanitizer|runtime error:" "$tmp/err.txt" || [ "$bal" != True ]; then
+  if [ "$rc" != 0 ] || grep -qE "(ERROR|WARNING): (Address|Undefined|Leak|Thread)Sanitizer|runtime error:" "$tmp/err.txt" || [ "$bal" != True ]; then
     echo "FAIL $label: exit $rc, balanced $bal"; head -30 "$tmp/err.txt"; fail=1
   fi
   rm -f "$tmp/ledger.json"
