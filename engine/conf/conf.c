@@ -123,6 +123,8 @@ static void put_help(struct sl__sbuf *b, const struct sl_conf_key *k)
 	default:
 		break;
 	}
+	if (k->live)
+		sl__sbuf_put(b, " [live]", 7);
 }
 
 /* Copy b into buf the way snprintf would; returns the full length or -ENOMEM. */
@@ -139,6 +141,32 @@ static int sbuf_out(struct sl__sbuf *b, char *buf, size_t len)
 		snprintf(buf, len, "%s", b->p ? b->p : "");
 	free(b->p);
 	return n;
+}
+
+int sl_conf_keep_restart_only(struct sl_config *next, const struct sl_config *running, char *names,
+                              size_t namelen)
+{
+	size_t used = 0;
+	int kept = 0;
+
+	if (namelen)
+		names[0] = '\0';
+	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(next, running, k)) != NULL;) {
+		if (k->live)
+			continue;
+		union sl__conf_slot copy;
+
+		memset(&copy, 0, sizeof copy);
+		if (sl__conf_field_copy(k, &copy, sl__conf_cfield(running, k)) != 0)
+			return -ENOMEM;
+		sl__conf_store(next, k, &copy);
+		kept++;
+		if (used < namelen) {
+			int n = snprintf(names + used, namelen - used, "%s%s", used ? ", " : "", k->key);
+			used = n < 0 ? namelen : used + (size_t)n;
+		}
+	}
+	return kept;
 }
 
 int sl_conf_key_help(const struct sl_conf_key *k, char *buf, size_t len)

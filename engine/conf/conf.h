@@ -213,6 +213,9 @@ struct sl_conf_key {
 	 * 0, or nonzero after writing the reason to msg. */
 	int (*check)(const void *value, char *msg, size_t msglen);
 	const char *help;        /* one line */
+	/* A running engine applies a change of this key at SIGHUP (the runtime snapshot); a change
+	 * of any other key is reported and waits for the next start. The help line says [live]. */
+	bool live;
 };
 
 /* The schema rows, in documentation order (sections are contiguous). */
@@ -229,6 +232,12 @@ int sl_conf_key_help(const struct sl_conf_key *k, char *buf, size_t len);
 /* A key's value as config text ("16MiB", "[0, 1]", "\"-\""); returns snprintf's count, or
  * -ENOMEM. */
 int sl_conf_format(const struct sl_config *c, const struct sl_conf_key *k, char *buf, size_t len);
+/* Before a reload: every key that is not live and differs between next and running is set back
+ * to its running value in next, and its name appended to names (comma-separated, truncated to
+ * namelen). Returns how many keys were set back, or -ENOMEM (next is then unchanged for the
+ * key that failed). names may be NULL when namelen is 0. */
+int sl_conf_keep_restart_only(struct sl_config *next, const struct sl_config *running, char *names,
+                              size_t namelen);
 /* The first key after `after` (NULL: from the start) whose value differs between a and b, or
  * NULL when they are equal from there on: loop to list every change, e.g. at a reload. */
 const struct sl_conf_key *sl_conf_diff(const struct sl_config *a, const struct sl_config *b,

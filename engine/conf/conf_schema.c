@@ -22,32 +22,35 @@
 #define ENUM_FIELD(f) \
 	(offsetof(struct sl_config, f) + 0 * sizeof(char[sizeof(((struct sl_config *)0)->f) == sizeof(int) ? 1 : -1]))
 
-#define BOOL(k, f, d, h) { .key = k, .type = SL_CONF_BOOL, .offset = FIELD(f, bool), .def = d, .help = h }
-#define INT(k, f, d, lo, hi, h) \
-	{ .key = k, .type = SL_CONF_INT, .offset = FIELD(f, int64_t), .def = d, .min = lo, .max = hi, .help = h }
-#define SIZE(k, f, d, lo, hi, h) \
-	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, .help = h }
-#define SIZE_CHECKED(k, f, d, lo, hi, fn, h)                                                     \
+#define BOOL(k, f, d, h, ...) { .key = k, .type = SL_CONF_BOOL, .offset = FIELD(f, bool), .def = d, .help = h, __VA_ARGS__ }
+#define INT(k, f, d, lo, hi, h, ...) \
+	{ .key = k, .type = SL_CONF_INT, .offset = FIELD(f, int64_t), .def = d, .min = lo, .max = hi, .help = h, __VA_ARGS__ }
+#define SIZE(k, f, d, lo, hi, h, ...) \
+	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, .help = h, __VA_ARGS__ }
+#define SIZE_CHECKED(k, f, d, lo, hi, fn, h, ...)                                                     \
 	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, \
-	  .check = fn, .help = h }
-#define DURATION(k, f, d, lo, hi, h)                                                              \
+	  .check = fn, .help = h, __VA_ARGS__ }
+#define DURATION(k, f, d, lo, hi, h, ...)                                                              \
 	{ .key = k, .type = SL_CONF_DURATION, .offset = FIELD(f, uint64_t), .def = d, .min = lo,      \
-	  .max = hi, .help = h }
+	  .max = hi, .help = h, __VA_ARGS__ }
 /* lo..hi: the length in bytes; hi 0 means the general limit (4096) */
-#define STRING(k, f, d, lo, hi, fn, h)                                                            \
+#define STRING(k, f, d, lo, hi, fn, h, ...)                                                            \
 	{ .key = k, .type = SL_CONF_STRING, .offset = FIELD(f, char *), .def = d, .min = lo,          \
-	  .max = hi, .check = fn, .help = h }
-#define ENUM(k, f, d, names, h) \
-	{ .key = k, .type = SL_CONF_ENUM, .offset = ENUM_FIELD(f), .def = d, .values = names, .help = h }
-#define CPUS(k, f, d, h)                                                                          \
+	  .max = hi, .check = fn, .help = h, __VA_ARGS__ }
+#define ENUM(k, f, d, names, h, ...) \
+	{ .key = k, .type = SL_CONF_ENUM, .offset = ENUM_FIELD(f), .def = d, .values = names, .help = h, __VA_ARGS__ }
+#define CPUS(k, f, d, h, ...)                                                                          \
 	{ .key = k, .type = SL_CONF_CPUS, .offset = FIELD(f, struct sl_conf_ints), .def = d,         \
-	  .min = 0, .max = CPU_MAX, .help = h }
-#define INTS(k, f, d, lo, hi, h)                                                                  \
+	  .min = 0, .max = CPU_MAX, .help = h, __VA_ARGS__ }
+#define INTS(k, f, d, lo, hi, h, ...)                                                                  \
 	{ .key = k, .type = SL_CONF_INTS, .offset = FIELD(f, struct sl_conf_ints), .def = d,         \
-	  .min = lo, .max = hi, .help = h }
-#define STRINGS(k, f, d, names, h)                                                                \
+	  .min = lo, .max = hi, .help = h, __VA_ARGS__ }
+#define STRINGS(k, f, d, names, h, ...)                                                                \
 	{ .key = k, .type = SL_CONF_STRINGS, .offset = FIELD(f, struct sl_conf_strs), .def = d,      \
-	  .min = 1, .max = 0, .values = names, .help = h }
+	  .min = 1, .max = 0, .values = names, .help = h, __VA_ARGS__ }
+
+/* Marks a row whose key a running engine applies at SIGHUP (struct sl_conf_key.live). */
+#define LIVE .live = true
 
 #define KiB (INT64_C(1) << 10)
 #define MiB (INT64_C(1) << 20)
@@ -166,17 +169,17 @@ const struct sl_conf_key sl__conf_schema[] = {
 	BOOL("flow.use-vlan", flow.use_vlan, "true",
 	     "VLAN ids are part of a flow's key; off when a mirror tags only one direction"),
 	DURATION("flow.timeouts.new", flow.timeouts.new_ns, "60s", 1 * SEC, 7 * DAY,
-	         "idle timeout of a TCP flow before its handshake completes"),
+	         "idle timeout of a TCP flow before its handshake completes", LIVE),
 	DURATION("flow.timeouts.established", flow.timeouts.established_ns, "600s", 1 * SEC, 7 * DAY,
-	         "idle timeout of an established TCP flow"),
+	         "idle timeout of an established TCP flow", LIVE),
 	DURATION("flow.timeouts.closed", flow.timeouts.closed_ns, "60s", 1 * SEC, 7 * DAY,
-	         "how long a closed TCP flow lingers for late packets"),
+	         "how long a closed TCP flow lingers for late packets", LIVE),
 	DURATION("flow.timeouts.udp", flow.timeouts.udp_ns, "60s", 1 * SEC, 7 * DAY,
-	         "idle timeout of a UDP flow"),
+	         "idle timeout of a UDP flow", LIVE),
 	DURATION("flow.timeouts.icmp", flow.timeouts.icmp_ns, "30s", 1 * SEC, 7 * DAY,
-	         "idle timeout of an ICMP flow"),
+	         "idle timeout of an ICMP flow", LIVE),
 	DURATION("flow.timeouts.default", flow.timeouts.default_ns, "60s", 1 * SEC, 7 * DAY,
-	         "idle timeout of a flow of any other protocol"),
+	         "idle timeout of a flow of any other protocol", LIVE),
 
 	INT("defrag.max-trackers", defrag.max_trackers, "4096", 1, 1048576,
 	    "IP datagrams reassembled at once, per worker"),
@@ -192,16 +195,16 @@ const struct sl_conf_key sl__conf_schema[] = {
 	SIZE("tcp.segment-pool", tcp.segment_pool, "32MiB", 1 * MiB, 16 * GiB,
 	     "memory for held segments, per worker"),
 
-	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses"),
+	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses", LIVE),
 	INT("app.http.max-sessions", app.http.max_sessions, "4096", 0, 1048576,
 	    "HTTP transactions in flight parsed at once, per worker (about 30KiB each)"),
-	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)"),
+	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)", LIVE),
 	INT("app.tls.max-sessions", app.tls.max_sessions, "4096", 0, 1048576,
 	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
 	BOOL("app.tls.log-resumed", app.tls.log_resumed, "false",
-	     "also write a tls record for resumed sessions (Suricata's default is not to)"),
-	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers"),
-	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS"),
+	     "also write a tls record for resumed sessions (Suricata's default is not to)", LIVE),
+	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers", LIVE),
+	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
 
 	BOOL("outputs.file.enabled", outputs.file.enabled, "true", "write EVE JSON lines to a file"),
 	STRING("outputs.file.path", outputs.file.path, "-", 1, 0, NULL,
@@ -222,7 +225,7 @@ const struct sl_conf_key sl__conf_schema[] = {
 	DURATION("stats.http-summary-interval", stats.http_summary_interval_ns, "60s", 0, DAY,
 	         "how often HTTP summary records are emitted; 0: never"),
 
-	ENUM("log.level", log.level, "info", loglevel_names, "least severe messages logged"),
+	ENUM("log.level", log.level, "info", loglevel_names, "least severe messages logged", LIVE),
 	STRING("log.file", log.file, "", 0, 0, NULL, "file to log to; empty: standard error"),
 };
 
