@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
+#include "runtime.h"
 #include "stats.h"
 
 static double now_s(void)
@@ -60,32 +61,43 @@ int sl_engine_config(struct sl_config *c, const char *path, const char *const *s
 }
 
 /* SIGHUP: build the configuration again the way it was built at start. A bad one changes
- * nothing. A good one is compared key by key with the running one: log.level applies at once;
- * every other change is reported as waiting for a restart, until the stages read their
- * settings through RCU. */
-static void reload(const struct sl_config *running, const struct sl_engine_opts *opts)
+ * nothing. A good one is compared key by key with the running one: live keys are published at
+ * once as a new runtime snapshot (the stages pick it up at their next batch); any other change
+ * is named and waits for the next start. */
+static void reload(const struct sl_engine_opts *opts)
 {
+	const struct sl_config *running = sl_runtime_config();
 	struct sl_config c;
-	char err[512], was[256], now[256];
-	unsigned changed = 0;
+	char err[512], was[256], now[256], restart[512];
+	unsigned live = 0;
+	int r;
 
 	if (sl_engine_config(&c, opts->config_path, opts->sets, err, sizeof err) != 0) {
 		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
 		sl_conf_fini(&c);
 		return;
 	}
-	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL; changed++) {
+	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL;) {
 		sl_conf_format(running, k, was, sizeof was);
 		sl_conf_format(&c, k, now, sizeof now);
-		if (strcmp(k->key, "log.level") == 0) {
-			sl_log_set_level((enum sl_log_level)c.log.level);
+		if (k->live) {
+			live++;
 			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s", k->key, was, now);
 		} else {
 			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s takes effect at the next start", k->key, was, now);
 		}
 	}
-	if (changed == 0)
-		sl_log(SL_LOG_NOTICE, "SIGHUP: %s: no change", opts->config_path ? opts->config_path : "configuration");
+	r = sl_runtime_publish(&c, restart, sizeof restart, err, sizeof err);
+	if (r < 0)
+		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
+	else if (r == 1)
+		sl_log(SL_LOG_NOTICE, "SIGHUP: %u live change%s published as configuration version %llu", live,
+		       live == 1 ? "" : "s", (unsigned long long)sl_runtime_version());
+	else
+		sl_log(SL_LOG_NOTICE, "SIGHUP: %s: no live change%s%s",
+		       opts->config_path ? opts->config_path : "configuration", restart[0] ? "; waiting for a restart: " : "",
+		       restart);
+	sl_log_set_level((enum sl_log_level)sl_runtime_config()->log.level);
 	sl_conf_fini(&c);
 }
 
@@ -113,9 +125,14 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	int e, rc = 0;
 	sigset_t set;
 
+	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		return 1;
+	}
 	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
 		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
 		return 1;
 	}
 	say_cpus(&pl);
@@ -129,6 +146,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		sl_pipeline_stop(&pl);
 		sl_pipeline_join(&pl);
 		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
 		return 1;
 	}
 
@@ -145,7 +163,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 			sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", strsignal(sig));
 			sl_pipeline_stop(&pl);
 		} else if (sig == SIGHUP) {
-			reload(cfg, opts);
+			reload(opts);
 		}
 		if (opts->progress && now_s() - last_progress >= 1.0) {
 			progress(&pl, t0, 0);
@@ -177,5 +195,6 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		free(l);
 	}
 	sl_pipeline_destroy(&pl);
+	sl_runtime_fini();
 	return rc;
 }

@@ -159,6 +159,12 @@ const struct sl_config *sl_runtime_config(void)
 	return s ? &s->cfg : NULL;
 }
 
+uint64_t sl_runtime_version(void)
+{
+	struct snapshot *s = atomic_load_explicit(&current, memory_order_relaxed);
+	return s ? s->pub.version : 0;
+}
+
 uint64_t sl__runtime_freed(void)
 {
 	return atomic_load_explicit(&freed, memory_order_relaxed);

@@ -57,6 +57,8 @@ int sl_runtime_publish(const struct sl_config *cfg, char *restart, size_t restar
 /* The configuration in force (the publisher's view: only the thread that publishes may use it,
  * until its next publish). NULL before init. */
 const struct sl_config *sl_runtime_config(void);
+/* The version in force (the publisher's view, like sl_runtime_config). */
+uint64_t sl_runtime_version(void);
 /* Published snapshots freed so far, by call_rcu or by fini (tests). */
 uint64_t sl__runtime_freed(void);
 

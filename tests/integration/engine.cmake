@@ -27,6 +27,13 @@ if(TARGET sluiced AND Python3_FOUND)
 endif()
 
 if(TARGET sluiced AND Python3_FOUND)
+  # 1,000 SIGHUP reloads of live keys while synthetic traffic runs; then a drained, balanced stop.
+  add_test(NAME integration.reload
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/reload_test.sh $<TARGET_FILE:sluiced> 1000)
+  set_tests_properties(integration.reload PROPERTIES LABELS "integration;engine;threads" TIMEOUT 600)
+endif()
+
+if(TARGET sluiced AND Python3_FOUND)
   # Truncated and bit-flipped copies of every corpus capture: never a crash (the ASan build
   # makes this the sanitizer pass over the corpus).
   add_test(NAME integration.mutate
