@@ -64,6 +64,8 @@ enum sl_conf_loglevel {
 	SL_CONF_LOG_DEBUG,
 };
 
+#define SL_CONF_BLOCKS_MAX 32
+
 /*
  * The effective configuration. Field names follow the dotted keys ('-' becomes '_');
  * sizes are bytes, durations are nanoseconds (fields ending in _ns), a CPU of -1 means
@@ -153,6 +155,9 @@ struct sl_config {
 		enum sl_conf_loglevel level; /* log.level */
 		char *file;                  /* log.file; "": stderr */
 	} log;
+	/* The modules' own blocks (struct sl_conf_block), in the order registered; owned. Read
+	 * them with sl_conf_block(). */
+	void *blocks[SL_CONF_BLOCKS_MAX];
 };
 
 /* ---- the configuration ------------------------------------------------------------------- */
@@ -216,7 +221,35 @@ struct sl_conf_key {
 	/* A running engine applies a change of this key at SIGHUP (the runtime snapshot); a change
 	 * of any other key is reported and waits for the next start. The help line says [live]. */
 	bool live;
+	/* 0: offset is into struct sl_config; n: into the n-th registered block (set by
+	 * sl_conf_register_blocks in its copy of the row; a block's own rows leave it 0). */
+	uint8_t block;
 };
+
+/*
+ * A module's configuration: a struct of its own, filled by rows of its own (offsets into that
+ * struct, written with the macros of conf_rows.h), every key under `section`. The module keeps
+ * the block next to its code and points to it from its descriptor; the engine registers the
+ * blocks of every module in its tables at start-up, and from then on the keys load, --set, dump,
+ * diff and reload like the engine's own. Reading it: sl_conf_block(cfg, &my_block).
+ */
+struct sl_conf_block {
+	const char *section;            /* "outputs.file": every key starts with "outputs.file." */
+	size_t size;                    /* sizeof the module's struct */
+	const struct sl_conf_key *keys;
+	size_t nkeys;
+};
+
+/*
+ * Add blocks to the schema: once, at start-up, before any configuration is made (not
+ * thread-safe). Each block's rows go right after the last key of its parent section ("outputs"
+ * for "outputs.file"), or at the end. Returns 0, or -EINVAL with errbuf set (a second call, too
+ * many blocks, a key outside its section, a key already taken, a field outside the struct).
+ */
+int sl_conf_register_blocks(const struct sl_conf_block *const *blocks, size_t n, char *errbuf,
+                            size_t errlen);
+/* The block's struct in c (NULL when b was not registered). */
+const void *sl_conf_block(const struct sl_config *c, const struct sl_conf_block *b);
 
 /* The schema rows, in documentation order (sections are contiguous). */
 const struct sl_conf_key *sl_conf_keys(size_t *count);

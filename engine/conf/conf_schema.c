@@ -5,64 +5,22 @@
  * line of help. Defaults, loading, --set, dumping and the documentation test all read this
  * table, so a key exists exactly when it has a row here.
  *
+ * These are the engine's own keys. A module's keys are a block of rows next to its code, over a
+ * struct of its own (struct sl_conf_block in conf.h); sl_conf_register_blocks() places them in
+ * the schema after the keys of their parent section.
+ *
  * Adding a key is one field in struct sl_config (conf.h) and one row below, in the section it
  * belongs to (rows of a section stay together; the dump and conf/sluice.yaml follow this order).
- * The row macros refuse, at compile time, a field whose C type does not match the row's type.
+ * The row macros (conf_rows.h) refuse, at compile time, a field whose C type does not match the
+ * row's type.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conf_impl.h"
-
-/* The offset of a field of struct sl_config, and a compile error unless its type is T. */
-#define FIELD(f, T) \
-	(offsetof(struct sl_config, f) + 0 * sizeof(_Generic(((struct sl_config *)0)->f, T: 1)))
-/* An enum field: any enum type works as long as it is int-sized. */
-#define ENUM_FIELD(f) \
-	(offsetof(struct sl_config, f) + 0 * sizeof(char[sizeof(((struct sl_config *)0)->f) == sizeof(int) ? 1 : -1]))
-
-#define BOOL(k, f, d, h, ...) { .key = k, .type = SL_CONF_BOOL, .offset = FIELD(f, bool), .def = d, .help = h, __VA_ARGS__ }
-#define INT(k, f, d, lo, hi, h, ...) \
-	{ .key = k, .type = SL_CONF_INT, .offset = FIELD(f, int64_t), .def = d, .min = lo, .max = hi, .help = h, __VA_ARGS__ }
-#define SIZE(k, f, d, lo, hi, h, ...) \
-	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, .help = h, __VA_ARGS__ }
-#define SIZE_CHECKED(k, f, d, lo, hi, fn, h, ...)                                                     \
-	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, \
-	  .check = fn, .help = h, __VA_ARGS__ }
-#define DURATION(k, f, d, lo, hi, h, ...)                                                              \
-	{ .key = k, .type = SL_CONF_DURATION, .offset = FIELD(f, uint64_t), .def = d, .min = lo,      \
-	  .max = hi, .help = h, __VA_ARGS__ }
-/* lo..hi: the length in bytes; hi 0 means the general limit (4096) */
-#define STRING(k, f, d, lo, hi, fn, h, ...)                                                            \
-	{ .key = k, .type = SL_CONF_STRING, .offset = FIELD(f, char *), .def = d, .min = lo,          \
-	  .max = hi, .check = fn, .help = h, __VA_ARGS__ }
-#define ENUM(k, f, d, names, h, ...) \
-	{ .key = k, .type = SL_CONF_ENUM, .offset = ENUM_FIELD(f), .def = d, .values = names, .help = h, __VA_ARGS__ }
-#define CPUS(k, f, d, h, ...)                                                                          \
-	{ .key = k, .type = SL_CONF_CPUS, .offset = FIELD(f, struct sl_conf_ints), .def = d,         \
-	  .min = 0, .max = CPU_MAX, .help = h, __VA_ARGS__ }
-#define INTS(k, f, d, lo, hi, h, ...)                                                                  \
-	{ .key = k, .type = SL_CONF_INTS, .offset = FIELD(f, struct sl_conf_ints), .def = d,         \
-	  .min = lo, .max = hi, .help = h, __VA_ARGS__ }
-#define STRINGS(k, f, d, names, h, ...)                                                                \
-	{ .key = k, .type = SL_CONF_STRINGS, .offset = FIELD(f, struct sl_conf_strs), .def = d,      \
-	  .min = 1, .max = 0, .values = names, .help = h, __VA_ARGS__ }
-
-/* Marks a row whose key a running engine applies at SIGHUP (struct sl_conf_key.live). */
-#define LIVE .live = true
-
-#define KiB (INT64_C(1) << 10)
-#define MiB (INT64_C(1) << 20)
-#define GiB (INT64_C(1) << 30)
-#define MS INT64_C(1000000)
-#define SEC (1000 * MS)
-#define MINUTE (60 * SEC)
-#define HOUR (60 * MINUTE)
-#define DAY (24 * HOUR)
-#define CPU_MAX 1023      /* CPU_SETSIZE - 1 */
-#define RING_MIN (64 * KiB)
-#define RING_MAX (4 * GiB) /* SL_RING_CAPACITY_MAX */
+#define SL_CONF_STRUCT struct sl_config
+#include "conf_rows.h"
 
 /* Enum names, in the order of their C enums (conf.h, sluice/ring.h). */
 static const char *const policy_names[] = { "auto", "block", "drop", NULL };
@@ -121,7 +79,7 @@ bad:
 	return -1;
 }
 
-const struct sl_conf_key sl__conf_schema[] = {
+const struct sl_conf_key sl__conf_core[] = {
 	INT("workers.count", workers.count, "2", 1, 64,
 	    "worker threads; each decodes, tracks and analyses its share of the flows"),
 	CPUS("workers.cpus", workers.cpus, "[]",
@@ -229,4 +187,10 @@ const struct sl_conf_key sl__conf_schema[] = {
 	STRING("log.file", log.file, "", 0, 0, NULL, "file to log to; empty: standard error"),
 };
 
-const size_t sl__conf_schema_len = sizeof(sl__conf_schema) / sizeof(sl__conf_schema[0]);
+const size_t sl__conf_core_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);
+
+/* Until blocks are registered, the schema is the core. */
+const struct sl_conf_key *sl__conf_schema = sl__conf_core;
+size_t sl__conf_schema_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);
+const struct sl_conf_block *sl__conf_blocks[SL_CONF_BLOCKS_MAX];
+size_t sl__conf_nblocks;
