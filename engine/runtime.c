@@ -36,6 +36,13 @@ void __tsan_release(void *addr);
 static char tsan_token;
 #define GRACE_RELEASE() __tsan_release(&tsan_token)
 #define GRACE_ACQUIRE() __tsan_acquire(&tsan_token)
+/* liburcu is not instrumented: its own memory handling (call_rcu queues, rcu_barrier's
+ * completion) synchronises through atomics and futexes ThreadSanitizer cannot see. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu-qsbr.so\n";
+}
 #else
 #define GRACE_RELEASE() ((void)0)
 #define GRACE_ACQUIRE() ((void)0)
