@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/capture.h"
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
@@ -44,6 +45,25 @@ static void progress(const struct sl_pipeline *pl, double t0, int final)
 		fprintf(stderr, "  %.1f%% of input", 100.0 * (double)done / (double)total);
 	if (final)
 		fprintf(stderr, "\n");
+}
+
+int sl_engine_conf_register(char *errbuf, size_t errlen)
+{
+	const struct sl_conf_block *blocks[SL_CONF_BLOCKS_MAX];
+	size_t n = 0;
+	const struct sl_module *const *tables[] = { sl__capture_modules };
+
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (size_t i = 0; tables[t][i]; i++)
+			if (tables[t][i]->conf) {
+				if (n == SL_CONF_BLOCKS_MAX) {
+					snprintf(errbuf, errlen, "more than %d modules with configuration blocks",
+					         SL_CONF_BLOCKS_MAX);
+					return -EINVAL;
+				}
+				blocks[n++] = tables[t][i]->conf;
+			}
+	return sl_conf_register_blocks(blocks, n, errbuf, errlen);
 }
 
 int sl_engine_config(struct sl_config *c, const char *path, const char *const *sets, char *errbuf,

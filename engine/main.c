@@ -119,6 +119,12 @@ int main(int argc, char **argv)
 	}
 	sets[nsets] = NULL;
 
+	if (sl_engine_conf_register(err, sizeof err) != 0) { /* a module's block is broken: a bug */
+		fprintf(stderr, "sluiced: %s\n", err);
+		free(oset);
+		rc = 1;
+		goto out_args;
+	}
 	rc = 2; /* a bad configuration, until it is known to be good */
 	if (sl_engine_config(&cfg, config, sets, err, sizeof err) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);

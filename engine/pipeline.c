@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "analysis/decode.h"
+#include "capture/afpacket/afpacket.h"
+#include "capture/synth/synth.h"
 #include "conf/conf.h"
 #include "log.h"
 #include "pipeline.h"
@@ -272,29 +274,31 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 		if ((e = add_capture(pl, "shm", &s, errbuf, errlen)) != 0)
 			return e;
 	}
-	if (in->iface) {
-		unsigned n = (unsigned)cfg->capture.afpacket.threads;
+	/* -i, or else capture.afpacket.interface */
+	const struct sl_afpacket_conf *ac = sl_conf_block(cfg, &sl__afpacket_conf);
+	const char *iface = in->iface ? in->iface : ac && ac->interface[0] ? ac->interface : NULL;
+	if (iface) {
+		unsigned n = (unsigned)ac->threads;
 		for (unsigned i = 0; i < n; i++) {
 			struct sl_capture_spec s = spec;
-			s.name = in->iface;
+			s.name = iface;
 			s.index = i;
 			s.count = n;
-			s.afpacket.block_size = (uint32_t)cfg->capture.afpacket.block_size;
-			s.afpacket.block_count = (uint32_t)cfg->capture.afpacket.block_count;
-			s.afpacket.fanout_group = (uint16_t)cfg->capture.afpacket.fanout_group;
-			s.afpacket.fanout_mode = cfg->capture.afpacket.fanout_mode == SL_CONF_FANOUT_LB    ? "lb"
-			                         : cfg->capture.afpacket.fanout_mode == SL_CONF_FANOUT_CPU ? "cpu"
-			                                                                                    : "hash";
+			s.afpacket.block_size = (uint32_t)ac->block_size;
+			s.afpacket.block_count = (uint32_t)ac->block_count;
+			s.afpacket.fanout_group = (uint16_t)ac->fanout_group;
+			s.afpacket.fanout_mode = sl_afpacket_fanout_name(ac->fanout_mode);
 			if ((e = add_capture(pl, "afpacket", &s, errbuf, errlen)) != 0)
 				return e;
 		}
 	}
 	if (in->synth) {
+		const struct sl_synth_conf *sc = sl_conf_block(cfg, &sl__synth_conf);
 		struct sl_capture_spec s = spec;
-		s.synth.packets = (uint64_t)cfg->capture.synth.packets;
-		s.synth.flows = (uint32_t)cfg->capture.synth.flows;
-		s.synth.seed = (uint64_t)cfg->capture.synth.seed;
-		s.synth.mix = cfg->capture.synth.mix;
+		s.synth.packets = (uint64_t)sc->packets;
+		s.synth.flows = (uint32_t)sc->flows;
+		s.synth.seed = (uint64_t)sc->seed;
+		s.synth.mix = sc->mix;
 		if ((e = add_capture(pl, "synth", &s, errbuf, errlen)) != 0)
 			return e;
 	}

@@ -55,7 +55,6 @@ struct sl_conf_strs {
 
 /* The order of each enum is the order of its names in the schema (conf_schema.c). */
 enum sl_conf_policy { SL_CONF_POLICY_AUTO = 0, SL_CONF_POLICY_BLOCK, SL_CONF_POLICY_DROP };
-enum sl_conf_fanout { SL_CONF_FANOUT_HASH = 0, SL_CONF_FANOUT_LB, SL_CONF_FANOUT_CPU };
 enum sl_conf_loglevel {
 	SL_CONF_LOG_ERROR = 0,
 	SL_CONF_LOG_WARNING,
@@ -81,20 +80,6 @@ struct sl_config {
 		int64_t snaplen;            /* capture.snaplen */
 		enum sl_conf_policy policy; /* capture.policy */
 		uint64_t ring_size;         /* capture.ring-size: each worker's input ring */
-		struct {
-			char *interface;                /* capture.afpacket.interface */
-			int64_t threads;                /* capture.afpacket.threads */
-			uint64_t block_size;            /* capture.afpacket.block-size */
-			int64_t block_count;            /* capture.afpacket.block-count */
-			int64_t fanout_group;           /* capture.afpacket.fanout-group; 0: from the pid */
-			enum sl_conf_fanout fanout_mode; /* capture.afpacket.fanout-mode */
-		} afpacket;
-		struct {
-			int64_t packets; /* capture.synth.packets; 0: until stopped */
-			int64_t flows;   /* capture.synth.flows */
-			int64_t seed;    /* capture.synth.seed */
-			char *mix;       /* capture.synth.mix: "proto=weight,..." (syntax checked) */
-		} synth;
 	} capture;
 	struct {
 		int64_t cpu;        /* router.cpu */

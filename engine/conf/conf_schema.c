@@ -24,60 +24,11 @@
 
 /* Enum names, in the order of their C enums (conf.h, sluice/ring.h). */
 static const char *const policy_names[] = { "auto", "block", "drop", NULL };
-static const char *const fanout_names[] = { "hash", "lb", "cpu", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
 /* Record types a sink can subscribe to (DESIGN.md, Records). */
 static const char *const event_types[] = { "flow", "http", "tls", "dns", "alert", "stats",
 	                                   "http_summary", "config", NULL };
-
-/* TPACKET_V3 blocks are made of whole pages. */
-static int check_page_multiple(const void *value, char *msg, size_t msglen)
-{
-	uint64_t v = *(const uint64_t *)value;
-
-	if (v % 4096 != 0) {
-		snprintf(msg, msglen, "must be a multiple of 4KiB (the page size)");
-		return -1;
-	}
-	return 0;
-}
-
-/* "name=weight,name=weight": names of [a-z0-9_-], weights 0..1000000, not all zero. */
-static int check_mix(const void *value, char *msg, size_t msglen)
-{
-	const char *s = *(char *const *)value;
-	unsigned long total = 0;
-
-	while (*s) {
-		size_t name = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
-		unsigned long w = 0;
-		size_t digits;
-
-		if (name == 0 || s[name] != '=')
-			goto bad;
-		s += name + 1;
-		digits = strspn(s, "0123456789");
-		if (digits == 0 || digits > 7)
-			goto bad;
-		for (size_t i = 0; i < digits; i++)
-			w = w * 10 + (unsigned long)(s[i] - '0');
-		if (w > 1000000)
-			goto bad;
-		total += w;
-		s += digits;
-		if (*s == ',' && s[1] != '\0')
-			s++;
-		else if (*s != '\0')
-			goto bad;
-	}
-	if (total > 0)
-		return 0;
-bad:
-	snprintf(msg, msglen, "not a traffic mix (name=weight,... with weights 0..1000000, "
-	                      "not all 0, such as http=4,dns=3,tls=3)");
-	return -1;
-}
 
 const struct sl_conf_key sl__conf_core[] = {
 	INT("workers.count", workers.count, "2", 1, 64,
@@ -93,26 +44,6 @@ const struct sl_conf_key sl__conf_core[] = {
 	     "when a worker ring is full; auto: block for files and shm input, drop for live capture"),
 	SIZE("capture.ring-size", capture.ring_size, "8MiB", RING_MIN, RING_MAX,
 	     "size of each worker's input ring"),
-	STRING("capture.afpacket.interface", capture.afpacket.interface, "", 0, 15, NULL,
-	       "interface to capture from; -i overrides it"),
-	INT("capture.afpacket.threads", capture.afpacket.threads, "1", 1, 64,
-	    "capture threads (sockets) joined in one fanout group"),
-	SIZE_CHECKED("capture.afpacket.block-size", capture.afpacket.block_size, "1MiB", 4 * KiB,
-	             128 * MiB, check_page_multiple, "TPACKET_V3 block size, a multiple of 4KiB"),
-	INT("capture.afpacket.block-count", capture.afpacket.block_count, "64", 2, 65536,
-	    "TPACKET_V3 blocks per socket"),
-	INT("capture.afpacket.fanout-group", capture.afpacket.fanout_group, "0", 0, 65535,
-	    "PACKET_FANOUT group id; 0: derived from the process id"),
-	ENUM("capture.afpacket.fanout-mode", capture.afpacket.fanout_mode, "hash", fanout_names,
-	     "how the kernel spreads packets over the sockets: flow hash, round robin or CPU"),
-	INT("capture.synth.packets", capture.synth.packets, "1000000", 0, INT64_MAX,
-	    "packets the synthetic generator produces; 0: until stopped"),
-	INT("capture.synth.flows", capture.synth.flows, "10000", 1, 16777216,
-	    "distinct flows the generator cycles through"),
-	INT("capture.synth.seed", capture.synth.seed, "1", 0, INT64_MAX,
-	    "random seed; the same seed gives the same packets"),
-	STRING("capture.synth.mix", capture.synth.mix, "http=4,dns=3,tls=3", 1, 1024, check_mix,
-	       "traffic mix as protocol=weight pairs (http, dns, tls)"),
 
 	INT("router.cpu", router.cpu, "-1", -1, CPU_MAX,
 	    "CPU to pin the router thread to; -1: not pinned"),

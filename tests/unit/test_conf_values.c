@@ -44,7 +44,7 @@ static void test_schema(void)
 	sl_conf_defaults(&c);
 	CHECK(set(&c, "capture.policy=drop") == 0 && c.capture.policy == SL_CONF_POLICY_DROP);
 	CHECK(set(&c, "capture.afpacket.fanout-mode=cpu") == 0 &&
-	      c.capture.afpacket.fanout_mode == SL_CONF_FANOUT_CPU);
+	      AFP(&c)->fanout_mode == SL_AFPACKET_FANOUT_CPU);
 	CHECK(set(&c, "rings.hugepages=never") == 0 && c.rings.hugepages == SL_HUGEPAGES_NEVER);
 	CHECK(set(&c, "rings.hugepages=require") == 0 && c.rings.hugepages == SL_HUGEPAGES_REQUIRE);
 	CHECK(set(&c, "log.level=debug") == 0 && c.log.level == SL_CONF_LOG_DEBUG);
@@ -63,16 +63,16 @@ static void test_defaults(void)
 	CHECK_EQ(c.capture.snaplen, 65535);
 	CHECK_EQ(c.capture.policy, SL_CONF_POLICY_AUTO);
 	CHECK_EQ(c.capture.ring_size, 8u << 20);
-	CHECK_STR(c.capture.afpacket.interface, "");
-	CHECK_EQ(c.capture.afpacket.threads, 1);
-	CHECK_EQ(c.capture.afpacket.block_size, 1u << 20);
-	CHECK_EQ(c.capture.afpacket.block_count, 64);
-	CHECK_EQ(c.capture.afpacket.fanout_group, 0);
-	CHECK_EQ(c.capture.afpacket.fanout_mode, SL_CONF_FANOUT_HASH);
-	CHECK_EQ(c.capture.synth.packets, 1000000);
-	CHECK_EQ(c.capture.synth.flows, 10000);
-	CHECK_EQ(c.capture.synth.seed, 1);
-	CHECK_STR(c.capture.synth.mix, "http=4,dns=3,tls=3");
+	CHECK_STR(AFP(&c)->interface, "");
+	CHECK_EQ(AFP(&c)->threads, 1);
+	CHECK_EQ(AFP(&c)->block_size, 1u << 20);
+	CHECK_EQ(AFP(&c)->block_count, 64);
+	CHECK_EQ(AFP(&c)->fanout_group, 0);
+	CHECK_EQ(AFP(&c)->fanout_mode, SL_AFPACKET_FANOUT_HASH);
+	CHECK_EQ(SYNTH(&c)->packets, 1000000);
+	CHECK_EQ(SYNTH(&c)->flows, 10000);
+	CHECK_EQ(SYNTH(&c)->seed, 1);
+	CHECK_STR(SYNTH(&c)->mix, "http=4,dns=3,tls=3");
 	CHECK_EQ(c.router.cpu, -1);
 	CHECK_EQ(c.router.ring_size, 4u << 20);
 	CHECK_EQ(c.rings.hugepages, SL_HUGEPAGES_AUTO);
@@ -149,7 +149,7 @@ static void test_int(struct sl_config *c)
 	CHECK(set(c, "router.cpu=-2") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "router.cpu=+5") == 0 && c->router.cpu == 5);
 	CHECK(set(c, "capture.synth.packets=9223372036854775807") == 0 &&
-	      c->capture.synth.packets == INT64_MAX);
+	      SYNTH(c)->packets == INT64_MAX);
 	CHECK(set(c, "capture.synth.packets=9223372036854775808") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.seed=-9223372036854775808") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.synth.seed=-9223372036854775808: -9223372036854775808 is out "
@@ -192,7 +192,7 @@ static void test_size(struct sl_config *c)
 	/* the extra check of a row */
 	CHECK(set(c, "capture.afpacket.block-size=6000") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.afpacket.block-size=6000: must be a multiple of 4KiB (the page size)");
-	CHECK(set(c, "capture.afpacket.block-size=8KiB") == 0 && c->capture.afpacket.block_size == 8192);
+	CHECK(set(c, "capture.afpacket.block-size=8KiB") == 0 && AFP(c)->block_size == 8192);
 }
 
 static void test_duration(struct sl_config *c)
@@ -247,17 +247,18 @@ static void test_string(struct sl_config *c)
 	CHECK(set(c, "log.file=\xed\xa0\x80") == SL_ECONFIG_VALUE); /* a surrogate */
 	CHECK(set(c, "log.file=\xc0\xaf") == SL_ECONFIG_VALUE);     /* overlong */
 	CHECK(set(c, "capture.afpacket.interface=eth0") == 0);
-	CHECK_STR(c->capture.afpacket.interface, "eth0");
+	CHECK_STR(AFP(c)->interface, "eth0");
 	CHECK(set(c, "capture.afpacket.interface=0123456789abcdef") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.afpacket.interface=0123456789abcdef: longer than 15 bytes");
-	CHECK(set(c, "capture.synth.mix=http=1,udp=0") == 0);
-	CHECK_STR(c->capture.synth.mix, "http=1,udp=0");
+	CHECK(set(c, "capture.synth.mix=dns=1,http=0") == 0);
+	CHECK_STR(SYNTH(c)->mix, "dns=1,http=0");
+	CHECK(set(c, "capture.synth.mix=http=1,udp=0") == SL_ECONFIG_VALUE); /* no such kind */
+	CHECK(set(c, "capture.synth.mix=http=+1") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.mix=http") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.mix=http=0") == SL_ECONFIG_VALUE);
-	CHECK(set(c, "capture.synth.mix=http=5,") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.mix=http=2000000") == SL_ECONFIG_VALUE);
-	CHECK(strstr(err_, "not a traffic mix") != NULL);
-	CHECK_STR(c->capture.synth.mix, "http=1,udp=0");
+	CHECK(strstr(err_, "bad mix 'http=2000000'") != NULL);
+	CHECK_STR(SYNTH(c)->mix, "dns=1,http=0");
 }
 
 static void test_enum(struct sl_config *c)
@@ -397,6 +398,7 @@ static void test_format(void)
 
 int main(void)
 {
+	conf_test_setup();
 	struct sl_config c;
 
 	test_schema();
