@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "fault.h"
+#include "sinks/sink.h"
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
@@ -51,7 +53,7 @@ int sl_engine_conf_register(char *errbuf, size_t errlen)
 {
 	const struct sl_conf_block *blocks[SL_CONF_BLOCKS_MAX];
 	size_t n = 0;
-	const struct sl_module *const *tables[] = { sl__capture_modules };
+	const struct sl_module *const *tables[] = { sl__capture_modules, sl__sink_modules };
 
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 		for (size_t i = 0; tables[t][i]; i++)
@@ -145,6 +147,10 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	int e, rc = 0;
 	sigset_t set;
 
+	if (sl__fault_init() != 0) {
+		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink)\n");
+		return 1;
+	}
 	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
 		return 1;
@@ -160,6 +166,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any stage thread exists */
 	pl.capture_done = wake_main;
+	for (unsigned s = 0; s < pl.nsinks; s++)
+		pl.sinks[s]->wake = wake_main;
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
@@ -176,7 +184,9 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	double last_progress = t0;
-	while (!sl_pipeline_captures_done(&pl)) {
+	/* until the sinks have ended: a sink that holds records (a full disk) keeps the engine
+	 * running, and a second signal must still reach it */
+	while (!sl_pipeline_done(&pl)) {
 		struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {

@@ -122,16 +122,6 @@ struct sl_config {
 		} dns;
 	} app;
 	struct {
-		struct {
-			bool enabled;              /* outputs.file.enabled */
-			char *path;                /* outputs.file.path; "-": stdout */
-			struct sl_conf_strs types; /* outputs.file.types: event types written */
-			uint64_t ring_size;        /* outputs.file.ring-size */
-			int64_t cpu;               /* outputs.file.cpu */
-			uint64_t buffer_size;      /* outputs.file.buffer-size */
-		} file;
-	} outputs;
-	struct {
 		uint64_t interval_ns;              /* stats.interval: sampling */
 		uint64_t records_interval_ns;      /* stats.records-interval; 0: off */
 		uint64_t http_summary_interval_ns; /* stats.http-summary-interval; 0: off */

@@ -26,9 +26,6 @@
 static const char *const policy_names[] = { "auto", "block", "drop", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
-/* Record types a sink can subscribe to (DESIGN.md, Records). */
-static const char *const event_types[] = { "flow", "http", "tls", "dns", "alert", "stats",
-	                                   "http_summary", "config", NULL };
 
 const struct sl_conf_key sl__conf_core[] = {
 	INT("workers.count", workers.count, "2", 1, 64,
@@ -94,18 +91,6 @@ const struct sl_conf_key sl__conf_core[] = {
 	     "also write a tls record for resumed sessions (Suricata's default is not to)", LIVE),
 	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers", LIVE),
 	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
-
-	BOOL("outputs.file.enabled", outputs.file.enabled, "true", "write EVE JSON lines to a file"),
-	STRING("outputs.file.path", outputs.file.path, "-", 1, 0, NULL,
-	       "file to append to, \"-\" for standard output; -o overrides it"),
-	STRINGS("outputs.file.types", outputs.file.types, "[flow, http, tls, dns, alert, stats]",
-	        event_types, "event types written"),
-	SIZE("outputs.file.ring-size", outputs.file.ring_size, "4MiB", RING_MIN, RING_MAX,
-	     "size of the router-to-file ring"),
-	INT("outputs.file.cpu", outputs.file.cpu, "-1", -1, CPU_MAX,
-	    "CPU to pin the file writer to; -1: not pinned"),
-	SIZE("outputs.file.buffer-size", outputs.file.buffer_size, "256KiB", 4 * KiB, 64 * MiB,
-	     "bytes gathered before each write"),
 
 	DURATION("stats.interval", stats.interval_ns, "1s", 10 * MS, HOUR,
 	         "how often counters are sampled"),

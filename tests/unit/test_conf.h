@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture/afpacket/afpacket.h"
+#include "capture/capture.h"
 #include "capture/synth/synth.h"
 #include "check.h"
 #include "conf.h"

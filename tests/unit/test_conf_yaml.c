@@ -67,7 +67,7 @@ static void test_types(void)
 	CHECK(!c.app.http.enabled);
 	CHECK(c.app.tls.enabled);
 	CHECK_STR(fmt(&c, "app.dns.ports"), "[53, 5353]");
-	CHECK_STR(c.outputs.file.path, "/tmp/a #b.json");
+	CHECK_STR(fmt(&c, "outputs.file.path"), "\"/tmp/a #b.json\"");
 	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, dns]");
 	CHECK_STR(c.log.file, "");
 	CHECK_EQ(c.log.level, SL_CONF_LOG_DEBUG);
@@ -214,8 +214,8 @@ static void test_files(void)
 	REQUIRE(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
 	close(fd);
 	CHECK(sl_conf_load_file(&c, path, err_, sizeof(err_)) == 0);
-	CHECK_STR(c.outputs.file.path, "/tmp/x.json");
-	CHECK_EQ(c.outputs.file.buffer_size, 1u << 20);
+	CHECK_STR(fmt(&c, "outputs.file.path"), "\"/tmp/x.json\"");
+	CHECK_STR(fmt(&c, "outputs.file.buffer-size"), "1MiB");
 	CHECK_EQ(c.stats.interval_ns, 2000000000ull);
 	CHECK_EQ(c.stats.records_interval_ns, 7000000000ull);
 
