@@ -153,10 +153,10 @@ static int drain(struct file_sink *f)
 		sl_count(&f->ctr->bytes, (uint64_t)n);
 		f->buffered -= lines;
 		f->written += (size_t)n;
-		if (f->err) {
-			sl_log(SL_LOG_NOTICE, "file sink: write(%s) works again", f->path);
-			f->err = 0;
-		}
+	}
+	if (f->err) {
+		sl_log(SL_LOG_NOTICE, "file sink: write(%s) works again", f->path);
+		f->err = 0;
 	}
 	f->used = f->written = 0;
 	return 0;
