@@ -20,4 +20,12 @@ if(TARGET sluice_engine)
   target_link_libraries(test_router PRIVATE sluice_engine)
   add_test(NAME unit.router COMMAND test_router)
   set_tests_properties(unit.router PROPERTIES LABELS "unit;engine;threads" TIMEOUT 120)
+
+  # The sink thread and the module contract: ticks while idle, write taking fewer (the rest
+  # offered again), flush -EAGAIN retried, stop once.
+  add_executable(test_sink_loop ${CMAKE_CURRENT_LIST_DIR}/test_sink_loop.c)
+  target_include_directories(test_sink_loop PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib)
+  target_link_libraries(test_sink_loop PRIVATE sluice_engine)
+  add_test(NAME unit.sink_loop COMMAND test_sink_loop)
+  set_tests_properties(unit.sink_loop PROPERTIES LABELS "unit;engine;threads" TIMEOUT 120)
 endif()
