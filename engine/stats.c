@@ -34,14 +34,16 @@
 /* A ring's row: the producer's count (records it put in, plus those it dropped for this ring),
  * the consumer's count, and what the ring itself still holds. Three parties, so the row's
  * equation can fail: produced = consumed + dropped + in_flight. */
-static void ring_row(struct sl_ledger *l, sl_ring *r, uint64_t put, uint64_t dropped, uint64_t taken,
-                     const char *fmt, unsigned a, unsigned b)
+static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r, uint64_t put, uint64_t dropped,
+                                       uint64_t taken)
 {
 	struct sl_ledger_ring *row;
 	struct sl_ring_stats st;
 
-	if (l->nrings >= SL_LEDGER_MAX_RINGS)
-		return;
+	if (l->nrings >= SL_LEDGER_MAX_RINGS) {
+		l->rings_missing++;
+		return NULL;
+	}
 	row = &l->rings[l->nrings++];
 	sl_ring_stats(r, &st);
 	row->produced = put + dropped;
@@ -50,7 +52,7 @@ static void ring_row(struct sl_ledger *l, sl_ring *r, uint64_t put, uint64_t dro
 	row->in_flight = st.records_in - st.records_out;
 	row->backing = st.backing;
 	row->full_events = st.full_events;
-	snprintf(row->name, sizeof row->name, fmt, a, b);
+	return row;
 }
 
 void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
@@ -65,9 +67,12 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->oversize += LD(ct->out.oversize);
 		l->input_errors += LD(ct->ctr.errors);
 		/* capture c is input c of every worker (pipeline.c adds them in that order) */
-		for (unsigned w = 0; w < ct->out.nworkers; w++)
-			ring_row(l, ct->out.rings[w], LD(ct->out.pushed[w]), LD(ct->out.dropped[w]),
-			         LD(pl->workers[w]->taken[c]), "capture%u->worker%u", c, w);
+		for (unsigned w = 0; w < ct->out.nworkers; w++) {
+			struct sl_ledger_ring *row = ring_row(l, ct->out.rings[w], LD(ct->out.pushed[w]),
+			                                      LD(ct->out.dropped[w]), LD(pl->workers[w]->taken[c]));
+			if (row)
+				snprintf(row->name, sizeof row->name, "capture%u->worker%u", c, w);
+		}
 	}
 
 	for (unsigned w = 0; w < pl->nworkers; w++) {
@@ -81,16 +86,19 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->bad_records += LD(wk->bad_records);
 		sl_analysis_counters(wk->an, &l->an);
 		l->emit_dropped += LD(wk->emit_dropped);
-		ring_row(l, wk->out, LD(wk->emitted), LD(wk->emit_dropped), LD(pl->router.taken[w]),
-		         "worker%u->router%.0u", w, 0);
+		struct sl_ledger_ring *row = ring_row(l, wk->out, LD(wk->emitted), LD(wk->emit_dropped),
+		                                      LD(pl->router.taken[w]));
+		if (row)
+			snprintf(row->name, sizeof row->name, "worker%u->router", w);
 	}
 	l->unroutable = LD(pl->router.unroutable);
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		const struct sl_sink *sk = pl->sinks[s];
 		struct sl_ledger_sink *row = &l->sinks[l->nsinks++];
-		ring_row(l, sk->ring, LD(pl->router.routed[s]), LD(pl->router.dropped[s]), LD(sk->ctr.received),
-		         "router->sink%u", s, 0);
-		snprintf(l->rings[l->nrings - 1].name, sizeof l->rings[0].name, "router->%s", sk->mod->name);
+		struct sl_ledger_ring *rr = ring_row(l, sk->ring, LD(pl->router.routed[s]), LD(pl->router.dropped[s]),
+		                                     LD(sk->ctr.received));
+		if (rr)
+			snprintf(rr->name, sizeof rr->name, "router->%s", sk->mod->name);
 		snprintf(row->name, sizeof row->name, "%s", sk->mod->name);
 		row->received = LD(sk->ctr.received);
 		row->delivered = LD(sk->ctr.delivered);
@@ -155,6 +163,10 @@ int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len)
 		snprintf(why, len, "capture: %llu packets != %llu decoded + %llu errors + %llu ring drops + %llu oversize",
 		         (unsigned long long)l->packets, (unsigned long long)l->decoded, (unsigned long long)errs,
 		         (unsigned long long)l->ring_dropped, (unsigned long long)l->oversize);
+		return 0;
+	}
+	if (l->rings_missing) {
+		snprintf(why, len, "%u rings have no row in the ledger: their hops are unchecked", l->rings_missing);
 		return 0;
 	}
 	for (unsigned i = 0; i < l->nrings; i++) {

@@ -4,7 +4,8 @@
 #
 #  1. SLUICE_TEST_LOSE=HOP makes the producer of that hop count one record it never handed over
 #     (engine/fault.h). Each side of a hop keeps its own count, so sluiced must exit 3 and name
-#     that hop; without the hook the same run exits 0.
+#     that hop; without the hook the same run exits 0. Also with the most rings a pipeline has
+#     room for a row of (two captures x 64 workers): no hop goes unchecked.
 #  2. A slow sink (outputs.null.rate) with the drop policy next to the file sink: the file sink
 #     still writes every record, the slow sink's drops are counted, the ledger balances.
 #  3. The same slow sink with the block policy: nothing is dropped anywhere; every record
@@ -34,6 +35,13 @@ for h in capture worker router sink; do
   check "lose one at $h: the ledger names ${hop[$h]}" "grep -q 'DOES NOT BALANCE: .*${hop[$h]}' $tmp/$h.err"
   check "lose one at $h: --stats-json says unbalanced" "[ \"\$(jget $tmp/$h.ledger 'd[\"balanced\"]')\" = False ]"
 done
+# the largest pipelines have a row for every ring: two captures x 64 workers, the loss still found
+SLUICE_TEST_LOSE=router "$sluiced" -q -r "$tmp/s.pcap" --synth --set capture.synth.packets=5000 -w 64 \
+  --set capture.ring-size=64KiB --set router.ring-size=64KiB -o "$tmp/wide.json" 2>"$tmp/wide.err"
+rc=$?
+check "lose one at router with 2 captures x 64 workers: exit 3 (got $rc)" "[ $rc = 3 ]"
+check "lose one at router with 2 captures x 64 workers: the ledger names router->file" \
+  "grep -q 'DOES NOT BALANCE: hop router->file' $tmp/wide.err"
 SLUICE_TEST_LOSE=nowhere "$sluiced" -q -r "$tmp/s.pcap" -o /dev/null 2>"$tmp/bad.err"
 check "an unknown hop is refused (exit 1)" "[ $? = 1 ] && grep -q 'not a hop' $tmp/bad.err"
 

@@ -9,12 +9,15 @@
  *   - a record counts as delivered when the last byte of its line has been written;
  *   - a short write keeps the rest of the buffer for the next write (what was written of the
  *     first unfinished line is remembered, so it is never written twice);
- *   - a write error (disk full, I/O error) keeps the buffer and retries at each tick, one log
- *     line per kind of error; while it lasts, write() takes nothing more, so the ring fills and
- *     the router waits (block policy): the pipeline holds rather than loses;
- *   - at a forced stop (interrupt, the second signal) what is left is dropped, counted, and a
- *     line the file already holds a part of is cut off the file (ftruncate), so the file ends
- *     with whole lines. A reader that went away (EPIPE) drops at once: nobody can take it.
+ *   - an error that can pass (disk full, quota, a non-blocking stdout that is full) keeps the
+ *     buffer and retries at each tick, one log line per kind of error; while it lasts, write()
+ *     takes nothing more, so the ring fills and the router waits (block policy): the pipeline
+ *     holds rather than loses;
+ *   - a hard error (file too large, I/O error, a reader that went away, ...) gives up what the
+ *     buffer holds at once: every record not wholly written is counted dropped, and the part of
+ *     a line the file already holds is cut off it (ftruncate), so the file ends with whole
+ *     lines and delivered is exactly the lines in it;
+ *   - at a forced stop (interrupt, the second signal) what is left is given up the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -112,15 +115,27 @@ static uint64_t count_lines(const char *p, size_t n)
 	return lines;
 }
 
-/* Everything in the buffer is given up: counted as dropped, and a line the file holds a part
- * of is cut off it. */
+/* Errors that may pass: hold the records and retry. Any other is hard: give them up. */
+static int transient(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EAGAIN || e == EWOULDBLOCK;
+}
+
+/* Everything in the buffer is given up: counted as dropped, and the part of a line the file
+ * holds is cut off it. buf[0, written) went out; only what follows its last newline belongs
+ * to a line that is not whole (the whole ones before it are delivered and stay). */
 static void give_up(struct file_sink *f)
 {
-	if (f->written && f->regular) {
+	const char *nl = f->written ? memrchr(f->buf, '\n', f->written) : NULL;
+	size_t partial = nl ? f->written - (size_t)(nl - f->buf) - 1 : f->written;
+
+	if (partial && f->regular) {
 		off_t end = lseek(f->fd, 0, SEEK_END);
-		if (end >= (off_t)f->written && ftruncate(f->fd, end - (off_t)f->written) != 0)
+		if (end < (off_t)partial || ftruncate(f->fd, end - (off_t)partial) != 0)
 			sl_log(SL_LOG_ERROR, "file sink: ftruncate(%s): %s; its last line is incomplete", f->path,
-			       strerror(errno));
+			       end < 0 ? strerror(errno) : end < (off_t)partial ? "the file is shorter than written" : strerror(errno));
+		else
+			sl_count(&f->ctr->bytes, (uint64_t)0 - partial); /* those bytes are no longer delivered */
 	}
 	sl_count(&f->ctr->dropped, f->buffered);
 	f->buffered = 0;
@@ -130,6 +145,8 @@ static void give_up(struct file_sink *f)
 /* Write what the buffer holds. 0: all of it is out; -EAGAIN: some is left (an error to retry). */
 static int drain(struct file_sink *f)
 {
+	int wrote = 0;
+
 	while (f->written < f->used) {
 		ssize_t n = write(f->fd, f->buf + f->written, f->used - f->written);
 		if (n < 0 && errno == EINTR)
@@ -139,9 +156,9 @@ static int drain(struct file_sink *f)
 			if (e != f->err)
 				sl_log(SL_LOG_ERROR, "file sink: write(%s, %zu bytes): %s; %s", f->path,
 				       f->used - f->written, strerror(e),
-				       e == EPIPE ? "dropping what it holds" : "holding the records, retrying");
+				       transient(e) ? "holding the records, retrying" : "dropping what it holds (counted)");
 			f->err = e;
-			if (e == EPIPE || e == EBADF) {
+			if (!transient(e)) {
 				give_up(f);
 				return 0;
 			}
@@ -153,8 +170,11 @@ static int drain(struct file_sink *f)
 		sl_count(&f->ctr->bytes, (uint64_t)n);
 		f->buffered -= lines;
 		f->written += (size_t)n;
+		wrote = 1;
 	}
-	if (f->err) {
+	/* only a buffer written in full says the error is over: a write that stops short at the
+	 * same limit again must not log twice per buffer */
+	if (f->err && wrote) {
 		sl_log(SL_LOG_NOTICE, "file sink: write(%s) works again", f->path);
 		f->err = 0;
 	}
