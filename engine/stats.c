@@ -66,6 +66,8 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->ring_dropped += LD(ct->out.ring_drops);
 		l->oversize += LD(ct->out.oversize);
 		l->input_errors += LD(ct->ctr.errors);
+		l->producer_absent += LD(ct->ctr.producer_absent);
+		l->producer_restarts += LD(ct->ctr.producer_restarts);
 		/* capture c is input c of every worker (pipeline.c adds them in that order) */
 		for (unsigned w = 0; w < ct->out.nworkers; w++) {
 			struct sl_ledger_ring *row = ring_row(l, ct->out.rings[w], LD(ct->out.pushed[w]),
@@ -209,6 +211,9 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 	        (unsigned long long)l->kernel_dropped, l->input_errors ? "  (input errors, see log)" : "");
 	if (seconds > 0)
 		fprintf(f, "          %.0f packets/s\n", (double)l->packets / seconds);
+	if (l->producer_absent || l->producer_restarts)
+		fprintf(f, "          shm producer %s, restarted %llu times\n", l->producer_absent ? "absent" : "attached",
+		        (unsigned long long)l->producer_restarts);
 	fprintf(f, "decode    ok %llu (cut by the snap length %llu)  errors %llu", (unsigned long long)l->decoded,
 	        (unsigned long long)l->truncated, (unsigned long long)errs);
 	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
@@ -251,11 +256,13 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 		return -e;
 	}
 	fprintf(f, "{\"capture\":{\"packets\":%llu,\"bytes\":%llu,\"dropped\":%llu,\"ring_dropped\":%llu,"
-	           "\"kernel_dropped\":%llu,\"oversize\":%llu,\"input_errors\":%llu},\n",
+	           "\"kernel_dropped\":%llu,\"oversize\":%llu,\"input_errors\":%llu,"
+	           "\"producer_absent\":%llu,\"producer_restarts\":%llu},\n",
 	        (unsigned long long)l->packets, (unsigned long long)l->bytes,
 	        (unsigned long long)(l->ring_dropped + l->kernel_dropped), (unsigned long long)l->ring_dropped,
 	        (unsigned long long)l->kernel_dropped, (unsigned long long)l->oversize,
-	        (unsigned long long)l->input_errors);
+	        (unsigned long long)l->input_errors, (unsigned long long)l->producer_absent,
+	        (unsigned long long)l->producer_restarts);
 	fprintf(f, " \"decode\":{\"ok\":%llu,\"errors\":{", (unsigned long long)l->decoded);
 	int first = 1;
 	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)

@@ -26,6 +26,7 @@ struct sl_ledger_sink {
 
 struct sl_ledger {
 	uint64_t packets, bytes, kernel_dropped, ring_dropped, oversize, input_errors;
+	uint64_t producer_absent, producer_restarts; /* shm input: producers away now, restarts */
 	uint64_t decoded, truncated, decode_errors[SL_DECODE_REASON_SLOTS];
 	uint64_t bad_records, emit_dropped, unroutable;
 	uint64_t events[SL_REC_TYPE_MAX];

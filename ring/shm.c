@@ -708,13 +708,13 @@ int sl_ring_validate(const sl_ring *r, char *errbuf, size_t errlen)
 	if (rout > rin)
 		FAIL("records out %llu > records in %llu", (unsigned long long)rout, (unsigned long long)rin);
 	if (r->c_corrupt == SL__CORRUPT_TAIL)
-		FAIL("corrupt: the tail %llu this consumer started from is not 8-byte aligned",
+		FAIL("the tail %llu this consumer started from is not 8-byte aligned",
 		     (unsigned long long)r->c_bad_pos);
 	if (r->c_corrupt == SL__CORRUPT_HEAD)
-		FAIL("corrupt: head %llu is not within capacity %llu ahead of tail %llu (moved back, too far or misaligned)",
+		FAIL("head %llu is not within capacity %llu ahead of tail %llu (moved back, too far or misaligned)",
 		     (unsigned long long)r->c_bad_head, (unsigned long long)r->cap, (unsigned long long)r->c_bad_pos);
 	if (r->c_corrupt)
-		FAIL("corrupt: record at %llu (len %u) overran the committed data ending at %llu",
+		FAIL("record at %llu (len %u) overran the committed data ending at %llu",
 		     (unsigned long long)r->c_bad_pos, r->c_bad_len, (unsigned long long)r->c_bad_head);
 	if (r->roles & SL_RING_PRODUCER) {
 		if (r->p_head - tail > r->cap || r->p_head - head > r->cap || r->p_pub != head)
