@@ -56,6 +56,8 @@ struct sl_analysis_counters {
 	uint64_t defrag_fragments, defrag_reassembled, defrag_timeouts, defrag_evicted;
 	uint64_t teredo;
 	uint64_t http_errors, tls_errors, dns_errors, no_http_slot, no_stream_slot;
+	uint64_t tls_too_big;      /* hellos given up: longer than the stream buffer */
+	uint64_t tls_parsed_bytes; /* stream bytes the hello parsers read (work, for tests) */
 };
 
 /* worker_analysis.c: the per-packet work, kept apart from the loop. */

@@ -44,6 +44,7 @@
 #define STREAM_BUF (SL_TLS_BUF_MAX + 4096)
 #define EXPIRE_EVERY 256   /* packets between two expiry slices */
 #define EXPIRE_BUDGET 64
+#define PROBE_BYTES 8      /* detection decides with this many client bytes, or sooner */
 
 /* A request waiting for its response; the response head's fields join it when they come,
  * the body length when the body ends (or the flow does). */
@@ -77,6 +78,8 @@ struct tls_hello {
 struct stream_slot {
 	uint32_t len[2];
 	uint32_t next_free;
+	struct sl_tls_scan scan[2]; /* TLS: how far each hello has come, so it is parsed once */
+	uint32_t sh_end;            /* TLS: where the parsed ServerHello's records end, 0: not yet */
 	struct tls_hello hello;
 	uint8_t buf[2][STREAM_BUF];
 };
@@ -94,6 +97,8 @@ struct app_flow {
 	uint16_t tls_version_server;
 	uint64_t tls_ts;
 	uint8_t icmp_type, icmp_code; /* the first packet's, for ICMP flows */
+	uint8_t probe_len;  /* client bytes held while too few to detect the protocol */
+	uint8_t probe[PROBE_BYTES - 1];
 	uint16_t vlan[2];   /* the first packet's tags, for the records (also when flow.use-vlan
 	                       is off and they are not part of the key) */
 };
@@ -130,6 +135,8 @@ struct sl_analysis {
 
 	/* counters (worker thread only) */
 	uint64_t no_http_slot, no_stream_slot, http_errors, tls_errors, dns_errors;
+	uint64_t tls_too_big;      /* hellos given up: larger than the stream buffer */
+	uint64_t tls_parsed_bytes; /* stream bytes handed to the hello parsers (work done) */
 	uint64_t teredo; /* IPv6 packets found inside Teredo UDP */
 };
 
@@ -183,6 +190,9 @@ static uint32_t stream_get(struct sl_analysis *an)
 	}
 	struct stream_slot *s = &an->stream[i];
 	s->len[0] = s->len[1] = 0;
+	sl_tls_scan_init(&s->scan[0]);
+	sl_tls_scan_init(&s->scan[1]);
+	s->sh_end = 0;
 	return i + 1;
 }
 
@@ -487,6 +497,22 @@ static void tls_done(struct sl_analysis *an, const struct sl_flow *f, struct app
 	stream_put(an, af);
 }
 
+/* A hello the stream buffer cannot hold, or one that is not a hello: given up, counted. */
+static void tls_give_up(struct sl_analysis *an, const struct sl_flow *f, struct app_flow *af, int r)
+{
+	if (r == SL_TLS_NEED_MORE || r == SL_TLS_TOO_BIG)
+		an->tls_too_big++;
+	if (af->tls_phase == TLS_CLIENT) {
+		an->tls_errors++;
+		af->tls_phase = TLS_DONE;
+		stream_put(an, af);
+		return;
+	}
+	tls_done(an, f, af, 0);
+}
+
+/* Each direction's bytes are appended to its stream buffer and scanned (O(new bytes)); a
+ * hello is parsed once, when the scan says it is whole. */
 static void tls_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow *af, unsigned dir,
                      const uint8_t *p, uint32_t n)
 {
@@ -499,13 +525,15 @@ static void tls_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow 
 	s = &an->stream[af->stream - 1];
 	if (af->tls_phase == TLS_CLIENT && dir == SL_FLOW_TO_SERVER) {
 		stream_append(s, 0, p, n);
-		r = sl_tls_parse_client_hello(s->buf[0], s->len[0], an->ch, &need);
+		r = sl_tls_scan(&s->scan[0], SL_TLS_HS_CLIENT_HELLO, s->buf[0], s->len[0]);
 		if (r == SL_TLS_NEED_MORE && s->len[0] < STREAM_BUF)
 			return;
+		if (r == SL_TLS_OK) {
+			an->tls_parsed_bytes += s->len[0];
+			r = sl_tls_parse_client_hello(s->buf[0], s->len[0], an->ch, &need);
+		}
 		if (r != SL_TLS_OK) {
-			an->tls_errors++;
-			af->tls_phase = TLS_DONE;
-			stream_put(an, af);
+			tls_give_up(an, f, af, r);
 			return;
 		}
 		keep_hello(&s->hello, an->ch);
@@ -521,21 +549,28 @@ static void tls_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow 
 			stream_append(s, 1, p, n);
 		if (af->tls_phase != TLS_SERVER)
 			return;
-		r = sl_tls_parse_server_hello(s->buf[1], s->len[1], an->sh, &need);
-		if (r == SL_TLS_NEED_MORE && s->len[1] < STREAM_BUF)
-			return;
-		if (r != SL_TLS_OK) {
-			tls_done(an, f, af, 0);
-			return;
-		}
-		af->tls_version_server = an->sh->version;
-		if (tls13(an->sh->version)) {
-			tls_done(an, f, af, 0);
-			return;
+		if (s->sh_end == 0) {
+			r = sl_tls_scan(&s->scan[1], SL_TLS_HS_SERVER_HELLO, s->buf[1], s->len[1]);
+			if (r == SL_TLS_NEED_MORE && s->len[1] < STREAM_BUF)
+				return;
+			if (r == SL_TLS_OK) {
+				an->tls_parsed_bytes += s->len[1];
+				r = sl_tls_parse_server_hello(s->buf[1], s->len[1], an->sh, &need);
+			}
+			if (r != SL_TLS_OK) {
+				tls_give_up(an, f, af, r);
+				return;
+			}
+			af->tls_version_server = an->sh->version;
+			if (tls13(an->sh->version)) {
+				tls_done(an, f, af, 0);
+				return;
+			}
+			s->sh_end = (uint32_t)an->sh->hello_end;
 		}
 		/* Before TLS 1.3 a resumed session goes from the ServerHello straight to
 		 * ChangeCipherSpec; a full handshake sends its Certificate first. */
-		size_t end = an->sh->hello_end;
+		size_t end = s->sh_end;
 		if (s->len[1] <= end && s->len[1] < STREAM_BUF)
 			return; /* the next record has not come yet */
 		tls_done(an, f, af, s->len[1] > end && s->buf[1][end] == 20);
@@ -665,20 +700,15 @@ static void detect(struct sl_analysis *an, struct sl_flow *f, struct app_flow *a
 			af->dns_tcp = 1;
 		return;
 	}
-	if (n >= 8 || (sl_http_probe(p, n) == 0 && sl_tls_probe(p, n) == 0)) {
+	if (n >= PROBE_BYTES || (sl_http_probe(p, n) == 0 && sl_tls_probe(p, n) == 0)) {
 		af->decided = 1;
 		f->app_proto = SL_APP_FAILED;
 	}
 }
 
-static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, uint32_t n)
+static void app_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow *af, unsigned dir,
+                     const uint8_t *p, uint32_t n)
 {
-	struct sl_analysis *an = ctx;
-	struct sl_flow *f = user;
-	struct app_flow *af = sl_flow_user(f);
-
-	if (!af->decided)
-		detect(an, f, af, dir, p, n);
 	if (af->http_parked && af->http == 0) {
 		/* the next transaction of a parked HTTP connection */
 		af->http_parked = 0;
@@ -690,6 +720,41 @@ static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, ui
 		tls_feed(an, f, af, dir, p, n);
 	else if (af->dns_tcp)
 		dns_tcp_feed(an, f, af, dir, p, n);
+}
+
+static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, uint32_t n)
+{
+	struct sl_analysis *an = ctx;
+	struct sl_flow *f = user;
+	struct app_flow *af = sl_flow_user(f);
+
+	if (!af->decided && dir == SL_FLOW_TO_SERVER) {
+		if (af->probe_len == 0) {
+			detect(an, f, af, dir, p, n);
+			if (!af->decided) {
+				/* too few bytes to tell (n < PROBE_BYTES): keep them for the next chunk,
+				 * so a client that sends its first bytes one per segment is still seen */
+				memcpy(af->probe, p, n);
+				af->probe_len = (uint8_t)n;
+				return;
+			}
+		} else {
+			uint8_t joined[PROBE_BYTES];
+			uint32_t had = af->probe_len, take = n < PROBE_BYTES - had ? n : PROBE_BYTES - had;
+
+			memcpy(joined, af->probe, had);
+			memcpy(joined + had, p, take);
+			detect(an, f, af, dir, joined, had + take);
+			if (!af->decided) {
+				memcpy(af->probe, joined, had + take);
+				af->probe_len = (uint8_t)(had + take);
+				return;
+			}
+			af->probe_len = 0;
+			app_feed(an, f, af, dir, joined, had);
+		}
+	}
+	app_feed(an, f, af, dir, p, n);
 }
 
 static void on_gap(void *ctx, void *user, unsigned dir, uint32_t missing)
@@ -906,6 +971,8 @@ void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_count
 	c->http_errors += an->http_errors;
 	c->tls_errors += an->tls_errors;
 	c->dns_errors += an->dns_errors;
+	c->tls_too_big += an->tls_too_big;
+	c->tls_parsed_bytes += an->tls_parsed_bytes;
 	c->no_http_slot += an->no_http_slot;
 	c->no_stream_slot += an->no_stream_slot;
 	c->teredo += an->teredo;
