@@ -54,6 +54,7 @@ struct sl_analysis_counters {
 	uint64_t tcp_segments, tcp_out_of_order, tcp_retransmissions, tcp_gaps, tcp_gap_bytes;
 	uint64_t tcp_depth_reached, tcp_pool_exhausted;
 	uint64_t defrag_fragments, defrag_reassembled, defrag_timeouts, defrag_evicted;
+	uint64_t defrag_refused; /* fragments refused, any reason (defrag.h's errors[]) */
 	uint64_t teredo;
 	uint64_t http_errors, tls_errors, dns_errors, no_http_slot, no_stream_slot;
 	uint64_t tls_too_big;      /* hellos given up: longer than the stream buffer */

@@ -967,6 +967,8 @@ void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_count
 		c->defrag_reassembled += an->defrag.ctr.reassembled;
 		c->defrag_timeouts += an->defrag.ctr.timeouts;
 		c->defrag_evicted += an->defrag.ctr.evicted;
+		for (int r = SL_DEFRAG_NOT_FRAGMENT; r < SL_DEFRAG_REASON_COUNT; r++)
+			c->defrag_refused += an->defrag.ctr.errors[r];
 	}
 	c->http_errors += an->http_errors;
 	c->tls_errors += an->tls_errors;
