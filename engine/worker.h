@@ -58,6 +58,7 @@ struct sl_analysis_counters {
 	uint64_t teredo;
 	uint64_t http_errors, tls_errors, dns_errors, no_http_slot, no_stream_slot;
 	uint64_t tls_too_big;      /* hellos given up: longer than the stream buffer */
+	uint64_t http_skipped_bytes; /* HTTP stream bytes not parsed because no parser was free */
 	uint64_t tls_parsed_bytes; /* stream bytes the hello parsers read (work, for tests) */
 };
 

@@ -94,6 +94,8 @@ struct app_flow {
 	uint8_t tls_phase;  /* enum tls_phase */
 	uint8_t dns_tcp;
 	uint8_t http_parked; /* HTTP between transactions: its parser went back to the pool */
+	uint8_t http_starved; /* HTTP that found the pool empty: bytes are skipped (counted) until
+	                         a client chunk starts with a request and a parser is free */
 	uint16_t tls_version_server;
 	uint64_t tls_ts;
 	uint8_t icmp_type, icmp_code; /* the first packet's, for ICMP flows */
@@ -136,6 +138,7 @@ struct sl_analysis {
 	/* counters (worker thread only) */
 	uint64_t no_http_slot, no_stream_slot, http_errors, tls_errors, dns_errors;
 	uint64_t tls_too_big;      /* hellos given up: larger than the stream buffer */
+	uint64_t http_skipped_bytes; /* HTTP bytes not parsed: no parser was free */
 	uint64_t tls_parsed_bytes; /* stream bytes handed to the hello parsers (work done) */
 	uint64_t teredo; /* IPv6 packets found inside Teredo UDP */
 };
@@ -412,7 +415,7 @@ static void http_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow
 			s->dead[dir] = 1;
 			return;
 		}
-	} while (ev != SL_HTTP_NEED_MORE && n > 0);
+	} while (ev != SL_HTTP_NEED_MORE); /* to NEED_MORE even when n is 0: a request without a body ends there */
 	/* Between transactions a keep-alive connection needs no parser: give it back, so the
 	 * pool bounds transactions in flight rather than open connections. */
 	if (s->count == 0 && !s->dead[0] && !s->dead[1] && sl_http_idle(&s->conn)) {
@@ -682,8 +685,9 @@ static void detect(struct sl_analysis *an, struct sl_flow *f, struct app_flow *a
 	}
 	if (cfg->app.http.enabled && sl_http_probe(p, n) == 1) {
 		af->decided = 1;
-		if ((af->http = http_get(an)) != 0)
-			f->app_proto = SL_APP_HTTP;
+		f->app_proto = SL_APP_HTTP;
+		if ((af->http = http_get(an)) == 0)
+			af->http_starved = 1;
 		return;
 	}
 	if (cfg->app.tls.enabled && sl_tls_probe(p, n) == 1) {
@@ -709,10 +713,23 @@ static void detect(struct sl_analysis *an, struct sl_flow *f, struct app_flow *a
 static void app_feed(struct sl_analysis *an, struct sl_flow *f, struct app_flow *af, unsigned dir,
                      const uint8_t *p, uint32_t n)
 {
-	if (af->http_parked && af->http == 0) {
-		/* the next transaction of a parked HTTP connection */
+	if (af->http_parked) {
+		/* the next transaction of a parked HTTP connection: its first byte starts a message */
 		af->http_parked = 0;
-		af->http = http_get(an);
+		if ((af->http = http_get(an)) == 0) {
+			af->http_starved = 1;
+			an->http_skipped_bytes += n;
+			return;
+		}
+	} else if (af->http_starved) {
+		/* Pick the connection up at the next request boundary that can be seen: a client
+		 * chunk that starts with a method (a keep-alive client sends its next request in a
+		 * new segment). Until then every byte is skipped, and counted. */
+		if (dir != SL_FLOW_TO_SERVER || sl_http_probe(p, n) != 1 || (af->http = http_get(an)) == 0) {
+			an->http_skipped_bytes += n;
+			return;
+		}
+		af->http_starved = 0;
 	}
 	if (af->http)
 		http_feed(an, f, af, dir, p, n);
@@ -738,6 +755,10 @@ static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, ui
 				af->probe_len = (uint8_t)n;
 				return;
 			}
+			if (af->http_starved) {
+				an->http_skipped_bytes += n;
+				return;
+			}
 		} else {
 			uint8_t joined[PROBE_BYTES];
 			uint32_t had = af->probe_len, take = n < PROBE_BYTES - had ? n : PROBE_BYTES - had;
@@ -751,6 +772,10 @@ static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, ui
 				return;
 			}
 			af->probe_len = 0;
+			if (af->http_starved) {
+				an->http_skipped_bytes += had + n;
+				return;
+			}
 			app_feed(an, f, af, dir, joined, had);
 		}
 	}
@@ -974,6 +999,7 @@ void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_count
 	c->tls_errors += an->tls_errors;
 	c->dns_errors += an->dns_errors;
 	c->tls_too_big += an->tls_too_big;
+	c->http_skipped_bytes += an->http_skipped_bytes;
 	c->tls_parsed_bytes += an->tls_parsed_bytes;
 	c->no_http_slot += an->no_http_slot;
 	c->no_stream_slot += an->no_stream_slot;
