@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 # sluiced: the engine core (lifecycle, pipeline, worker loop, ledger, JSON, sinks) on top of
 # the module libraries built in the subfolders.
+# the analysis steps: one folder each under analysis/ (listed in analysis/analysis.c)
+file(GLOB SLUICE_ANALYSIS_STEPS CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/analysis/*/*.c)
 add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/engine.c
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.c
@@ -8,6 +10,8 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/worker.c
   ${CMAKE_CURRENT_LIST_DIR}/worker_analysis.c
+  ${CMAKE_CURRENT_LIST_DIR}/analysis/analysis.c
+  ${SLUICE_ANALYSIS_STEPS}
   ${CMAKE_CURRENT_LIST_DIR}/stats.c
   ${CMAKE_CURRENT_LIST_DIR}/log.c
   ${CMAKE_CURRENT_LIST_DIR}/encode_json.c

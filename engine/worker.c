@@ -71,6 +71,14 @@ void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 	sl_count(&w->emitted, 1 + sl__fault(SL_FAULT_WORKER));
 }
 
+/* The one place the worker loop reads configuration: the snapshot for the next batch (or
+ * tick, or the flush), handed to the analysis. Today the configuration at start (version 1);
+ * with the runtime snapshot, rcu_dereference it here and pass its version. */
+static void batch_config(struct sl_worker *w)
+{
+	sl_analysis_batch(w->an, w->cfg, 1);
+}
+
 void *sl_worker_main(void *arg)
 {
 	struct sl_worker *w = arg;
@@ -80,6 +88,7 @@ void *sl_worker_main(void *arg)
 	sl_fanin_init(&fin, w->in, w->nin);
 	while (fin.nlive > 0) {
 		size_t got = 0;
+		batch_config(w);
 		for (unsigned i = 0; i < w->nin; i++) {
 			if (!fin.live[i])
 				continue;
@@ -101,9 +110,11 @@ void *sl_worker_main(void *arg)
 		sl_ring_commit(w->out);
 		if (got)
 			continue;
+		batch_config(w);
 		sl_analysis_tick(w->an);
 		sl_fanin_idle(&fin);
 	}
+	batch_config(w);
 	sl_analysis_flush(w->an);
 	sl_ring_commit(w->out);
 	sl_ring_finish(w->out);

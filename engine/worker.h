@@ -56,15 +56,25 @@ struct sl_analysis_counters {
 	uint64_t tcp_segments, tcp_out_of_order, tcp_retransmissions, tcp_gaps, tcp_gap_bytes;
 	uint64_t tcp_depth_reached, tcp_pool_exhausted;
 	uint64_t defrag_fragments, defrag_reassembled, defrag_timeouts, defrag_evicted;
+	uint64_t defrag_refused; /* fragments refused, any reason (defrag.h's errors[]) */
 	uint64_t teredo;
 	uint64_t http_errors, tls_errors, dns_errors, no_http_slot, no_stream_slot;
+	uint64_t tls_too_big;      /* hellos given up: longer than the stream buffer */
+	uint64_t http_skipped_bytes; /* HTTP stream bytes not parsed because no parser was free */
+	uint64_t tls_parsed_bytes; /* stream bytes the hello parsers read (work, for tests) */
 };
 
-/* worker_analysis.c: the per-packet work, kept apart from the loop. */
+/* worker_analysis.c: the per-packet work, kept apart from the loop; the protocol steps it
+ * runs are modules (analysis/analysis.h). */
 /* Adds this worker's counts to *c. */
 void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_counters *c);
 struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t errlen);
 void sl_analysis_destroy(struct sl_analysis *an);
+/* The configuration for what follows, once per batch (and before a tick or the flush): the
+ * only configuration the analysis reads while processing. version names the snapshot (the
+ * runtime's, 1 at start); a new one makes the analysis re-derive what it caches of live keys.
+ * cfg must stay valid until the next call. */
+void sl_analysis_batch(struct sl_analysis *an, const struct sl_config *cfg, uint64_t version);
 void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p);
 /* Idle or between batches: expire flows by packet time. */
 void sl_analysis_tick(struct sl_analysis *an);

@@ -5,16 +5,21 @@
  * Memory, all from sl_defrag_init():
  *   trk[max_trackers]   one per datagram in progress; free ones chained through hnext
  *   bucket[nbuckets]    hash heads of live trackers (chains through hnext)
- *   pool / blk_next     nblocks blocks of SL_DEFRAG_BLOCK bytes; a piece's blocks are chained
- *   piece[nblocks]      piece descriptors: [off, off+len) of payload, sorted per tracker
+ *   pool / cover        nblocks blocks of SL_DEFRAG_BLOCK bytes and their coverage words
+ *   blk_next            the free list of blocks
  *   out                 the one output buffer
  *
+ * A tracker's map[i] is the block holding payload bytes [i * BLOCK, (i + 1) * BLOCK), or NIL.
+ * Fragment offsets are multiples of 8 (both IP versions count them in 8-byte units), so an
+ * 8-byte unit is either wholly held or not at all; only the datagram's last unit may be
+ * short, and only the last fragment (which fixes the end) can write it.
+ *
  * Invariants:
- *   1. A tracker's pieces never overlap and are sorted by offset (first wins: a new fragment
- *      is cut into the gaps between held pieces).
- *   2. t->have is the sum of its pieces' lengths; so once the last fragment fixed t->total,
- *      have == total (and every piece ending at or before total) means the payload is whole.
- *   3. Blocks: free_blocks + blocks held by live trackers == nblocks; same for pieces.
+ *   1. First wins: a fragment only writes the units whose coverage bit is clear.
+ *   2. t->have is the number of payload bytes whose unit is covered; no unit at or past
+ *      t->max_end is covered; so once the last fragment fixed t->total, have == total means
+ *      the payload is whole.
+ *   3. Blocks: free_blocks + blocks mapped by live trackers == nblocks.
  *   4. The age list holds exactly the live trackers, in order of creation.
  */
 #include "defrag.h"
@@ -28,11 +33,9 @@
 #define NIL UINT32_MAX
 #define OUT_SIZE (SL_DEFRAG_HDR_MAX + 65535u)
 
-struct sl__defrag_piece {
-	uint32_t next; /* next piece of the tracker, by offset; free list link */
-	uint32_t off, len;
-	uint32_t blk; /* first block */
-};
+#define UNITS (SL_DEFRAG_BLOCK / 8)
+#define MAP_SLOTS ((65536 + SL_DEFRAG_BLOCK - 1) / SL_DEFRAG_BLOCK)
+_Static_assert(UNITS == 64, "one 64-bit coverage word per block");
 
 struct sl__defrag_tracker {
 	uint8_t src[16], dst[16];
@@ -40,15 +43,19 @@ struct sl__defrag_tracker {
 	uint16_t vlan[2];
 	uint8_t version, proto;
 	uint8_t has_first, has_last;
+	uint8_t refused;  /* too many fragments: later ones are dropped until it times out */
+	uint16_t frags;   /* fragments offered to it */
 	uint32_t hnext, age_prev, age_next;
 	uint64_t first_ts;
-	uint32_t pieces;  /* first piece, NIL if none */
 	uint32_t total;   /* payload length, known once has_last */
 	uint32_t have;    /* payload bytes held */
+	uint32_t max_end; /* end of the furthest fragment held */
 	uint32_t blocks;  /* pool blocks held */
+	uint32_t lo_map, hi_map; /* map[] slots [lo, hi) may be set: freeing walks only those */
 	uint16_t hdr_len; /* bytes in hdr (the unfragmentable part) */
 	uint16_t nh_off;  /* IPv6: where in hdr the next-header byte to patch is */
 	uint8_t next;     /* protocol of the reassembled payload */
+	uint32_t map[MAP_SLOTS];
 	uint8_t hdr[SL_DEFRAG_HDR_MAX];
 };
 
@@ -72,8 +79,8 @@ void sl_defrag_fini(struct sl_defrag *df)
 	free(df->trk);
 	free(df->bucket);
 	free(df->pool);
+	free(df->cover);
 	free(df->blk_next);
-	free(df->piece);
 	free(df->out);
 	memset(df, 0, sizeof(*df));
 }
@@ -101,8 +108,8 @@ int sl_defrag_init(struct sl_defrag *df, unsigned max_trackers, size_t pool_byte
 	df->blk_next = malloc(nb * sizeof(*df->blk_next));
 	if (df->blk_next == NULL)
 		goto fail;
-	df->piece = malloc(nb * sizeof(*df->piece));
-	if (df->piece == NULL)
+	df->cover = calloc(nb, sizeof(*df->cover));
+	if (df->cover == NULL)
 		goto fail;
 	df->out = malloc(OUT_SIZE);
 	if (df->out == NULL)
@@ -117,13 +124,10 @@ int sl_defrag_init(struct sl_defrag *df, unsigned max_trackers, size_t pool_byte
 	for (i = 0; i < max_trackers; i++)
 		df->trk[i].hnext = i + 1 < max_trackers ? i + 1 : NIL;
 	df->free_trk = 0;
-	for (i = 0; i < df->nblocks; i++) {
+	for (i = 0; i < df->nblocks; i++)
 		df->blk_next[i] = i + 1 < df->nblocks ? i + 1 : NIL;
-		df->piece[i].next = i + 1 < df->nblocks ? i + 1 : NIL;
-	}
 	df->free_blk = 0;
 	df->free_blocks = df->nblocks;
-	df->free_piece = 0;
 	df->oldest = df->newest = NIL;
 	return 0;
 fail:
@@ -155,28 +159,28 @@ static int key_match(const struct sl__defrag_tracker *t, const struct sl_decoded
 	       memcmp(t->dst, d->dst, 16) == 0;
 }
 
-static void free_pieces(struct sl_defrag *df, struct sl__defrag_tracker *t)
+static void free_blocks(struct sl_defrag *df, struct sl__defrag_tracker *t)
 {
-	uint32_t p = t->pieces;
+	for (uint32_t i = t->lo_map; i < t->hi_map && t->blocks; i++) {
+		uint32_t b = t->map[i];
 
-	while (p != NIL) {
-		struct sl__defrag_piece *pc = &df->piece[p];
-		uint32_t next = pc->next, b = pc->blk;
-
-		while (b != NIL) {
-			uint32_t nb = df->blk_next[b];
-
-			df->blk_next[b] = df->free_blk;
-			df->free_blk = b;
-			df->free_blocks++;
-			b = nb;
-		}
-		pc->next = df->free_piece;
-		df->free_piece = p;
-		p = next;
+		if (b == NIL)
+			continue;
+		df->blk_next[b] = df->free_blk;
+		df->free_blk = b;
+		df->free_blocks++;
+		t->map[i] = NIL;
+		t->blocks--;
 	}
-	t->pieces = NIL;
 	t->blocks = 0;
+	t->lo_map = t->hi_map = 0;
+}
+
+static void tracker_reset_map(struct sl__defrag_tracker *t)
+{
+	for (uint32_t i = 0; i < MAP_SLOTS; i++)
+		t->map[i] = NIL;
+	t->lo_map = t->hi_map = 0;
 }
 
 /* Unlink tracker `ti` (whose key hashes to `b`) and return it to the free list. */
@@ -185,7 +189,7 @@ static void tracker_free(struct sl_defrag *df, uint32_t ti, uint32_t b)
 	struct sl__defrag_tracker *t = &df->trk[ti];
 	uint32_t *pp = &df->bucket[b];
 
-	free_pieces(df, t);
+	free_blocks(df, t);
 	while (*pp != NIL && *pp != ti)
 		pp = &df->trk[*pp].hnext;
 	if (*pp == ti)
@@ -283,65 +287,92 @@ static int keep_header(struct sl__defrag_tracker *t, const struct sl_decoded *d)
 	return SL_DEFRAG_NEED_MORE;
 }
 
-/* Bytes [s, e) of the new fragment not covered by held pieces, visited in order. With
- * `insert` 0 it only counts the blocks and bytes the gaps need; with 1 it links new pieces
- * in (the caller made sure the blocks are free). */
-static uint32_t fill_gaps(struct sl_defrag *df, struct sl__defrag_tracker *t, uint32_t s,
-                          uint32_t e, const uint8_t *data, int insert, uint32_t *gap_bytes)
+/* The units of block slot i that [s, e) covers, as a mask of its coverage word. */
+static uint64_t range_mask(uint32_t i, uint32_t s, uint32_t e)
 {
-	uint32_t *link = &t->pieces, cur = s, blocks = 0, bytes = 0;
+	uint32_t u0 = s / 8, u1 = (e - 1) / 8, base = i * UNITS;
+	uint32_t lo = u0 > base ? u0 - base : 0, hi = u1 < base + UNITS - 1 ? u1 - base : UNITS - 1;
+	uint64_t m = hi == UNITS - 1 ? ~UINT64_C(0) : (UINT64_C(1) << (hi + 1)) - 1;
 
-	while (cur < e) {
-		uint32_t p = *link, ge;
-		int last;
+	return m & ~((UINT64_C(1) << lo) - 1);
+}
 
-		if (p != NIL && df->piece[p].off + df->piece[p].len <= cur) {
-			link = &df->piece[p].next;
-			continue;
-		}
-		/* p is the first held piece ending after cur, if any */
-		last = p == NIL || df->piece[p].off >= e;
-		ge = last ? e : df->piece[p].off;
-		if (ge > cur) {
-			uint32_t len = ge - cur, nblk = (len + SL_DEFRAG_BLOCK - 1) / SL_DEFRAG_BLOCK;
+/* Payload bytes of the units in mask (of slot i), the datagram's short last unit counted
+ * short: only a fragment ending at e, not a multiple of 8, has one. */
+static uint32_t mask_bytes(uint32_t i, uint64_t mask, uint32_t e)
+{
+	uint32_t n = (uint32_t)__builtin_popcountll(mask) * 8;
+	uint32_t last = (e - 1) / 8;
 
-			blocks += nblk;
-			bytes += len;
-			if (insert) {
-				uint32_t pi = df->free_piece, done = 0, *bl;
-				struct sl__defrag_piece *pc = &df->piece[pi];
+	if ((e & 7) && last / UNITS == i && (mask >> (last % UNITS) & 1))
+		n -= 8 - (e & 7);
+	return n;
+}
 
-				df->free_piece = pc->next;
-				pc->off = cur;
-				pc->len = len;
-				pc->next = p;
-				*link = pi;
-				bl = &pc->blk;
-				while (done < len) {
-					uint32_t b = df->free_blk, n = len - done;
+/* Blocks [s, e) needs that the tracker does not have yet; *overlap: some of its units are
+ * held already. */
+static uint32_t blocks_needed(struct sl_defrag *df, const struct sl__defrag_tracker *t, uint32_t s, uint32_t e,
+                              int *overlap)
+{
+	uint32_t need = 0;
 
-					if (n > SL_DEFRAG_BLOCK)
-						n = SL_DEFRAG_BLOCK;
-					df->free_blk = df->blk_next[b];
-					df->free_blocks--;
-					memcpy(df->pool + (size_t)b * SL_DEFRAG_BLOCK, data + (cur - s) + done, n);
-					*bl = b;
-					bl = &df->blk_next[b];
-					done += n;
-				}
-				*bl = NIL;
-				t->blocks += nblk;
-				t->have += len;
+	*overlap = 0;
+	for (uint32_t i = s / SL_DEFRAG_BLOCK; i <= (e - 1) / SL_DEFRAG_BLOCK; i++) {
+		df->ctr.steps++;
+		if (t->map[i] == NIL)
+			need++;
+		else if (df->cover[t->map[i]] & range_mask(i, s, e))
+			*overlap = 1;
+	}
+	return need;
+}
+
+/* Write the units of [s, e) not held yet (the caller made sure the blocks are free). */
+static void place(struct sl_defrag *df, struct sl__defrag_tracker *t, uint32_t s, uint32_t e, const uint8_t *data)
+{
+	for (uint32_t i = s / SL_DEFRAG_BLOCK; i <= (e - 1) / SL_DEFRAG_BLOCK; i++) {
+		uint64_t want = range_mask(i, s, e), add;
+		uint32_t b = t->map[i];
+		uint8_t *blk;
+
+		if (b == NIL) {
+			b = df->free_blk;
+			df->free_blk = df->blk_next[b];
+			df->free_blocks--;
+			df->cover[b] = 0;
+			t->map[i] = b;
+			t->blocks++;
+			if (t->lo_map == t->hi_map) {
+				t->lo_map = i;
+				t->hi_map = i + 1;
+			} else if (i < t->lo_map) {
+				t->lo_map = i;
+			} else if (i >= t->hi_map) {
+				t->hi_map = i + 1;
 			}
 		}
-		if (last)
-			break;
-		cur = df->piece[p].off + df->piece[p].len;
-		link = &df->piece[p].next;
+		add = want & ~df->cover[b];
+		if (add == 0)
+			continue;
+		blk = df->pool + (size_t)b * SL_DEFRAG_BLOCK;
+		/* copy each run of new units at once: one memcpy when nothing overlapped */
+		uint64_t rest = add;
+		while (rest) {
+			uint32_t u = (uint32_t)__builtin_ctzll(rest);
+			uint64_t run = rest >> u;
+			uint32_t len = run == ~UINT64_C(0) >> u ? UNITS - u : (uint32_t)__builtin_ctzll(~run);
+			uint32_t off = i * SL_DEFRAG_BLOCK + u * 8, end = off + len * 8;
+
+			if (end > e)
+				end = e;
+			memcpy(blk + u * 8, data + (off - s), end - off);
+			rest &= len == UNITS ? 0 : ~(((UINT64_C(1) << len) - 1) << u);
+		}
+		df->cover[b] |= add;
+		t->have += mask_bytes(i, add, e);
 	}
-	if (gap_bytes)
-		*gap_bytes = bytes;
-	return blocks;
+	if (e > t->max_end)
+		t->max_end = e;
 }
 
 static uint16_t ipv4_checksum(const uint8_t *h, uint32_t hl)
@@ -357,23 +388,17 @@ static uint16_t ipv4_checksum(const uint8_t *h, uint32_t hl)
 
 static int build(struct sl_defrag *df, struct sl__defrag_tracker *t, uint32_t *out_len)
 {
-	uint32_t len = t->hdr_len + t->total, p, pos;
+	uint32_t len = t->hdr_len + t->total;
 
 	if (t->version == 4 ? len > 0xffff : len - 40 > 0xffff)
 		return SL_DEFRAG_TOO_BIG;
 	memcpy(df->out, t->hdr, t->hdr_len);
-	pos = t->hdr_len;
-	for (p = t->pieces; p != NIL; p = df->piece[p].next) {
-		uint32_t b = df->piece[p].blk, left = df->piece[p].len;
+	for (uint32_t i = 0; i * SL_DEFRAG_BLOCK < t->total; i++) {
+		uint32_t off = i * SL_DEFRAG_BLOCK, n = t->total - off < SL_DEFRAG_BLOCK ? t->total - off : SL_DEFRAG_BLOCK;
 
-		while (b != NIL && left) {
-			uint32_t n = left < SL_DEFRAG_BLOCK ? left : SL_DEFRAG_BLOCK;
-
-			memcpy(df->out + pos, df->pool + (size_t)b * SL_DEFRAG_BLOCK, n);
-			pos += n;
-			left -= n;
-			b = df->blk_next[b];
-		}
+		if (t->map[i] == NIL)
+			return SL_DEFRAG_INCONSISTENT; /* cannot be: have == total */
+		memcpy(df->out + t->hdr_len + off, df->pool + (size_t)t->map[i] * SL_DEFRAG_BLOCK, n);
 	}
 	if (t->version == 4) {
 		uint8_t *h = df->out;
@@ -407,8 +432,8 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
                   const uint8_t **out, uint32_t *out_len)
 {
 	struct sl__defrag_tracker *t;
-	uint32_t b, ti, s, e, need, gap = 0, p;
-	int rc;
+	uint32_t b, ti, s, e, need;
+	int rc, overlap;
 
 	*out = NULL;
 	*out_len = 0;
@@ -447,7 +472,7 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
 		t->version = d->ip_version;
 		t->proto = d->proto;
 		t->first_ts = ts_ns;
-		t->pieces = NIL;
+		tracker_reset_map(t);
 		t->hnext = df->bucket[b];
 		df->bucket[b] = ti;
 		t->age_next = NIL;
@@ -460,14 +485,19 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
 		df->live++;
 	}
 	t = &df->trk[ti];
+	if (t->refused)
+		return fail(df, SL_DEFRAG_TOO_MANY_FRAGMENTS);
+	if (++t->frags > SL_DEFRAG_MAX_FRAGMENTS) {
+		/* refused: its memory goes now, the tracker stays to drop the rest cheaply */
+		free_blocks(df, t);
+		t->have = 0;
+		t->refused = 1;
+		return fail(df, SL_DEFRAG_TOO_MANY_FRAGMENTS);
+	}
 
 	/* the end of the datagram must be one place, and nothing may lie past it */
 	if (!d->frag.more) {
-		uint32_t max_end = 0;
-
-		for (p = t->pieces; p != NIL; p = df->piece[p].next)
-			max_end = df->piece[p].off + df->piece[p].len;
-		if ((t->has_last && t->total != e) || max_end > e) {
+		if ((t->has_last && t->total != e) || t->max_end > e) {
 			tracker_free(df, ti, b);
 			return fail(df, SL_DEFRAG_INCONSISTENT);
 		}
@@ -486,8 +516,8 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
 		t->has_first = 1;
 	}
 
-	need = fill_gaps(df, t, s, e, d->l4, 0, &gap);
-	if (gap < e - s)
+	need = blocks_needed(df, t, s, e, &overlap);
+	if (overlap)
 		df->ctr.overlaps++;
 	if (need > df->nblocks - t->blocks) {
 		tracker_free(df, ti, b);
@@ -508,8 +538,7 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
 		tracker_free(df, ti, b);
 		return fail(df, SL_DEFRAG_POOL_FULL);
 	}
-	if (need)
-		fill_gaps(df, t, s, e, d->l4, 1, NULL);
+	place(df, t, s, e, d->l4);
 
 	if (!t->has_first || !t->has_last || t->have != t->total)
 		return SL_DEFRAG_NEED_MORE;
@@ -522,32 +551,40 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
 	return SL_DEFRAG_COMPLETE;
 }
 
+size_t sl_defrag_memory_in_use(const struct sl_defrag *df)
+{
+	return (size_t)(df->nblocks - df->free_blocks) * SL_DEFRAG_BLOCK;
+}
+
 int sl_defrag_validate(const struct sl_defrag *df)
 {
-	uint32_t blocks = 0, live = 0, ti, p;
+	uint32_t blocks = 0, live = 0, ti;
 
 	for (ti = df->oldest; ti != NIL; ti = df->trk[ti].age_next) {
 		const struct sl__defrag_tracker *t = &df->trk[ti];
-		uint32_t have = 0, nb = 0, end = 0;
+		uint32_t have = 0, nb = 0;
 
 		if (++live > df->max_trackers)
 			return -EFAULT;
-		for (p = t->pieces; p != NIL; p = df->piece[p].next) {
-			const struct sl__defrag_piece *pc = &df->piece[p];
-			uint32_t b, cnt = 0;
+		for (uint32_t i = 0; i < MAP_SLOTS; i++) {
+			uint32_t b = t->map[i];
 
-			if (pc->off < end || pc->len == 0)
+			if (b == NIL)
+				continue;
+			if (b >= df->nblocks || i < t->lo_map || i >= t->hi_map)
 				return -EFAULT;
-			end = pc->off + pc->len;
-			have += pc->len;
-			for (b = pc->blk; b != NIL; b = df->blk_next[b])
-				if (++cnt > df->nblocks)
+			nb++;
+			uint64_t c = df->cover[b];
+			for (uint32_t u = 0; u < UNITS; u++) {
+				uint32_t off = i * SL_DEFRAG_BLOCK + u * 8;
+				if (!(c >> u & 1))
+					continue;
+				if (off >= t->max_end)
 					return -EFAULT;
-			if (cnt != (pc->len + SL_DEFRAG_BLOCK - 1) / SL_DEFRAG_BLOCK)
-				return -EFAULT;
-			nb += cnt;
+				have += t->max_end - off < 8 ? t->max_end - off : 8;
+			}
 		}
-		if (have != t->have || nb != t->blocks || (t->has_last && end > t->total))
+		if (have != t->have || nb != t->blocks || (t->has_last && t->max_end > t->total))
 			return -EFAULT;
 		blocks += nb;
 	}

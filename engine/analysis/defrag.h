@@ -3,9 +3,18 @@
  * IPv4 and IPv6 fragment reassembly for one worker, in memory fixed at init. Fragments are
  * attacker-shaped (overlaps, floods of first fragments that never complete, tiny pieces), so
  * everything is bounded: a fixed number of trackers (one per datagram being rebuilt), a fixed
- * byte pool cut into blocks that hold fragment data, and a timeout. When the pool or the
- * tracker table is full, the oldest tracker is evicted and counted; nothing is allocated
- * after sl_defrag_init(), nothing is lost without a counter.
+ * byte pool (defrag.memory) cut into blocks that hold fragment data, and a timeout. When the
+ * pool or the tracker table is full, the oldest tracker is evicted and counted; nothing is
+ * allocated after sl_defrag_init(), nothing is lost without a counter.
+ *
+ * Memory and work per datagram are bounded by its extent, not by how it was cut: a block
+ * holds the bytes at one fixed range of the datagram ([i * SL_DEFRAG_BLOCK, (i + 1) *
+ * SL_DEFRAG_BLOCK)), with a bit per 8-byte unit saying which are held, and a tracker finds its
+ * blocks through a direct map. A thousand 8-byte fragments of one datagram share the blocks
+ * their bytes fall in (at most 128 of them, 64 KiB); placing a fragment costs O(blocks it
+ * spans), whatever arrived before, in any order and with any overlaps. A datagram may take at
+ * most SL_DEFRAG_MAX_FRAGMENTS fragments: past that it is refused (its memory freed, its later
+ * fragments dropped until it times out), counted as too_many_fragments.
  *
  * Overlap policy: FIRST WINS. Bytes already held for a datagram are never replaced; a later
  * fragment only fills the gaps it covers (its overlapping bytes are dropped and counted in
@@ -35,7 +44,8 @@ struct sl_decoded;
 	X(TOO_BIG, "too_big")                                     \
 	X(INCONSISTENT, "inconsistent_length")                    \
 	X(HEADER_TOO_LONG, "header_too_long")                     \
-	X(POOL_FULL, "pool_full")
+	X(POOL_FULL, "pool_full")                                 \
+	X(TOO_MANY_FRAGMENTS, "too_many_fragments")
 
 enum sl_defrag_result {
 #define SL_DEFRAG_ENUM(name, text) SL_DEFRAG_##name,
@@ -53,17 +63,20 @@ struct sl_defrag_counters {
 	uint64_t overlaps;    /* fragments that overlapped held data (their overlap dropped) */
 	uint64_t timeouts;    /* trackers expired before completing */
 	uint64_t evicted;     /* trackers dropped to make room (pool or tracker table full) */
+	uint64_t steps;       /* blocks visited to place fragments: the work done, for tests */
 	uint64_t errors[SL_DEFRAG_REASON_COUNT]; /* per reason; [NEED_MORE], [COMPLETE] unused */
 };
 
 /* The largest unfragmentable part (IPv4 header with options; IPv6 header plus the extension
  * headers before the fragment header) a tracker keeps. */
 #define SL_DEFRAG_HDR_MAX 256
-/* Bytes of fragment data per pool block. */
-#define SL_DEFRAG_BLOCK 256
+/* Bytes of fragment data per pool block: 64 units of 8 bytes, one 64-bit word of coverage. */
+#define SL_DEFRAG_BLOCK 512
+/* Fragments one datagram may take (a 64 KiB datagram in 1280-byte IPv6 fragments needs 52;
+ * even 8-byte pieces of a 4 KiB datagram fit). */
+#define SL_DEFRAG_MAX_FRAGMENTS 1024
 
 struct sl__defrag_tracker;
-struct sl__defrag_piece;
 
 struct sl_defrag {
 	struct sl__defrag_tracker *trk;
@@ -75,10 +88,9 @@ struct sl_defrag {
 	uint32_t oldest, newest; /* age list, oldest first */
 
 	uint8_t *pool;          /* nblocks * SL_DEFRAG_BLOCK bytes */
-	uint32_t *blk_next;     /* chain of a piece's blocks; free list */
+	uint64_t *cover;        /* per block: bit u set = bytes [8u, 8u + 8) of it are held */
+	uint32_t *blk_next;     /* free list of blocks */
 	uint32_t nblocks, free_blk, free_blocks;
-	struct sl__defrag_piece *piece; /* nblocks descriptors (a piece uses >= 1 block) */
-	uint32_t free_piece;
 
 	uint8_t *out;           /* the reassembled datagram, SL_DEFRAG_HDR_MAX + 65535 bytes */
 	uint64_t timeout_ns;
@@ -108,6 +120,9 @@ int sl_defrag_add(struct sl_defrag *df, const struct sl_decoded *d, uint64_t ts_
 /* Drop trackers older than the timeout at now_ns (counted in `timeouts`); returns how many.
  * Workers call it when idle; sl_defrag_add() calls it too. */
 unsigned sl_defrag_expire(struct sl_defrag *df, uint64_t now_ns);
+
+/* Bytes of the pool holding fragment data now. */
+size_t sl_defrag_memory_in_use(const struct sl_defrag *df);
 
 /* Consistency check for tests: block and tracker accounting add up. 0 or -EFAULT. */
 int sl_defrag_validate(const struct sl_defrag *df);

@@ -104,6 +104,57 @@ static int gather(const uint8_t *buf, size_t len, uint8_t want, uint8_t *hs, siz
 	}
 }
 
+void sl_tls_scan_init(struct sl_tls_scan *sc)
+{
+	memset(sc, 0, sizeof *sc);
+}
+
+/* The same walk as gather(), but resumable: only bytes past what the last call counted are
+ * looked at, and nothing is copied. */
+int sl_tls_scan(struct sl_tls_scan *sc, uint8_t handshake_type, const uint8_t *buf, size_t len)
+{
+	for (;;) {
+		size_t off = sc->rec_off, avail;
+
+		if (sc->rec_len == 0) {
+			if (len < off + 5) {
+				if (off == 0 && len > 0 && (buf[0] != REC_HANDSHAKE || (len > 1 && buf[1] != 3)))
+					return SL_TLS_NOT_TLS;
+				return SL_TLS_NEED_MORE;
+			}
+			if (buf[off] != REC_HANDSHAKE || buf[off + 1] != 3)
+				return off == 0 ? SL_TLS_NOT_TLS : SL_TLS_BAD_RECORD;
+			sc->rec_len = rd16(buf + off + 3);
+			sc->rec_seen = 0;
+			if (sc->rec_len == 0 || sc->rec_len > REC_MAX)
+				return SL_TLS_BAD_RECORD;
+		}
+		avail = len - off - 5;
+		if (avail > sc->rec_len)
+			avail = sc->rec_len;
+		avail -= sc->rec_seen;
+		while (avail > 0 && sc->have < 4) {
+			sc->hs[sc->have++] = buf[off + 5 + sc->rec_seen++];
+			avail--;
+			if (sc->have == 4) {
+				if (sc->hs[0] != handshake_type)
+					return SL_TLS_NOT_HELLO;
+				sc->total = 4 + (((uint32_t)sc->hs[1] << 16) | ((uint32_t)sc->hs[2] << 8) | sc->hs[3]);
+				if (sc->total > SL_TLS_BUF_MAX)
+					return SL_TLS_TOO_BIG;
+			}
+		}
+		sc->have += (uint32_t)avail;
+		sc->rec_seen += (uint32_t)avail;
+		if (sc->total && sc->have >= sc->total)
+			return SL_TLS_OK;
+		if (sc->rec_seen < sc->rec_len)
+			return SL_TLS_NEED_MORE;
+		sc->rec_off = (uint32_t)(off + 5 + sc->rec_len);
+		sc->rec_len = 0;
+	}
+}
+
 /* ---- a bounds-checked cursor ---- */
 
 struct cur {
@@ -560,7 +611,9 @@ int sl_tls_probe(const uint8_t *p, size_t n)
 		return 0;
 	if (n >= 6 && p[5] != HS_CLIENT_HELLO)
 		return 0;
-	if (n >= 5 && rd16(p + 3) < 4)
+	/* a record may carry as little as one byte of the hello (the parser gathers across
+	 * records), so only an empty one rules TLS out */
+	if (n >= 5 && rd16(p + 3) == 0)
 		return 0;
 	return n >= 6 ? 1 : -EAGAIN;
 }

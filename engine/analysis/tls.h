@@ -117,6 +117,28 @@ int sl_tls_parse_client_hello(const uint8_t *buf, size_t len, struct sl_tls_clie
 int sl_tls_parse_server_hello(const uint8_t *buf, size_t len, struct sl_tls_server_hello *sh,
                               size_t *need);
 
+/* Waiting for a hello that comes in pieces. The parses above are stateless and gather from
+ * the first byte, so calling them on every TCP segment costs the whole hello each time
+ * (quadratic in segments). A stream caller keeps one scan per direction instead and feeds it
+ * the same growing buffer: it reads each record header once and counts handshake bytes, so
+ * the wait costs O(bytes) however the hello is cut, and the parse then runs once.
+ * sl_tls_scan() returns SL_TLS_NEED_MORE (not yet), SL_TLS_OK (the first handshake message
+ * is whole within buf[0, len): parse it now) or the reason the parse would give up on
+ * (NOT_TLS, BAD_RECORD, NOT_HELLO, TOO_BIG). buf must start where it started on the
+ * previous call and len never shrink. */
+#define SL_TLS_HS_CLIENT_HELLO 1
+#define SL_TLS_HS_SERVER_HELLO 2
+struct sl_tls_scan {
+	uint32_t rec_off;  /* stream offset of the record being read */
+	uint32_t rec_len;  /* its payload length; 0: its header is not read yet */
+	uint32_t rec_seen; /* payload bytes of it counted */
+	uint32_t have;     /* handshake bytes counted */
+	uint32_t total;    /* the message's length with its 4-byte header; 0: not known yet */
+	uint8_t hs[4];     /* the handshake header, gathered across records */
+};
+void sl_tls_scan_init(struct sl_tls_scan *sc);
+int sl_tls_scan(struct sl_tls_scan *sc, uint8_t handshake_type, const uint8_t *buf, size_t len);
+
 /* "Is this the start of a TLS ClientHello?", for detection on any port: 1 yes (handshake
  * record, version 3.x, handshake type client_hello), 0 no, -EAGAIN too few bytes to tell. */
 int sl_tls_probe(const uint8_t *p, size_t n);

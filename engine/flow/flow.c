@@ -225,6 +225,17 @@ static enum sl_flow_state eve_state(const struct sl_flow *f)
 	}
 }
 
+void sl_flow_set_timeouts(struct sl_flow_table *t, const struct sl_flow_timeouts *to)
+{
+	t->cfg.timeout = *to;
+	t->timeout_ns[TO_NEW] = (uint64_t)to->new_s * NS_PER_S;
+	t->timeout_ns[TO_EST] = (uint64_t)to->established_s * NS_PER_S;
+	t->timeout_ns[TO_CLOSED] = (uint64_t)to->closed_s * NS_PER_S;
+	t->timeout_ns[TO_UDP] = (uint64_t)to->udp_s * NS_PER_S;
+	t->timeout_ns[TO_ICMP] = (uint64_t)to->icmp_s * NS_PER_S;
+	t->timeout_ns[TO_DEFAULT] = (uint64_t)to->default_s * NS_PER_S;
+}
+
 uint64_t sl_flow_timeout_ns(const struct sl_flow_table *t, const struct sl_flow *f)
 {
 	switch (f->key.proto) {
@@ -538,12 +549,7 @@ int sl_flow_table_init(struct sl_flow_table *t, const struct sl_flow_config *cfg
 		t->tcp_on = 1;
 	}
 	t->next_id = 1;
-	t->timeout_ns[TO_NEW] = cfg->timeout.new_s * NS_PER_S;
-	t->timeout_ns[TO_EST] = cfg->timeout.established_s * NS_PER_S;
-	t->timeout_ns[TO_CLOSED] = cfg->timeout.closed_s * NS_PER_S;
-	t->timeout_ns[TO_UDP] = cfg->timeout.udp_s * NS_PER_S;
-	t->timeout_ns[TO_ICMP] = cfg->timeout.icmp_s * NS_PER_S;
-	t->timeout_ns[TO_DEFAULT] = cfg->timeout.default_s * NS_PER_S;
+	sl_flow_set_timeouts(t, &cfg->timeout);
 	return 0;
 fail:
 	free(t->bucket);

@@ -225,6 +225,10 @@ uint32_t sl_flow_flush_all(struct sl_flow_table *t);
 /* End one flow now with the given reason (counted in `removed`). */
 void sl_flow_end(struct sl_flow_table *t, struct sl_flow *f, enum sl_flow_reason why);
 
+/* New idle timeouts (a reload of flow.timeouts.*): they apply from the next check on, to
+ * every flow, old ones included. */
+void sl_flow_set_timeouts(struct sl_flow_table *t, const struct sl_flow_timeouts *to);
+
 /* The timeout that applies to f in its current state, in ns. */
 uint64_t sl_flow_timeout_ns(const struct sl_flow_table *t, const struct sl_flow *f);
 

@@ -3,7 +3,10 @@
  * libFuzzer target for TLS hello parsing. The whole input is a stream start, parsed as a
  * ClientHello and as a ServerHello. Checks: NEED_MORE always asks for more than it had, and
  * a hello that parses whole also parses when grown step by step as NEED_MORE asks, to the
- * same fingerprints.
+ * same fingerprints. The resumable scan (sl_tls_scan), fed the input in pieces whose sizes the
+ * input's bytes choose, must agree with the stateless parse: OK exactly when the parse has
+ * the whole message (then the parse does not ask for more), the same reason when it refuses,
+ * NEED_MORE when the parse needs more.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +18,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sl_tls_client_hello ch, ch2;
 static struct sl_tls_server_hello sh;
+
+static int is_refusal(int r)
+{
+	return r == SL_TLS_NOT_TLS || r == SL_TLS_BAD_RECORD || r == SL_TLS_NOT_HELLO || r == SL_TLS_TOO_BIG;
+}
+
+static void scan_agrees(const uint8_t *data, size_t size, uint8_t type)
+{
+	struct sl_tls_scan sc;
+	size_t len = 0, need;
+	int r = SL_TLS_NEED_MORE, p;
+
+	sl_tls_scan_init(&sc);
+	while (len < size) {
+		len += 1 + data[len] % 23u;
+		if (len > size)
+			len = size;
+		r = sl_tls_scan(&sc, type, data, len);
+		if (r != SL_TLS_NEED_MORE)
+			break;
+	}
+	if (size == 0)
+		r = sl_tls_scan(&sc, type, data, 0);
+	p = type == SL_TLS_HS_CLIENT_HELLO ? sl_tls_parse_client_hello(data, len, &ch2, &need)
+	                                   : sl_tls_parse_server_hello(data, len, &sh, &need);
+	if (r == SL_TLS_OK ? (p == SL_TLS_NEED_MORE || is_refusal(p)) : r != p)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc == SL_TLS_NEED_MORE && need <= size)
 		abort();
+	scan_agrees(data, size, SL_TLS_HS_CLIENT_HELLO);
+	scan_agrees(data, size, SL_TLS_HS_SERVER_HELLO);
 	(void)sl_tls_probe(data, size);
 	(void)sl_tls_version_name(size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0);
 	return 0;

@@ -13,3 +13,16 @@ foreach(t decode defrag hash dns tls http)
   add_test(NAME unit.${t} COMMAND test_${t})
   set_tests_properties(unit.${t} PROPERTIES TIMEOUT 120 LABELS "unit;analysis")
 endforeach()
+
+# The worker's glue between reassembly and the parsers, driven without threads through the
+# engine library (tests/unit/test_analysis_harness.h): hostile cuts of a stream must cost
+# bounded work and be counted.
+if(TARGET sluice_engine)
+  foreach(t analysis_tls analysis_http analysis_config)
+    add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
+    target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib ${PROJECT_SOURCE_DIR}/engine)
+    target_link_libraries(test_${t} PRIVATE sluice_engine)
+    add_test(NAME unit.${t} COMMAND test_${t})
+    set_tests_properties(unit.${t} PROPERTIES TIMEOUT 120 LABELS "unit;analysis")
+  endforeach()
+endif()

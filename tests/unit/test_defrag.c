@@ -333,6 +333,102 @@ static void handmade(void)
 	CHECK_STR(sl_defrag_reason_name(99), "unknown");
 }
 
+/* ---- hostile cuts: memory and work must follow the datagram's size, not its cut ---- */
+
+static uint32_t lcg(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+static void hostile(void)
+{
+	static uint8_t payload[8192], pkt[200];
+	static uint32_t order[8192];
+	struct sl_defrag df;
+	const uint8_t *out = NULL;
+	uint32_t out_len = 0, seed = 7, i, n_frags = 0;
+	size_t n, peak = 0;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 13 + 1);
+	payload[4] = (uint8_t)(7200 >> 8);
+	payload[5] = (uint8_t)7200; /* UDP length */
+
+	/* 900 fragments of 8 bytes (a 7200-byte datagram) in a shuffled order, and after every
+	 * ninth one an overlapping 24-byte duplicate: 1000 fragments, one datagram */
+	CHECK_INT(sl_defrag_init(&df, 16, 1 << 20, 30 * SEC), 0);
+	for (i = 0; i < 900; i++)
+		order[i] = i;
+	for (i = 899; i > 0; i--) {
+		uint32_t j = lcg(&seed) % (i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < 900; i++) {
+		uint32_t off = order[i] * 8;
+		n = v4frag(pkt, 77, off, payload + off, 8, off + 8 < 7200, 1);
+		rc = add(&df, pkt, n, SEC, &out, &out_len);
+		n_frags++;
+		if (sl_defrag_memory_in_use(&df) > peak)
+			peak = sl_defrag_memory_in_use(&df);
+		if (rc != SL_DEFRAG_NEED_MORE)
+			break;
+		if (i % 9 == 8 && off + 24 < 7200) {
+			n = v4frag(pkt, 77, off, payload + off, 24, 1, 1);
+			CHECK_INT(add(&df, pkt, n, SEC, &out, &out_len), SL_DEFRAG_NEED_MORE);
+			n_frags++;
+		}
+	}
+	CHECK_INT(rc, SL_DEFRAG_COMPLETE);
+	CHECK_INT(out_len, 20 + 7200);
+	CHECK(out && !memcmp(out + 20, payload, 7200));
+	CHECK(df.ctr.overlaps >= 90);
+	/* memory: the datagram's extent in blocks (7200 -> 15 blocks), not a block per piece */
+	CHECK(peak <= 15 * SL_DEFRAG_BLOCK);
+	/* work: a bounded number of block visits per fragment (an 8- or 24-byte piece spans at
+	 * most two blocks, visited once to count and once to place) */
+	CHECK(df.ctr.steps <= 2 * (uint64_t)n_frags);
+	printf("1000 tiny fragments: peak %zu bytes held, %llu steps\n", peak, (unsigned long long)df.ctr.steps);
+	CHECK_INT(sl_defrag_memory_in_use(&df), 0);
+
+	/* 5000 fragments of 8 bytes of one datagram that never completes (no first fragment, each
+	 * offered twice): refused past SL_DEFRAG_MAX_FRAGMENTS, its memory freed at once, the
+	 * rest dropped cheaply, all counted */
+	uint64_t steps0 = df.ctr.steps;
+	for (i = 0; i < 5000; i++) {
+		uint32_t off = 8 + (lcg(&seed) % 1000) * 8;
+		n = v4frag(pkt, 78, off, payload + off, 8, 1, 1);
+		rc = add(&df, pkt, n, 2 * SEC, &out, &out_len);
+		if (i < SL_DEFRAG_MAX_FRAGMENTS)
+			CHECK_INT(rc, SL_DEFRAG_NEED_MORE);
+		else
+			CHECK_INT(rc, SL_DEFRAG_TOO_MANY_FRAGMENTS);
+		if (sl_defrag_memory_in_use(&df) > peak)
+			peak = sl_defrag_memory_in_use(&df);
+	}
+	CHECK_INT(df.ctr.errors[SL_DEFRAG_TOO_MANY_FRAGMENTS], 5000 - SL_DEFRAG_MAX_FRAGMENTS);
+	CHECK_INT(sl_defrag_memory_in_use(&df), 0);
+	CHECK(peak <= 16 * SL_DEFRAG_BLOCK);
+	CHECK(df.ctr.steps - steps0 <= 2 * SL_DEFRAG_MAX_FRAGMENTS);
+	CHECK_INT(df.live, 1);
+	CHECK_INT(sl_defrag_expire(&df, 40 * SEC), 1);
+	sl_defrag_fini(&df);
+
+	/* many datagrams of one tiny fragment each: the pool (64 KiB) bounds the memory, the
+	 * oldest go first, counted */
+	CHECK_INT(sl_defrag_init(&df, 4096, 64 * 1024, 30 * SEC), 0);
+	for (i = 0; i < 3000; i++) {
+		n = v4frag(pkt, (uint16_t)i, 0, payload, 8, 1, 1);
+		CHECK_INT(add(&df, pkt, n, 3 * SEC, &out, &out_len), SL_DEFRAG_NEED_MORE);
+		CHECK(sl_defrag_memory_in_use(&df) <= 64 * 1024);
+	}
+	CHECK_INT(df.live, 64 * 1024 / SL_DEFRAG_BLOCK);
+	CHECK_INT(df.ctr.evicted, 3000 - 64 * 1024 / SL_DEFRAG_BLOCK);
+	sl_defrag_fini(&df);
+}
+
 /* IPv6 with a destination-options header before the fragment header: it stays, and its
  * next-header byte is pointed at the payload. */
 static void ipv6_exthdr(void)
@@ -389,5 +485,6 @@ int main(void)
 	corpus();
 	handmade();
 	ipv6_exthdr();
+	hostile();
 	return test_done("test_defrag");
 }
