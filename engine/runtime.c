@@ -57,15 +57,6 @@ struct snapshot {
 static struct snapshot *_Atomic current;      /* written by the publisher only */
 static _Atomic uint64_t freed;                  /* published snapshots freed (tests, leak checks) */
 
-static void derive(struct sl_runtime *rt, const struct sl_config *c)
-{
-	memset(rt->dns_ports, 0, sizeof rt->dns_ports);
-	for (size_t i = 0; i < c->app.dns.ports.n; i++) {
-		unsigned port = (unsigned)c->app.dns.ports.v[i] & 0xffffu;
-		rt->dns_ports[port >> 6] |= UINT64_C(1) << (port & 63);
-	}
-}
-
 static struct snapshot *snapshot_new(const struct sl_config *cfg, uint64_t version)
 {
 	struct snapshot *s = calloc(1, sizeof *s);
@@ -78,7 +69,6 @@ static struct snapshot *snapshot_new(const struct sl_config *cfg, uint64_t versi
 	}
 	s->pub.version = version;
 	s->pub.cfg = &s->cfg;
-	derive(&s->pub, &s->cfg);
 	return s;
 }
 
@@ -153,7 +143,6 @@ int sl_runtime_publish(const struct sl_config *cfg, char *restart, size_t restar
 		snapshot_free(s); /* only restart-only keys changed, or nothing: readers keep theirs */
 		return 0;
 	}
-	derive(&s->pub, &s->cfg);
 	atomic_store_explicit(&current, s, memory_order_release);
 	GRACE_RELEASE(); /* the publisher read old too */
 	call_rcu(&old->rcu, reclaim);
@@ -190,7 +179,8 @@ void sl_runtime_unregister(void)
 
 const struct sl_runtime *sl_runtime_get(void)
 {
-	return &atomic_load_explicit(&current, memory_order_acquire)->pub;
+	struct snapshot *s = atomic_load_explicit(&current, memory_order_acquire);
+	return s ? &s->pub : NULL;
 }
 
 void sl_runtime_quiescent(void)

@@ -35,14 +35,9 @@ struct sl_config;
 struct sl_runtime {
 	uint64_t version;              /* 1 at start, +1 per published change */
 	const struct sl_config *cfg;   /* a deep copy owned by this snapshot */
-	/* Derived lookup tables (later: GeoIP and watchlist handles). */
-	uint64_t dns_ports[1024];      /* bit per port of app.dns.ports */
+	/* Handles built once per snapshot are added here (GeoIP, watchlists); lookup tables a
+	 * module derives from its keys it re-derives itself when `version` changes. */
 };
-
-static inline int sl_runtime_dns_port(const struct sl_runtime *rt, uint16_t port)
-{
-	return (int)((rt->dns_ports[port >> 6] >> (port & 63)) & 1u);
-}
 
 int sl_runtime_init(const struct sl_config *cfg, char *errbuf, size_t errlen);
 void sl_runtime_fini(void);
@@ -64,7 +59,7 @@ uint64_t sl__runtime_freed(void);
 
 void sl_runtime_register(void);   /* a reader thread, at its start (online) */
 void sl_runtime_unregister(void); /* at its end */
-const struct sl_runtime *sl_runtime_get(void);
+const struct sl_runtime *sl_runtime_get(void); /* NULL before init */
 void sl_runtime_quiescent(void);
 void sl_runtime_offline(void);
 void sl_runtime_online(void);

@@ -15,6 +15,7 @@
 #include "analysis/decode.h"
 #include "fault.h"
 #include "log.h"
+#include "runtime.h"
 #include "sinks/sink.h"
 #include "worker.h"
 
@@ -71,12 +72,18 @@ void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 	sl_count(&w->emitted, 1 + sl__fault(SL_FAULT_WORKER));
 }
 
-/* The one place the worker loop reads configuration: the snapshot for the next batch (or
- * tick, or the flush), handed to the analysis. Today the configuration at start (version 1);
- * with the runtime snapshot, rcu_dereference it here and pass its version. */
+/* The one place the worker loop reads configuration: the runtime snapshot in force, taken
+ * once for the next batch (or tick, or the flush) and handed to the analysis, which re-derives
+ * its live keys when the version changed. Without a runtime (a test driving a worker alone) it
+ * is the configuration the worker was made with. */
 static void batch_config(struct sl_worker *w)
 {
-	sl_analysis_batch(w->an, w->cfg, 1);
+	const struct sl_runtime *rt = sl_runtime_get();
+
+	if (rt)
+		sl_analysis_batch(w->an, rt->cfg, rt->version);
+	else
+		sl_analysis_batch(w->an, w->cfg, 1);
 }
 
 void *sl_worker_main(void *arg)
@@ -85,6 +92,10 @@ void *sl_worker_main(void *arg)
 	struct sl_rec recs[BATCH];
 	struct sl_fanin fin;
 
+	/* An RCU reader: a batch uses one snapshot from start to end; a quiescent state after each;
+	 * offline while it sleeps for input. While a batch waits for room in the output ring it
+	 * stays online (it still reads its snapshot), which only delays freeing an old one. */
+	sl_runtime_register();
 	sl_fanin_init(&fin, w->in, w->nin);
 	while (fin.nlive > 0) {
 		size_t got = 0;
@@ -108,15 +119,20 @@ void *sl_worker_main(void *arg)
 			got += n;
 		}
 		sl_ring_commit(w->out);
-		if (got)
+		if (got) {
+			sl_runtime_quiescent();
 			continue;
+		}
 		batch_config(w);
 		sl_analysis_tick(w->an);
+		sl_runtime_offline();
 		sl_fanin_idle(&fin);
+		sl_runtime_online();
 	}
 	batch_config(w);
 	sl_analysis_flush(w->an);
 	sl_ring_commit(w->out);
 	sl_ring_finish(w->out);
+	sl_runtime_unregister();
 	return NULL;
 }

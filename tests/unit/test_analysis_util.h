@@ -82,6 +82,21 @@ struct tpkt {
 	unsigned index; /* 1-based, as tshark numbers frames */
 };
 
+/* 1 when the pcap corpus is where SLUICE_CORPUS_DIR says; otherwise 0, said once on stdout. */
+static inline int corpus_present(void)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/manifest.json", SLUICE_CORPUS_DIR);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		fclose(f);
+		return 1;
+	}
+	printf("SKIP corpus part: no pcap corpus at '%s' (configure with -DSLUICE_CORPUS_DIR=...)\n",
+	       SLUICE_CORPUS_DIR);
+	return 0;
+}
+
 /* Call cb for every packet of corpus file pcap/<name>; returns the packet count, or -1 (and
  * a failed check) when the file cannot be read. */
 static inline int pcap_each(const char *name, void (*cb)(const struct tpkt *, void *), void *ctx)

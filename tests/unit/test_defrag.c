@@ -482,7 +482,8 @@ static void ipv6_exthdr(void)
 
 int main(void)
 {
-	corpus();
+	if (corpus_present())
+		corpus();
 	handmade();
 	ipv6_exthdr();
 	hostile();
