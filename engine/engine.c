@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/analysis.h"
 #include "capture/capture.h"
 #include "fault.h"
 #include "sinks/sink.h"
@@ -53,7 +54,7 @@ int sl_engine_conf_register(char *errbuf, size_t errlen)
 {
 	const struct sl_conf_block *blocks[SL_CONF_BLOCKS_MAX];
 	size_t n = 0;
-	const struct sl_module *const *tables[] = { sl__capture_modules, sl__sink_modules };
+	const struct sl_module *const *tables[] = { sl__capture_modules, sl__analysis_modules, sl__sink_modules };
 
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
 		for (size_t i = 0; tables[t][i]; i++)

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "analysis/analysis.h"
+#include "analysis/steps_conf.h"
 #include "analysis/decode.h"
 #include "analysis/defrag.h"
 #include "conf/conf.h"
@@ -647,7 +648,7 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 	}
 
 	/* one pool of stream slots for every step that borrows them */
-	an->stream_n = (uint32_t)cfg->app.tls.max_sessions;
+	an->stream_n = (uint32_t)SL_TLS_CONF(cfg)->max_sessions;
 	an->stream_stride = (sizeof(struct sl_an_stream) + stream_priv + 63u) & ~(size_t)63u;
 	an->stream = calloc(an->stream_n ? an->stream_n : 1, an->stream_stride);
 	if (an->stream == NULL) {

@@ -107,21 +107,6 @@ struct sl_config {
 		uint64_t segment_pool;     /* tcp.segment-pool: bytes per worker */
 	} tcp;
 	struct {
-		struct {
-			bool enabled;         /* app.http.enabled */
-			int64_t max_sessions; /* app.http.max-sessions, per worker */
-		} http;
-		struct {
-			bool enabled;         /* app.tls.enabled */
-			int64_t max_sessions; /* app.tls.max-sessions, per worker */
-			bool log_resumed;     /* app.tls.log-resumed */
-		} tls;
-		struct {
-			bool enabled;              /* app.dns.enabled */
-			struct sl_conf_ints ports; /* app.dns.ports */
-		} dns;
-	} app;
-	struct {
 		uint64_t interval_ns;              /* stats.interval: sampling */
 		uint64_t records_interval_ns;      /* stats.records-interval; 0: off */
 		uint64_t http_summary_interval_ns; /* stats.http-summary-interval; 0: off */

@@ -81,17 +81,6 @@ const struct sl_conf_key sl__conf_core[] = {
 	SIZE("tcp.segment-pool", tcp.segment_pool, "32MiB", 1 * MiB, 16 * GiB,
 	     "memory for held segments, per worker"),
 
-	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses", LIVE),
-	INT("app.http.max-sessions", app.http.max_sessions, "4096", 0, 1048576,
-	    "HTTP transactions in flight parsed at once, per worker (about 30KiB each)"),
-	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)", LIVE),
-	INT("app.tls.max-sessions", app.tls.max_sessions, "4096", 0, 1048576,
-	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
-	BOOL("app.tls.log-resumed", app.tls.log_resumed, "false",
-	     "also write a tls record for resumed sessions (Suricata's default is not to)", LIVE),
-	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers", LIVE),
-	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
-
 	DURATION("stats.interval", stats.interval_ns, "1s", 10 * MS, HOUR,
 	         "how often counters are sampled"),
 	DURATION("stats.records-interval", stats.records_interval_ns, "3s", 0, DAY,

@@ -18,6 +18,7 @@
 #include "check.h"
 #include "conf/conf.h"
 #include "record_meta.h"
+#include "engine.h"
 #include "worker.h"
 
 struct harness {
@@ -42,6 +43,9 @@ static inline void h_init(struct harness *h, const char *const *sets)
 	char err[256];
 
 	memset(h, 0, sizeof *h);
+	static int registered;
+	if (!registered++) /* the modules' keys, as sluiced registers them */
+		REQUIRE(sl_engine_conf_register(err, sizeof err) == 0);
 	sl_conf_defaults(&h->cfg);
 	for (; sets && *sets; sets++)
 		REQUIRE(sl_conf_set(&h->cfg, *sets, err, sizeof err) == 0);

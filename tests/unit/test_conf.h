@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "analysis/steps_conf.h"
 #include "capture/afpacket/afpacket.h"
 #include "capture/capture.h"
 #include "capture/synth/synth.h"

@@ -29,18 +29,18 @@ static const struct sl_conf_key test_keys[] = {
 };
 static const struct sl_conf_block test_block = { "outputs.test", sizeof(struct test_conf), test_keys, 4 };
 
-/* a key in the app section: placed after the last app.* key */
+/* a key in the flow section: placed after the last flow.* key */
 struct app_conf {
 	bool on;
 };
 #undef SL_CONF_STRUCT
 #define SL_CONF_STRUCT struct app_conf
 static const struct sl_conf_key app_keys[] = {
-	BOOL("app.zzz.on", on, "true", "an analysis step"),
+	BOOL("flow.zzz.on", on, "true", "an analysis step"),
 };
 #undef SL_CONF_STRUCT
 #define SL_CONF_STRUCT struct test_conf
-static const struct sl_conf_block app_block = { "app.zzz", sizeof(struct app_conf), app_keys, 1 };
+static const struct sl_conf_block app_block = { "flow.zzz", sizeof(struct app_conf), app_keys, 1 };
 
 static const struct sl_conf_key bad_keys[] = {
 	BOOL("outputs.other.enabled", enabled, "false", "not in the section"),
@@ -70,14 +70,14 @@ int main(void)
 	CHECK_EQ(sl_conf_register_blocks(blocks, 2, err, sizeof err), -EINVAL);
 	const struct sl_conf_key *keys = sl_conf_keys(&n);
 	CHECK_EQ(n, core_n + 5);
-	/* placement: app.zzz.on right after the last app.* key, outputs.test.* with outputs.* */
+	/* placement: flow.zzz.on right after the last flow.* key, outputs.test.* with outputs.* */
 	size_t at = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(keys[i].key, "app.zzz.on") == 0)
+		if (strcmp(keys[i].key, "flow.zzz.on") == 0)
 			at = i;
 	REQUIRE(at > 0 && at + 1 < n);
-	CHECK(strncmp(keys[at - 1].key, "app.", 4) == 0);
-	CHECK(strncmp(keys[at + 1].key, "app.", 4) != 0);
+	CHECK(strncmp(keys[at - 1].key, "flow.", 5) == 0);
+	CHECK(strncmp(keys[at + 1].key, "flow.", 5) != 0);
 	CHECK(sl_conf_key_find("outputs.test.ports")->live);
 
 	struct sl_config c, d;

@@ -89,11 +89,11 @@ static void test_defaults(void)
 	CHECK_EQ(c.tcp.reassembly_depth, 1u << 20);
 	CHECK_EQ(c.tcp.window, 64u << 10);
 	CHECK_EQ(c.tcp.segment_pool, 32u << 20);
-	CHECK(c.app.http.enabled && c.app.tls.enabled && c.app.dns.enabled);
-	CHECK_EQ(c.app.http.max_sessions, 4096);
-	CHECK_EQ(c.app.tls.max_sessions, 4096);
-	CHECK(!c.app.tls.log_resumed && c.flow.use_vlan);
-	CHECK(c.app.dns.ports.n == 1 && c.app.dns.ports.v[0] == 53);
+	CHECK(SL_HTTP_CONF(&c)->enabled && SL_TLS_CONF(&c)->enabled && SL_DNS_CONF(&c)->enabled);
+	CHECK_EQ(SL_HTTP_CONF(&c)->max_sessions, 4096);
+	CHECK_EQ(SL_TLS_CONF(&c)->max_sessions, 4096);
+	CHECK(!SL_TLS_CONF(&c)->log_resumed && c.flow.use_vlan);
+	CHECK(SL_DNS_CONF(&c)->ports.n == 1 && SL_DNS_CONF(&c)->ports.v[0] == 53);
 	CHECK_STR(fmt(&c, "outputs.file.enabled"), "true");
 	CHECK_STR(fmt(&c, "outputs.file.path"), "\"-\"");
 	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, http, tls, dns, alert, stats]");
@@ -113,13 +113,13 @@ static void test_defaults(void)
 
 static void test_bool(struct sl_config *c)
 {
-	CHECK(set(c, "app.http.enabled=false") == 0 && !c->app.http.enabled);
-	CHECK(set(c, "app.http.enabled=YES") == 0 && c->app.http.enabled);
-	CHECK(set(c, "app.http.enabled=off") == 0 && !c->app.http.enabled);
-	CHECK(set(c, "app.http.enabled=On") == 0 && c->app.http.enabled);
+	CHECK(set(c, "app.http.enabled=false") == 0 && !SL_HTTP_CONF(c)->enabled);
+	CHECK(set(c, "app.http.enabled=YES") == 0 && SL_HTTP_CONF(c)->enabled);
+	CHECK(set(c, "app.http.enabled=off") == 0 && !SL_HTTP_CONF(c)->enabled);
+	CHECK(set(c, "app.http.enabled=On") == 0 && SL_HTTP_CONF(c)->enabled);
 	CHECK(set(c, "app.http.enabled=1") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set app.http.enabled=1: not a boolean (true or false)");
-	CHECK(c->app.http.enabled);
+	CHECK(SL_HTTP_CONF(c)->enabled);
 	CHECK(set(c, "app.http.enabled=") == SL_ECONFIG_VALUE);
 }
 
@@ -296,12 +296,12 @@ static void test_lists(struct sl_config *c)
 	CHECK(set(c, "workers.cpus=0-1024") == SL_ECONFIG_VALUE);
 
 	CHECK(set(c, "app.dns.ports=[53,5353]") == 0);
-	CHECK(c->app.dns.ports.n == 2 && c->app.dns.ports.v[0] == 53 && c->app.dns.ports.v[1] == 5353);
-	CHECK(set(c, "app.dns.ports=53, 5353, 853") == 0 && c->app.dns.ports.n == 3);
+	CHECK(SL_DNS_CONF(c)->ports.n == 2 && SL_DNS_CONF(c)->ports.v[0] == 53 && SL_DNS_CONF(c)->ports.v[1] == 5353);
+	CHECK(set(c, "app.dns.ports=53, 5353, 853") == 0 && SL_DNS_CONF(c)->ports.n == 3);
 	CHECK(set(c, "app.dns.ports=53,70000") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set app.dns.ports=53,70000: 70000 is out of range (1..65535)");
 	CHECK(set(c, "app.dns.ports=53-60") == SL_ECONFIG_VALUE); /* ranges are for CPUs only */
-	CHECK_EQ(c->app.dns.ports.n, 3);
+	CHECK_EQ(SL_DNS_CONF(c)->ports.n, 3);
 
 	CHECK(set(c, "outputs.file.types=dns,alert") == 0);
 	CHECK_STR(fmt(c, "outputs.file.types"), "[dns, alert]");

@@ -64,8 +64,8 @@ static void test_types(void)
 	CHECK_STR(SYNTH(&c)->mix, "dns=1");
 	CHECK_EQ(c.flow.timeouts.new_ns, 2500000000ull);
 	CHECK_EQ(c.flow.timeouts.udp_ns, 90000000000ull);
-	CHECK(!c.app.http.enabled);
-	CHECK(c.app.tls.enabled);
+	CHECK(!SL_HTTP_CONF(&c)->enabled);
+	CHECK(SL_TLS_CONF(&c)->enabled);
 	CHECK_STR(fmt(&c, "app.dns.ports"), "[53, 5353]");
 	CHECK_STR(fmt(&c, "outputs.file.path"), "\"/tmp/a #b.json\"");
 	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, dns]");

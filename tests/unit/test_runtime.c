@@ -19,6 +19,8 @@
 #include "check.h"
 #include "conf/conf.h"
 #include "runtime.h"
+#include "analysis/steps_conf.h"
+#include "engine.h"
 
 #define PUBLISHES 1000
 #define READERS 2
@@ -49,7 +51,7 @@ static int consistent(const struct sl_runtime *rt)
 	uint64_t v = rt->version;
 
 	return c->flow.timeouts.udp_ns == v * SEC && c->flow.timeouts.icmp_ns == v * SEC &&
-	       c->app.dns.ports.n == 2 && c->app.dns.ports.v[0] == 53 && c->app.dns.ports.v[1] == (int)(1000 + v);
+	       SL_DNS_CONF(c)->ports.n == 2 && SL_DNS_CONF(c)->ports.v[0] == 53 && SL_DNS_CONF(c)->ports.v[1] == (int)(1000 + v);
 }
 
 static void *reader(void *arg)
@@ -87,6 +89,7 @@ int main(void)
 	char err[256], restart[256];
 	pthread_t t[READERS];
 
+	REQUIRE(sl_engine_conf_register(err, sizeof err) == 0);
 	REQUIRE(make_config(&c, 1, err, sizeof err) == 0);
 	REQUIRE(sl_runtime_init(&c, err, sizeof err) == 0);
 	CHECK(sl_runtime_init(&c, err, sizeof err) == -EBUSY);

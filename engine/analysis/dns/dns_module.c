@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "analysis/steps_conf.h"
 #include "analysis/dns.h"
 #include "conf/conf.h"
 #include "flow/flow.h"
@@ -117,11 +118,12 @@ static void dns_config(void *state, const struct sl_config *cfg)
 	struct dns_state *st = state;
 
 	memset(st->ports, 0, sizeof st->ports);
-	for (size_t i = 0; i < cfg->app.dns.ports.n; i++) {
-		unsigned port = (unsigned)cfg->app.dns.ports.v[i] & 0xffffu;
+	const struct sl_dns_conf *dc = SL_DNS_CONF(cfg);
+	for (size_t i = 0; i < dc->ports.n; i++) {
+		unsigned port = (unsigned)dc->ports.v[i] & 0xffffu;
 		st->ports[port >> 5] |= 1u << (port & 31);
 	}
-	st->enabled = cfg->app.dns.enabled != 0;
+	st->enabled = dc->enabled;
 }
 
 static void dns_fini(void *state)
@@ -232,6 +234,15 @@ static const struct sl_analysis_ops dns_ops = {
 const struct sl_module sl__analysis_dns = {
 	.name = "dns",
 	.kind = SL_MODULE_ANALYSIS,
-	.conf = NULL, /* app.dns.* for now: the keys move into a block of their own later */
+	.conf = &sl__dns_conf,
 	.analysis = &dns_ops,
 };
+
+#define SL_CONF_STRUCT struct sl_dns_conf
+#include "conf/conf_rows.h"
+static const struct sl_conf_key dns_keys[] = {
+	BOOL("app.dns.enabled", enabled, "true", "extract DNS queries and answers", LIVE),
+	INTS("app.dns.ports", ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
+};
+const struct sl_conf_block sl__dns_conf = { "app.dns", sizeof(struct sl_dns_conf), dns_keys,
+	                                    sizeof(dns_keys) / sizeof(dns_keys[0]) };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "analysis/steps_conf.h"
 #include "analysis/http.h"
 #include "conf/conf.h"
 #include "flow/flow.h"
@@ -248,7 +249,7 @@ static int http_init(struct sl_analysis *an, const struct sl_config *cfg, void *
 	if (st == NULL)
 		return -ENOMEM;
 	st->an = an;
-	st->n = (uint32_t)cfg->app.http.max_sessions;
+	st->n = (uint32_t)SL_HTTP_CONF(cfg)->max_sessions;
 	st->slot = calloc(st->n ? st->n : 1, sizeof *st->slot);
 	if (st->slot == NULL) {
 		free(st);
@@ -277,7 +278,7 @@ static int http_detect(void *state, struct sl_flow *f, void *area, const uint8_t
 
 	if (r == -EAGAIN)
 		return SL_AN_MAYBE;
-	if (r != 1 || !sl_an_config(st->an)->app.http.enabled)
+	if (r != 1 || !SL_HTTP_CONF(sl_an_config(st->an))->enabled)
 		return SL_AN_PASS;
 	f->app_proto = SL_APP_HTTP;
 	if ((hf->slot = slot_get(st)) == 0)
@@ -375,6 +376,16 @@ static const struct sl_analysis_ops http_ops = {
 const struct sl_module sl__analysis_http = {
 	.name = "http",
 	.kind = SL_MODULE_ANALYSIS,
-	.conf = NULL, /* app.http.* for now: the keys move into a block of their own later */
+	.conf = &sl__http_conf,
 	.analysis = &http_ops,
 };
+
+#define SL_CONF_STRUCT struct sl_http_conf
+#include "conf/conf_rows.h"
+static const struct sl_conf_key http_keys[] = {
+	BOOL("app.http.enabled", enabled, "true", "extract HTTP/1.x requests and responses", LIVE),
+	INT("app.http.max-sessions", max_sessions, "4096", 0, 1048576,
+	    "HTTP transactions in flight parsed at once, per worker (about 30KiB each)"),
+};
+const struct sl_conf_block sl__http_conf = { "app.http", sizeof(struct sl_http_conf), http_keys,
+	                                     sizeof(http_keys) / sizeof(http_keys[0]) };

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "analysis/steps_conf.h"
 #include "analysis/tls.h"
 #include "conf/conf.h"
 #include "flow/flow.h"
@@ -117,7 +118,7 @@ static struct tls_stream *priv(struct sl_an_stream *s)
  * default. */
 static void done(struct tls_state *st, const struct sl_flow *f, struct tls_flow *tf, int resumed)
 {
-	if (tf->phase == TLS_SERVER && tf->stream && (!resumed || sl_an_config(st->an)->app.tls.log_resumed)) {
+	if (tf->phase == TLS_SERVER && tf->stream && (!resumed || SL_TLS_CONF(sl_an_config(st->an))->log_resumed)) {
 		const struct tls_hello *h = &priv(sl_an_stream(st->an, tf->stream))->hello;
 		emit_tls(st, f, h, tf->version_server ? tf->version_server : h->version, resumed, tf->ts);
 	}
@@ -248,7 +249,7 @@ static int tls_detect(void *state, struct sl_flow *f, void *area, const uint8_t 
 
 	if (r == -EAGAIN)
 		return SL_AN_MAYBE;
-	if (r != 1 || !sl_an_config(st->an)->app.tls.enabled)
+	if (r != 1 || !SL_TLS_CONF(sl_an_config(st->an))->enabled)
 		return SL_AN_PASS;
 	if ((tf->stream = sl_an_stream_get(st->an)) != 0) {
 		struct tls_stream *ts = priv(sl_an_stream(st->an, tf->stream));
@@ -312,6 +313,18 @@ static const struct sl_analysis_ops tls_ops = {
 const struct sl_module sl__analysis_tls = {
 	.name = "tls",
 	.kind = SL_MODULE_ANALYSIS,
-	.conf = NULL, /* app.tls.* for now: the keys move into a block of their own later */
+	.conf = &sl__tls_conf,
 	.analysis = &tls_ops,
 };
+
+#define SL_CONF_STRUCT struct sl_tls_conf
+#include "conf/conf_rows.h"
+static const struct sl_conf_key tls_keys[] = {
+	BOOL("app.tls.enabled", enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)", LIVE),
+	INT("app.tls.max-sessions", max_sessions, "4096", 0, 1048576,
+	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
+	BOOL("app.tls.log-resumed", log_resumed, "false",
+	     "also write a tls record for resumed sessions (Suricata's default is not to)", LIVE),
+};
+const struct sl_conf_block sl__tls_conf = { "app.tls", sizeof(struct sl_tls_conf), tls_keys,
+	                                    sizeof(tls_keys) / sizeof(tls_keys[0]) };
