@@ -42,6 +42,12 @@ static int take(struct in *in, void *out, size_t len)
 
 static char dir[64];
 
+static void remove_dir(void)
+{
+	sl_ring_unlink("f");
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -54,6 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	setenv("SLUICE_SHM_DIR", dir, 1);
 	setenv("SLUICE_HUGETLBFS", "/nonexistent-hugetlbfs", 1);
+	atexit(remove_dir);
 	return 0;
 }
 
