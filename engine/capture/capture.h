@@ -76,6 +76,10 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
  * their input goes idle); push commits every few packets by itself. */
 void sl_capture_flush(struct sl_capture_out *out);
 
+/* libpcap's DLT of a capture, as the link type numbers of record.h (enum sl_linktype); -1 when
+ * sluiced does not decode it. (sluice-pcap2shm, an example for outside programs, keeps its own.) */
+int sl_capture_linktype(int dlt);
+
 extern const struct sl_module *const sl__capture_modules[];
 const struct sl_module *sl_capture_find(const char *kind);
 

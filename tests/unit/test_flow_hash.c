@@ -20,6 +20,7 @@
 #include <pcap/pcap.h>
 
 #include "analysis/decode.h"
+#include "capture/capture.h"
 #include "capture/synth/synth_gen.h"
 #include "check.h"
 #include "pipeline.h"
@@ -181,20 +182,6 @@ static void test_synth_equal(void)
 	sl__synth_destroy(gen);
 }
 
-static int linktype_of(int dlt)
-{
-	switch (dlt) {
-	case DLT_NULL: return SL_LINK_NULL;
-	case DLT_EN10MB: return SL_LINK_ETHERNET;
-	case 12: case 14: case 101: return SL_LINK_RAW;
-	case DLT_LINUX_SLL: return SL_LINK_LINUX_SLL;
-	case 228: return SL_LINK_IPV4;
-	case 229: return SL_LINK_IPV6;
-	case 276: return SL_LINK_LINUX_SLL2;
-	}
-	return -1;
-}
-
 static int test_corpus_equal(void)
 {
 	char dir[1024];
@@ -214,7 +201,7 @@ static int test_corpus_equal(void)
 		pcap_t *p = pcap_open_offline(path, perr);
 		if (p == NULL)
 			continue;
-		int lt = linktype_of(pcap_datalink(p));
+		int lt = sl_capture_linktype(pcap_datalink(p));
 		struct pcap_pkthdr *h;
 		const u_char *data;
 		uint64_t i = 0;

@@ -50,7 +50,7 @@ struct pcap_src {
 /* libpcap's DLT for a file, mapped to the link type numbers of record.h; -1 if unsupported.
  * libpcap turns LINKTYPE_RAW (101) into its platform's DLT_RAW (12, or 14 on OpenBSD), so
  * all of them mean raw IP here. */
-static int normalize_linktype(int dlt)
+int sl_capture_linktype(int dlt)
 {
 	switch (dlt) {
 	case DLT_NULL:
@@ -176,7 +176,7 @@ static int file_start(void *state, char *errbuf, size_t errlen)
 			return err;
 		int dlt = pcap_datalink(p);
 		pcap_close(p);
-		if (normalize_linktype(dlt) < 0) {
+		if (sl_capture_linktype(dlt) < 0) {
 			const char *dn = pcap_datalink_val_to_name(dlt);
 			snprintf(errbuf, errlen, "pcap %s: link type %d (%s) is not supported", path, dlt,
 			         dn ? dn : "unknown");
@@ -240,7 +240,7 @@ static int file_run(void *state, struct sl_capture_out *out, struct sl_capture_c
 			note_error(ctr, &errors, errbuf, errlen, msg);
 			continue;
 		}
-		if ((lt = normalize_linktype(pcap_datalink(p))) < 0) {
+		if ((lt = sl_capture_linktype(pcap_datalink(p))) < 0) {
 			snprintf(msg, sizeof msg, "pcap %s: link type %d is not supported", path,
 			         pcap_datalink(p));
 			note_error(ctr, &errors, errbuf, errlen, msg);
