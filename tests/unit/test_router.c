@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "pipeline.h"
@@ -141,12 +142,20 @@ struct reader {
 	uint32_t got, in_order;
 };
 
-/* A slow consumer: one record per peek, until the ring is finished. */
+/* A slow consumer: it reads nothing until the router has found the ring full (so the test
+ * does not depend on which thread the scheduler favours), then one record per peek, until the
+ * ring is finished. */
 static void *slow_reader(void *arg)
 {
 	struct reader *rd = arg;
 	struct sl_rec rec;
+	struct sl_ring_stats st;
 
+	do {
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+		sl_ring_stats(rd->r, &st);
+	} while (st.full_events == 0);
 	for (;;) {
 		if (sl_ring_peek(rd->r, &rec, 1) == 1) {
 			uint32_t seq;
