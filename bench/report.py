@@ -795,6 +795,12 @@ variants were built outside the tree and are not part of it.
   short trial runs to last the configured time, so a slow placement during the trial can make the
   final run shorter or longer than planned (the seconds column shows it).
 """)
+    # Hand-written notes (what an investigation found, with its own measurements) follow the
+    # generated ring figures; they name their machine and commands themselves.
+    notes = os.path.join(args.results, "ring-investigation.md")
+    if os.path.exists(notes):
+        out.append("")
+        out.append(open(notes).read().rstrip("\n"))
     # The engine benchmark (bench/engine_bench.sh) writes its own section; RESULTS.md carries it
     # after the ring's, so one file holds every figure.
     engine = os.path.join(args.results, "ENGINE.md")
