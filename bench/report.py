@@ -22,7 +22,7 @@ import tempfile
 CLASSES = [("close", 0, 50), ("near", 50, 200), ("far", 200, float("inf"))]
 CLEAN_SHARE = 0.9
 SIZES = [8, 64, 256, 1500]
-PEER_ORDER = ["sluice-burst", "sluice-single", "rte-burst", "rte-single", "ck-spsc", "zmq-pushpull",
+PEER_ORDER = ["sluice-burst", "sluice-single", "rte-burst", "rte-ptr", "rte-single", "ck-spsc", "zmq-pushpull",
               "zmq-pushpull-block", "zmq-pair", "pipe", "seqpacket"]
 REFS = [("zmq-pushpull-block", "vs ZMQ PUSH/PULL (blocking)"), ("rte-burst", "vs rte_ring burst 32"),
         ("rte-single", "vs rte_ring single")]
