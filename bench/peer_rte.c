@@ -161,7 +161,7 @@ static void burst_consume_any(struct bench_ctx *c) { BENCH_SIZE_DISPATCH(burst_c
  * The elem API above copies a 256-byte element as 64 32-bit words. Applications instead keep
  * records in buffers from a pool (rte_mempool, mbufs) and pass pointers through the ring: that
  * is this peer. The pool is preallocated: cache-line aligned buffers (rte_mempool aligns objects
- * to a cache line too), the largest power of two of them that fits in --ring-bytes, and a second
+ * to a cache line too), as many as fit in --ring-bytes (the same memory as sluice's ring), a second
  * SP/SC rte_ring of pointers as its free list, which is how rte_mempool's default "ring_mp_mc"
  * handler keeps free objects (minus the per-lcore cache and the multi-producer CAS, so this is
  * if anything kinder to DPDK). The producer takes up to 32 free buffers, memcpy's a record into
@@ -193,16 +193,17 @@ static struct rte_ring *ptr_ring_new(unsigned count, const char *name)
 static int ptr_setup(struct bench_ctx *c, char *err, size_t errlen)
 {
 	size_t stride = (c->size + PTR_ALIGN - 1) & ~(size_t)(PTR_ALIGN - 1);
-	size_t n = bench_floor_pow2(c->ring_bytes / stride);
+	size_t n = c->ring_bytes / stride;
 	struct ptr_state *s = calloc(1, sizeof *s);
 
 	if (n < 64)
 		n = 64;
 	if (s == NULL)
 		return -ENOMEM;
-	/* a ring of count 2n holds all n buffers (it holds count - 1) */
-	s->ring = ptr_ring_new((unsigned)(2 * n), "bench-ptr");
-	s->free = ptr_ring_new((unsigned)(2 * n), "bench-free");
+	/* Either ring must hold all n buffers, and one of count k holds k - 1. */
+	unsigned count = (unsigned)bench_floor_pow2(n) * 2;
+	s->ring = ptr_ring_new(count, "bench-ptr");
+	s->free = ptr_ring_new(count, "bench-free");
 	s->pool = bench_alloc(n * stride);
 	if (s->ring == NULL || s->free == NULL || s->pool == NULL) {
 		snprintf(err, errlen, "no memory or rte_ring_init failed for a pool of %zu buffers", n);
