@@ -173,8 +173,10 @@ static inline size_t walk(sl_ring *r, struct sl_rec *recs, size_t n, size_t max,
 	uint64_t off = *offp, bytes = *bytesp;
 	uint64_t pf = r->c_pf - r->c_tail;                /* the front, relative to the tail */
 
-	if (pf < off || pf > avail)
-		pf = off;                                 /* stale (released past) or not ours */
+	/* Behind the walk, or far beyond head (released past: the difference wrapped), it says
+	 * nothing: start at the walk. Up to a line past head is the last front, all lines asked for. */
+	if (pf < off || pf > avail + SL__CACHE_LINE)
+		pf = off;
 	while (n < max && off != avail) {
 		uint64_t front = avail - off > SL__PREFETCH_AHEAD ? off + SL__PREFETCH_AHEAD : avail;
 		for (; pf < front; pf += SL__CACHE_LINE)

@@ -41,7 +41,7 @@ struct sl_ring {
 	uint64_t c_peek_bytes;                   /* their payload bytes */
 	uint64_t c_records, c_bytes;
 	int c_corrupt;                           /* a record header did not fit [tail, head) */
-	uint64_t c_pf;                           /* peek has prefetched the lines below this index */
+	uint64_t c_pf;                           /* peek's prefetch front: lines below it were asked for */
 
 	/* Mapping, set at open, read-only afterwards. */
 	alignas(SL__LINE_PAIR) void *map_base;
