@@ -152,8 +152,55 @@ void sl_ring_finish(sl_ring *r)
 
 /* ---- consumer ------------------------------------------------------------------------- */
 
+/* Mark the ring corrupt (sticky): from now on peek returns 0 and wait_readable -EPROTO.
+ * The values are kept for sl_ring_validate() to say why. Cold, out of line. */
+__attribute__((cold, noinline)) static void corrupt(sl_ring *r, int why, uint64_t pos, uint64_t head,
+                                                    uint32_t len)
+{
+	if (r->c_corrupt)
+		return;
+	r->c_corrupt = why;
+	r->c_bad_pos = pos;
+	r->c_bad_head = head;
+	r->c_bad_len = len;
+}
+
+/* The shared head, checked before the consumer believes it: the producer process is untrusted.
+ * A head behind the tail or more than capacity ahead, or not 8-byte aligned, marks the ring
+ * corrupt and leaves the cached head where it was (nothing new to read). */
+static inline uint64_t load_head(sl_ring *r)
+{
+	/* acquire: pairs with the producer's store-release of head in sl_ring_commit() */
+	uint64_t head = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
+
+	if (SL__UNLIKELY(head - r->c_tail > r->cap || (head & 7) != 0)) {
+		corrupt(r, SL__CORRUPT_HEAD, r->c_tail, head, 0);
+		return r->c_head_cache;
+	}
+	r->c_head_cache = head;
+	return head;
+}
+
+/* One record header, read from shared memory exactly once: a single 8-byte load (headers are
+ * 8-byte aligned) into a local, so a producer rewriting it meanwhile cannot make the checks and
+ * the use see different lengths. */
+static inline struct sl__rec_hdr read_hdr_at(const uint8_t *p)
+{
+	uint64_t w = __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED);
+	struct sl__rec_hdr h;
+
+	memcpy(&h, &w, sizeof h);
+	return h;
+}
+
+static inline struct sl__rec_hdr read_rec_hdr(const sl_ring *r, uint64_t pos)
+{
+	return read_hdr_at(r->data + (pos & r->mask));
+}
+
 /* Walks the committed records at base + [*offp, avail) into recs[n..max), base being the
- * consumer's tail in the first mapping and avail = head - tail.
+ * consumer's tail in the first mapping and avail = head - tail. 0 when a header is bad (the ring
+ * is then marked corrupt), else the new count.
  *
  * Finding record i+1 means reading record i's header, so a plain walk is a chain of cache misses
  * to lines the producer's core has just written, one core-to-core transfer after the other (on
@@ -163,10 +210,10 @@ void sl_ring_finish(sl_ring *r)
  * cache. The front never passes head: those lines are published, and the producer writes none of
  * them again before they are released. c_pf remembers the front between peeks.
  *
- * The data area is mapped twice back to back and [tail, head) spans at most cap bytes, so the
- * walk runs on from base without wrapping: every record it accepts lies inside the two mappings.
- * Everything is in locals so that the stores to recs[] do not make the compiler reload the handle
- * for every record. */
+ * Invariant: c_tail <= tail + off <= head <= c_tail + cap (head was checked by load_head), and
+ * the data area is mapped twice back to back, so the walk runs on from base without wrapping:
+ * every record that fits avail - off lies inside the two mappings. Everything is in locals so
+ * that the stores to recs[] do not make the compiler reload the handle for every record. */
 static inline size_t walk(sl_ring *r, struct sl_rec *recs, size_t n, size_t max, const uint8_t *base,
                           uint64_t *offp, uint64_t avail, uint64_t *bytesp)
 {
@@ -182,15 +229,14 @@ static inline size_t walk(sl_ring *r, struct sl_rec *recs, size_t n, size_t max,
 		for (; pf < front; pf += SL__CACHE_LINE)
 			__builtin_prefetch(base + pf, 0, 3);
 
-		struct sl__rec_hdr h;
-		memcpy(&h, base + off, sizeof h); /* read once: the producer may scribble on it */
+		struct sl__rec_hdr h = read_hdr_at(base + off);
 		uint64_t slot = SL_RING_SLOT_SIZE(h.len);
 
 		if (SL__UNLIKELY(slot > avail - off)) {
 			/* A header that overruns what was committed: the producer's memory was
-			 * scribbled on. Stop here; sl_ring_validate() says why. */
-			r->c_corrupt = 1;
-			break;
+			 * scribbled on. sl_ring_validate() says why. */
+			corrupt(r, SL__CORRUPT_RECORD, r->c_tail + off, r->c_tail + avail, h.len);
+			return 0;
 		}
 		recs[n].data = base + off + sizeof h;
 		recs[n].len = h.len;
@@ -212,16 +258,20 @@ size_t sl_ring_peek(sl_ring *r, struct sl_rec *recs, size_t max)
 	uint64_t off = 0, bytes = 0;
 	size_t n = 0;
 
+	if (SL__UNLIKELY(r->c_corrupt))
+		return 0;
 	if (avail != 0)
 		n = walk(r, recs, 0, max, base, &off, avail, &bytes);
 	if (n < max && !r->c_corrupt) {
 		/* the cached head is used up: only now look at the producer's line */
-		/* acquire: pairs with the producer's store-release of head in sl_ring_commit() */
-		uint64_t head = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
-		if (head != r->c_head_cache) {
-			r->c_head_cache = head;
+		uint64_t head = load_head(r);
+		if (head - r->c_tail != avail)
 			n = walk(r, recs, n, max, base, &off, head - r->c_tail, &bytes);
-		}
+	}
+	if (SL__UNLIKELY(r->c_corrupt)) {
+		n = 0; /* nothing of a corrupt ring is handed out, not even the records before */
+		off = 0;
+		bytes = 0;
 	}
 	r->c_peek_end = r->c_tail + off;
 	r->c_peek_n = n;
@@ -244,10 +294,18 @@ void sl_ring_release(sl_ring *r, size_t n)
 			n = r->c_peek_n;
 		pos = r->c_tail;
 		bytes = 0;
+		/* Walk the headers again: peek checked them, but the producer may have rewritten one
+		 * since, so each must still fit what peek saw. */
 		for (size_t i = 0; i < n; i++) {
-			const struct sl__rec_hdr *rh = (const struct sl__rec_hdr *)(r->data + (pos & r->mask));
-			bytes += rh->len;
-			pos += SL_RING_SLOT_SIZE(rh->len);
+			struct sl__rec_hdr rh = read_rec_hdr(r, pos);
+			uint64_t slot = SL_RING_SLOT_SIZE(rh.len);
+			if (SL__UNLIKELY(slot > r->c_peek_end - pos)) {
+				corrupt(r, SL__CORRUPT_RECORD, pos, r->c_peek_end, rh.len);
+				r->c_peek_n = 0;
+				return;
+			}
+			bytes += rh.len;
+			pos += slot;
 		}
 	}
 	r->c_tail = pos;
@@ -264,12 +322,12 @@ void sl_ring_release(sl_ring *r, size_t n)
 
 /* ---- waiting -------------------------------------------------------------------------- */
 
+/* 1 when there is something to read or the ring is corrupt (the waits then say -EPROTO). */
 static int readable(sl_ring *r)
 {
-	if (r->c_tail != r->c_head_cache)
+	if (r->c_tail != r->c_head_cache || r->c_corrupt)
 		return 1;
-	r->c_head_cache = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
-	return r->c_tail != r->c_head_cache;
+	return load_head(r) != r->c_tail || r->c_corrupt;
 }
 
 static int writable(sl_ring *r, uint64_t slot)
@@ -346,12 +404,16 @@ static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t
 
 int sl_ring_wait_readable(sl_ring *r, int timeout_ms)
 {
+	int err;
+
 	if (readable(r))
-		return 0;
+		return SL__UNLIKELY(r->c_corrupt) ? -EPROTO : 0;
 	if (timeout_ms == 0)
-		return producer_gone(r) && !readable(r) ? -EPIPE : -ETIMEDOUT;
-	return wait_slow(r, timeout_ms, 0, &r->hdr->data_seq, &r->hdr->cons_sleeping,
-	                 &r->hdr->consumer_waits, 1);
+		err = producer_gone(r) && !readable(r) ? -EPIPE : -ETIMEDOUT;
+	else
+		err = wait_slow(r, timeout_ms, 0, &r->hdr->data_seq, &r->hdr->cons_sleeping,
+		                &r->hdr->consumer_waits, 1);
+	return SL__UNLIKELY(r->c_corrupt) ? -EPROTO : err;
 }
 
 int sl_ring_wait_writable(sl_ring *r, uint32_t len, int timeout_ms)

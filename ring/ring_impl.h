@@ -40,7 +40,9 @@ struct sl_ring {
 	size_t c_peek_n;                         /* records the last peek returned */
 	uint64_t c_peek_bytes;                   /* their payload bytes */
 	uint64_t c_records, c_bytes;
-	int c_corrupt;                           /* a record header did not fit [tail, head) */
+	int c_corrupt;                           /* enum sl__corrupt: why the ring is corrupt, 0 */
+	uint32_t c_bad_len;                      /* the offending record length, for validate */
+	uint64_t c_bad_pos, c_bad_head;          /* where it was found, and the head then */
 	uint64_t c_pf;                           /* peek's prefetch front: lines below it were asked for */
 
 	/* Mapping, set at open, read-only afterwards. */
@@ -48,6 +50,13 @@ struct sl_ring {
 	size_t map_len;
 	size_t page_size;
 	enum sl_ring_backing backing;
+};
+
+/* Why a consumer stopped believing the ring (sticky once set; sl_ring_validate says it). */
+enum sl__corrupt {
+	SL__CORRUPT_NONE = 0,
+	SL__CORRUPT_HEAD,   /* the shared head was behind tail, > capacity ahead, or misaligned */
+	SL__CORRUPT_RECORD, /* a record header's length overran the committed data */
 };
 
 /* Test hook: move both indices of an empty ring to idx (wrap-around tests). 0 or -EBUSY. */

@@ -235,7 +235,8 @@ static void attach_consumer(sl_ring *r)
 {
 	r->roles |= SL_RING_CONSUMER;
 	r->c_tail = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
-	r->c_head_cache = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
+	/* The head is read, and checked, by the first peek (load_head in ring.c): never trusted here. */
+	r->c_head_cache = r->c_tail;
 	r->c_records = atomic_load_explicit(&r->hdr->records_out, memory_order_relaxed);
 	r->c_bytes = atomic_load_explicit(&r->hdr->bytes_out, memory_order_relaxed);
 }
@@ -600,8 +601,12 @@ int sl_ring_validate(const sl_ring *r, char *errbuf, size_t errlen)
 		     (unsigned long long)tail);
 	if (rout > rin)
 		FAIL("records out %llu > records in %llu", (unsigned long long)rout, (unsigned long long)rin);
+	if (r->c_corrupt == SL__CORRUPT_HEAD)
+		FAIL("corrupt: head %llu is not within capacity %llu ahead of tail %llu (or misaligned)",
+		     (unsigned long long)r->c_bad_head, (unsigned long long)r->cap, (unsigned long long)r->c_bad_pos);
 	if (r->c_corrupt)
-		FAIL("a record header overran the committed data");
+		FAIL("corrupt: record at %llu (len %u) overran the committed data ending at %llu",
+		     (unsigned long long)r->c_bad_pos, r->c_bad_len, (unsigned long long)r->c_bad_head);
 	if (r->roles & SL_RING_PRODUCER) {
 		if (r->p_head - tail > r->cap || r->p_head - head > r->cap || r->p_pub != head)
 			FAIL("producer state (reserve %llu, published %llu) disagrees with head %llu",
@@ -614,10 +619,11 @@ int sl_ring_validate(const sl_ring *r, char *errbuf, size_t errlen)
 		/* Walk the committed records: every header must fit what was committed. */
 		uint64_t pos = tail, n = 0;
 		while (pos != head) {
-			const struct sl__rec_hdr *rh = (const struct sl__rec_hdr *)(r->data + (pos & r->mask));
-			uint64_t slot = SL_RING_SLOT_SIZE(rh->len);
+			uint32_t len = __atomic_load_n((const uint32_t *)(const void *)(r->data + (pos & r->mask)),
+			                               __ATOMIC_RELAXED);
+			uint64_t slot = SL_RING_SLOT_SIZE(len);
 			if (slot > head - pos)
-				FAIL("record at %llu (len %u) overruns head %llu", (unsigned long long)pos, rh->len,
+				FAIL("record at %llu (len %u) overruns head %llu", (unsigned long long)pos, len,
 				     (unsigned long long)head);
 			pos += slot;
 			n++;

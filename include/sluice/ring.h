@@ -133,14 +133,19 @@ void sl_ring_finish(sl_ring *r);
 
 /* consumer: peek a batch in place, then release it. peek returns how many records it wrote
  * to recs (0: empty); calling it again without a release returns the same records first.
- * release(n) frees the first n records peeked. */
+ * release(n) frees the first n records peeked.
+ * The producer of a named ring is another process and is not trusted: peek checks the shared
+ * head against tail + capacity and reads each record header once, checking its length against
+ * what was committed. A bad one marks the ring corrupt for good: peek returns 0,
+ * sl_ring_wait_readable() returns -EPROTO and sl_ring_validate() says why. No record peek
+ * returns ever lies outside the ring's memory. */
 size_t sl_ring_peek(sl_ring *r, struct sl_rec *recs, size_t max);
 void sl_ring_release(sl_ring *r, size_t n);
 
 /* waiting without burning a core: spin, then yield, then sleep on a futex in the shared page.
  * timeout_ms < 0 waits forever, 0 checks once. Return 0 when the condition holds,
- * -ETIMEDOUT, -EMSGSIZE (len can never fit), or -EPIPE (readable only: the ring is empty and
- * its producer closed it or died). */
+ * -ETIMEDOUT, -EMSGSIZE (len can never fit), -EPIPE (readable only: the ring is empty and
+ * its producer closed it or died), or -EPROTO (readable only: the ring is corrupt, see peek). */
 int sl_ring_wait_readable(sl_ring *r, int timeout_ms);
 int sl_ring_wait_writable(sl_ring *r, uint32_t len, int timeout_ms);
 

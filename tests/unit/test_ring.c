@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -410,6 +411,104 @@ static void test_validate_catches(void)
 	sl_ring_close(r);
 }
 
+/* A hostile producer process: the consumer reads a head and record headers it wrote. Neither a
+ * head far ahead nor an absurd length may make peek hand out memory outside the mapping; the
+ * ring becomes corrupt (peek 0, wait_readable -EPROTO, validate says why) and stays so. */
+static void test_hostile_head_len(void)
+{
+	struct sl_ring_config cfg = { .capacity = 4096, .huge = SL_HUGEPAGES_NEVER };
+	sl_ring *p = NULL, *c = NULL;
+	struct sl_rec rec[8];
+	char why[200] = "";
+
+	/* 1. head 2^40 ahead of tail, record len 0xFFFFFF00: the crash of sluiced --shm-input. */
+	REQUIRE(sl_ring_create("hostile", &cfg, &p) == 0);
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	((struct sl__rec_hdr *)p->data)->len = 0xFFFFFF00u;
+	atomic_store(&p->hdr->head, (uint64_t)1 << 40);
+	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	CHECK_EQ(sl_ring_wait_readable(c, 100), -EPROTO);
+	CHECK_EQ(sl_ring_validate(c, why, sizeof why), -EPROTO);
+	CHECK(strstr(why, "head") != NULL);
+	/* Sticky: a head put back does not make the ring trustworthy again. */
+	atomic_store(&p->hdr->head, 0);
+	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
+	CHECK_EQ(sl_ring_wait_readable(c, -1), -EPROTO);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	CHECK_EQ(sl_ring_unlink("hostile"), 0);
+
+	/* 2. a plausible head, one record whose len overruns it. */
+	REQUIRE(sl_ring_create("hostile", &cfg, &p) == 0);
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	for (int i = 0; i < 3; i++) {
+		REQUIRE(sl_ring_reserve(p, 1, 16) != NULL);
+	}
+	sl_ring_commit(p);
+	((struct sl__rec_hdr *)(p->data + 24))->len = 0xFFFFFF00u; /* the second record */
+	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	CHECK_EQ(sl_ring_validate(c, why, sizeof why), -EPROTO);
+	CHECK(strstr(why, "4294967040") != NULL);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	CHECK_EQ(sl_ring_unlink("hostile"), 0);
+
+	/* 3. a head behind the tail, and a misaligned head. */
+	REQUIRE(sl_ring_create("hostile", &cfg, &p) == 0);
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	atomic_store(&p->hdr->head, (uint64_t)-8);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	sl_ring_close(c);
+	atomic_store(&p->hdr->head, 12);
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	CHECK_EQ(sl_ring_unlink("hostile"), 0);
+
+	/* 4. a head exactly capacity ahead over zeroed memory is legal: 512 empty records, then the
+	 * ring is empty. Never an endless stream of zero-length records. */
+	REQUIRE(sl_ring_create("hostile", &cfg, &p) == 0);
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	memset(p->data, 0, 4096);
+	atomic_store(&p->hdr->head, 4096);
+	size_t total = 0, got;
+	while ((got = sl_ring_peek(c, rec, 8)) > 0 && total < 100000) {
+		for (size_t i = 0; i < got; i++)
+			CHECK((const uint8_t *)rec[i].data >= c->data && (const uint8_t *)rec[i].data + rec[i].len <= c->data + 2 * c->cap);
+		total += got;
+		sl_ring_release(c, got);
+	}
+	CHECK_EQ(total, 4096 / 8);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -ETIMEDOUT);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	CHECK_EQ(sl_ring_unlink("hostile"), 0);
+}
+
+/* A partial release walks the headers again; one rewritten since the peek must not move the
+ * tail past what was peeked. */
+static void test_hostile_release(void)
+{
+	sl_ring *r = anon(4096);
+	struct sl_rec rec[4];
+	char why[200];
+
+	for (int i = 0; i < 4; i++)
+		REQUIRE(sl_ring_reserve(r, 1, 16) != NULL);
+	sl_ring_commit(r);
+	CHECK_EQ(sl_ring_peek(r, rec, 4), 4);
+	((struct sl__rec_hdr *)r->data)->len = 0xFFFFFF00u;
+	sl_ring_release(r, 2);
+	CHECK_EQ(sl_ring_validate(r, why, sizeof why), -EPROTO);
+	CHECK_EQ(sl_ring_peek(r, rec, 4), 0);
+	CHECK_EQ(sl_ring_wait_readable(r, 0), -EPROTO);
+	sl_ring_close(r);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/dev/shm/sluice-unit-XXXXXX");
@@ -430,6 +529,8 @@ int main(void)
 	test_named();
 	test_version_mismatch();
 	test_validate_catches();
+	test_hostile_head_len();
+	test_hostile_release();
 
 	rmdir(dir);
 	return check_result();
