@@ -225,12 +225,18 @@ static inline size_t walk(sl_ring *r, struct sl_rec *recs, size_t n, size_t max,
 	if (pf < off || pf > avail + SL__CACHE_LINE)
 		pf = off;
 	while (n < max && off != avail) {
-		uint64_t front = avail - off > SL__PREFETCH_AHEAD ? off + SL__PREFETCH_AHEAD : avail;
-		for (; pf < front; pf += SL__CACHE_LINE)
-			__builtin_prefetch(base + pf, 0, 3);
+		/* Per record only a compare: small records cross a line every few records. */
+		if (SL__UNLIKELY(off + SL__PREFETCH_AHEAD > pf) && pf < avail) {
+			uint64_t front = avail - off > SL__PREFETCH_AHEAD ? off + SL__PREFETCH_AHEAD : avail;
+			do
+				__builtin_prefetch(base + pf, 0, 3);
+			while ((pf += SL__CACHE_LINE) < front);
+		}
 
-		struct sl__rec_hdr h = read_hdr_at(base + off);
-		uint64_t slot = SL_RING_SLOT_SIZE(h.len);
+		uint64_t w = __atomic_load_n((const uint64_t *)(const void *)(base + off), __ATOMIC_RELAXED);
+		struct sl__rec_hdr h;
+		memcpy(&h, &w, sizeof h); /* read once, in one load: the producer may scribble on it */
+		uint64_t slot = ((uint64_t)h.len + 15) & ~(uint64_t)7; /* SL_RING_SLOT_SIZE, in two ops */
 
 		if (SL__UNLIKELY(slot > avail - off)) {
 			/* A header that overruns what was committed: the producer's memory was
@@ -239,8 +245,9 @@ static inline size_t walk(sl_ring *r, struct sl_rec *recs, size_t n, size_t max,
 			return 0;
 		}
 		recs[n].data = base + off + sizeof h;
-		recs[n].len = h.len;
-		recs[n].type = h.type;
+		/* len and type in one store: the header's first six bytes are laid out as sl_rec's
+		 * len and type (asserted below); its flags land in sl_rec's padding. */
+		memcpy((char *)&recs[n] + offsetof(struct sl_rec, len), &w, sizeof w);
 		bytes += h.len;
 		off += slot;
 		n++;
@@ -250,6 +257,9 @@ static inline size_t walk(sl_ring *r, struct sl_rec *recs, size_t n, size_t max,
 	*bytesp = bytes;
 	return n;
 }
+static_assert(offsetof(struct sl_rec, len) == 8 && offsetof(struct sl_rec, type) == 12 &&
+              sizeof(struct sl_rec) == 16 && offsetof(struct sl__rec_hdr, type) == 4,
+              "a record header's len and type are an sl_rec's, in order, with room for flags");
 
 size_t sl_ring_peek(sl_ring *r, struct sl_rec *recs, size_t max)
 {
