@@ -15,6 +15,11 @@
  *   3. [tail, head) holds only whole committed records; the producer writes only in
  *      [head, tail + capacity), the consumer reads only in [tail, head)
  *   4. head is written only by the producer (release), tail only by the consumer (release)
+ *   5. the file is complete (sized, space reserved, header written, the creator's producer
+ *      lock held) before its name appears: it is made as an unnamed or hidden file and linked
+ *
+ * Neither side trusts what the other wrote: a consumer checks head and every record header
+ * (ring.c, peek), an opener checks a local copy of the header (shm.c, check_header).
  */
 #ifndef SLUICE_RING_LAYOUT_H
 #define SLUICE_RING_LAYOUT_H
@@ -26,8 +31,11 @@
 #include <stdint.h>
 
 #define SL__RING_MAGIC 0x31474e4952554c53ULL /* "SLURING1" little-endian */
-#define SL__RING_VERSION 1u
+#define SL__RING_VERSION 2u
 #define SL__CACHE_LINE 64
+/* File offsets of the role locks (one byte each; a lock beyond the header bytes is fine). */
+#define SL__LOCK_PRODUCER 0
+#define SL__LOCK_CONSUMER 1
 /* Two lines: adjacent-line prefetch pulls pairs of lines on x86. */
 #define SL__LINE_PAIR 128
 
@@ -49,10 +57,20 @@ struct sl__ring_hdr {
 	uint64_t page_size;     /* 4096 or the huge page size */
 	uint32_t backing;       /* enum sl_ring_backing */
 	uint32_t reserved0;
-	/* Peers: a pid owns a role while it is alive; taken by CAS, given up on close. */
+	/* Peers. Who holds a role is an open-file-description lock (F_OFD_SETLK, F_WRLCK) on one
+	 * byte of the ring file, SL__LOCK_PRODUCER or SL__LOCK_CONSUMER: the kernel drops it when
+	 * the holder dies, whatever its pid namespace and however pids get reused. The fields below
+	 * are written only by the role's holder: the pid is for display, attached says that the
+	 * holder has not detached cleanly (so a clean close is seen without a syscall), gen counts
+	 * attaches (a peer's cached liveness answer is for one generation). */
 	_Atomic int32_t producer_pid;
 	_Atomic int32_t consumer_pid;
-	_Atomic uint32_t producer_closed; /* 1 after a clean producer close; 0 again on open */
+	_Atomic uint32_t producer_attached; /* 1 from attach to close; a dead holder leaves 1 */
+	_Atomic uint32_t consumer_attached;
+	_Atomic uint32_t producer_gen;      /* producer attaches so far */
+	_Atomic uint32_t consumer_gen;      /* consumer attaches so far */
+	_Atomic uint32_t finished;          /* producer: 1 after sl_ring_finish (end of stream),
+	                                       0 again when a new producer attaches */
 
 	/* Producer line group: written only by the producer. */
 	alignas(SL__LINE_PAIR) _Atomic uint64_t head; /* release in commit; acquire partner:
@@ -84,6 +102,7 @@ static_assert(offsetof(struct sl__ring_hdr, data_seq) - offsetof(struct sl__ring
               "consumer state apart from the sleep words");
 static_assert(offsetof(struct sl__ring_hdr, space_seq) - offsetof(struct sl__ring_hdr, data_seq) >= SL__CACHE_LINE,
               "the two futex words on separate lines");
+static_assert(offsetof(struct sl__ring_hdr, finished) < SL__LINE_PAIR, "identity and peers in line group 0");
 static_assert(sizeof(struct sl__ring_hdr) <= 4096, "header fits the smallest page");
 static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
               "atomics have the size of their type (the layout is shared across processes)");

@@ -10,18 +10,28 @@
  *   release:  store-release hdr->tail   <->  reserve / writable: load-acquire hdr->tail
  *             (the producer that sees the new tail may overwrite what the consumer has read)
  *
- * Sleeping (consumer side; the producer side is the mirror image with space_seq):
+ * Sleeping (consumer side; the producer side is the mirror image with space_seq and tail):
  *
- *     consumer                               producer
- *     seq = data_seq                         store-release head
- *     cons_sleeping = 1; fence               if (cons_sleeping) { data_seq++; FUTEX_WAKE }
- *     if (head moved) return
- *     FUTEX_WAIT(data_seq, seq, <= 1 ms)
+ *     consumer (wait_slow)                   producer (commit)
+ *     seq = data_seq                         store head            (seq_cst: one xchg)
+ *     cons_sleeping = 1; fence (seq_cst)     if (load cons_sleeping (seq_cst))
+ *     if (head moved) return                         { cons_sleeping = 0; data_seq++; FUTEX_WAKE }
+ *     FUTEX_WAIT(data_seq, seq, timeout)
  *
- * The producer's check has no fence, on purpose: a full fence per commit would wait for every
- * record's cache lines to leave the store buffer. So a wake can be missed in a window of a few
- * hundred nanoseconds; the sleeper never sleeps more than SL__SLEEP_MAX_NS at a time, so a missed
- * wake costs at most that much latency on an idle ring and never a hang.
+ * This is Dekker's pattern: with the store of head and the load of the flag both seq_cst, and a
+ * seq_cst fence between the consumer's store of the flag and its load of head, either the
+ * consumer sees the new head or the producer sees the flag. No wake is ever missed, so a sleep
+ * needs no cap: an anonymous ring sleeps until woken or the caller's timeout. The price is one
+ * locked instruction per commit (and per release), not per record: commits are batched.
+ *
+ * A named ring's peer is another process that may die without a word. The waiter checks it at
+ * most every SL__LIVENESS_NS (100 ms): the futex sleep has that timeout, and the check is the
+ * shared attached flag (no syscall) and then one fcntl(F_OFD_GETLK) on the peer's role lock.
+ * Idle, a named consumer makes about 20 syscalls a second; a clean detach or finish wakes it
+ * at once.
+ *
+ * A corrupt ring (peek found a bad head or record header) stays corrupt: peek returns 0 and
+ * wait_readable -EPROTO.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,7 +47,6 @@
 
 #define SL__SPINS 128
 #define SL__YIELDS 4
-#define SL__SLEEP_MAX_NS 1000000L
 /* How far ahead of its walk peek prefetches committed data: a few core-to-core latencies' worth
  * of records at full speed (bench/RESULTS.md: 2-16 KiB measured alike at 256 B; 4 KiB covers
  * far placement, whose transfers take several times longer, without flooding L1). */
@@ -115,6 +124,14 @@ void sl_ring_trim(sl_ring *r, uint32_t len)
 static void wake(_Atomic uint32_t *seq, _Atomic uint32_t *sleeping)
 {
 	atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+	/* release: a waiter whose FUTEX_WAIT fails on the new value sees what came before it */
+	atomic_fetch_add_explicit(seq, 1, memory_order_release);
+	syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Wake the other side unconditionally: finish, detach and close must be seen at once. */
+void sl__ring_wake(_Atomic uint32_t *seq)
+{
 	atomic_fetch_add_explicit(seq, 1, memory_order_release);
 	syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
@@ -125,13 +142,14 @@ void sl_ring_commit(sl_ring *r)
 
 	if (r->p_head == r->p_pub)
 		return;
-	/* release: pairs with the consumer's load-acquire of head in peek / wait_readable */
-	atomic_store_explicit(&h->head, r->p_head, memory_order_release);
-	r->p_pub = r->p_head;
-	r->p_last = r->p_head; /* nothing left to trim */
 	atomic_store_explicit(&h->records_in, r->p_records, memory_order_relaxed);
 	atomic_store_explicit(&h->bytes_in, r->p_bytes, memory_order_relaxed);
-	if (SL__UNLIKELY(atomic_load_explicit(&h->cons_sleeping, memory_order_relaxed)))
+	/* seq_cst (a release and more): pairs with the consumer's load-acquire of head in peek /
+	 * wait_readable, and with the fence in wait_slow for the cons_sleeping check below */
+	atomic_store_explicit(&h->head, r->p_head, memory_order_seq_cst);
+	r->p_pub = r->p_head;
+	r->p_last = r->p_head; /* nothing left to trim */
+	if (SL__UNLIKELY(atomic_load_explicit(&h->cons_sleeping, memory_order_seq_cst)))
 		wake(&h->data_seq, &h->cons_sleeping);
 }
 
@@ -143,11 +161,12 @@ void sl_ring_count_drop(sl_ring *r, uint64_t n)
 
 void sl_ring_finish(sl_ring *r)
 {
-	struct sl__ring_hdr *h = r->hdr;
-
-	atomic_store_explicit(&h->producer_closed, 1, memory_order_seq_cst);
-	atomic_fetch_add_explicit(&h->data_seq, 1, memory_order_release);
-	syscall(SYS_futex, (uint32_t *)&h->data_seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	/* Only the process holding the producer role ends its stream (not a forked child). */
+	if (r == NULL || !(r->roles & SL_RING_PRODUCER) || r->owner != (int32_t)getpid())
+		return;
+	/* release: a consumer that sees finished sees every head stored before it */
+	atomic_store_explicit(&r->hdr->finished, 1, memory_order_release);
+	sl__ring_wake(&r->hdr->data_seq);
 }
 
 /* ---- consumer ------------------------------------------------------------------------- */
@@ -322,11 +341,12 @@ void sl_ring_release(sl_ring *r, size_t n)
 	r->c_peek_n = 0;
 	r->c_records += n;
 	r->c_bytes += bytes;
-	/* release: pairs with the producer's load-acquire of tail in reserve / wait_writable */
-	atomic_store_explicit(&h->tail, pos, memory_order_release);
 	atomic_store_explicit(&h->records_out, r->c_records, memory_order_relaxed);
 	atomic_store_explicit(&h->bytes_out, r->c_bytes, memory_order_relaxed);
-	if (SL__UNLIKELY(atomic_load_explicit(&h->prod_sleeping, memory_order_relaxed)))
+	/* seq_cst (a release and more): pairs with the producer's load-acquire of tail in reserve /
+	 * wait_writable, and with the fence in wait_slow for the prod_sleeping check below */
+	atomic_store_explicit(&h->tail, pos, memory_order_seq_cst);
+	if (SL__UNLIKELY(atomic_load_explicit(&h->prod_sleeping, memory_order_seq_cst)))
 		wake(&h->space_seq, &h->prod_sleeping);
 }
 
@@ -348,14 +368,6 @@ static int writable(sl_ring *r, uint64_t slot)
 	return r->p_head + slot - r->p_tail_cache <= r->cap;
 }
 
-static int producer_gone(sl_ring *r)
-{
-	if (atomic_load_explicit(&r->hdr->producer_closed, memory_order_acquire))
-		return 1;
-	int32_t pid = atomic_load_explicit(&r->hdr->producer_pid, memory_order_relaxed);
-	return pid != 0 && !sl__pid_alive(pid);
-}
-
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -363,8 +375,49 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The slow path both waits share. ready() is checked after each step; gone() ends the wait
- * with -EPIPE once nothing is left to read. */
+/* Is the peer holding role (the other side) there? The attached flag answers a clean detach
+ * for free; a holder that died leaves it set, so then the role lock is probed, at most every
+ * SL__LIVENESS_NS per generation of the peer. An anonymous ring's peer is this process. */
+static int peer_present(sl_ring *r, unsigned role)
+{
+	const struct sl__ring_hdr *h = r->hdr;
+	int producer = role == SL_RING_PRODUCER;
+
+	if (r->fd < 0)
+		return 1;
+	if (!atomic_load_explicit(producer ? &h->producer_attached : &h->consumer_attached, memory_order_acquire))
+		return 0;
+	uint32_t gen = atomic_load_explicit(producer ? &h->producer_gen : &h->consumer_gen, memory_order_acquire);
+	int64_t now = now_ns();
+	if (gen != r->peer_gen || r->peer_checked_ns == 0 || now - r->peer_checked_ns >= SL__LIVENESS_NS) {
+		r->peer_alive = sl__role_held(r, role);
+		r->peer_gen = gen;
+		r->peer_checked_ns = now;
+	}
+	return r->peer_alive;
+}
+
+/* The consumer's view of the stream once the ring is empty: 0 a producer is there (or may
+ * still commit), -EPIPE it finished, -ENOTCONN it detached or died without finishing. */
+static int producer_state(sl_ring *r)
+{
+	/* acquire: pairs with the store-release of finished in sl_ring_finish() */
+	if (atomic_load_explicit(&r->hdr->finished, memory_order_acquire))
+		return -EPIPE;
+	return peer_present(r, SL_RING_PRODUCER) ? 0 : -ENOTCONN;
+}
+
+/* The producer's view once the ring is full: -EPIPE a consumer had attached and is gone (it
+ * closed or died; nobody will make room until another one attaches), else 0. */
+static int consumer_state(sl_ring *r)
+{
+	if (r->fd < 0 || atomic_load_explicit(&r->hdr->consumer_gen, memory_order_acquire) == 0)
+		return 0;
+	return peer_present(r, SL_RING_CONSUMER) ? 0 : -EPIPE;
+}
+
+/* The slow path both waits share. ready() is checked after each step; the peer's state ends
+ * the wait once nothing is left to read (consumer) or no room can come (producer). */
 static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t *seq,
                      _Atomic uint32_t *sleeping, _Atomic uint64_t *waits, int consumer)
 {
@@ -384,26 +437,39 @@ static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t
 	for (;;) {
 		uint32_t seen = atomic_load_explicit(seq, memory_order_acquire);
 		atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
+		/* seq_cst: pairs with the seq_cst store of head (tail) and load of the flag in
+		 * commit (release): either READY() below sees the index move, or the peer sees the
+		 * flag and wakes us */
 		atomic_thread_fence(memory_order_seq_cst);
 		if (READY()) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return 0;
 		}
-		if (consumer && producer_gone(r)) {
+		int gone = consumer ? producer_state(r) : consumer_state(r);
+		if (gone) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
-			return READY() ? 0 : -EPIPE;
+			return READY() ? 0 : gone;
 		}
-		int64_t left = deadline - now_ns();
+		int64_t now = now_ns();
+		int64_t left = deadline - now;
 		if (left <= 0) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return -ETIMEDOUT;
 		}
-		if (left > SL__SLEEP_MAX_NS)
-			left = SL__SLEEP_MAX_NS;
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = left };
+		/* Uncapped, but a named ring's peer is looked at every SL__LIVENESS_NS. */
+		if (r->fd >= 0 && left > SL__LIVENESS_NS)
+			left = SL__LIVENESS_NS;
+		struct timespec ts = { .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
 		atomic_store_explicit(waits, atomic_load_explicit(waits, memory_order_relaxed) + 1,
 		                      memory_order_relaxed);
-		syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAIT, seen, &ts, NULL, 0);
+		long rc = syscall(SYS_futex, (uint32_t *)seq, FUTEX_WAIT, seen,
+		                  deadline == INT64_MAX && r->fd < 0 ? NULL : &ts, NULL, 0);
+		if (rc == 0)
+			r->t_woken[consumer]++;
+		else if (errno == ETIMEDOUT)
+			r->t_timedout[consumer]++;
+		else
+			r->t_again[consumer]++;
 		if (READY()) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return 0;
@@ -418,24 +484,29 @@ int sl_ring_wait_readable(sl_ring *r, int timeout_ms)
 
 	if (readable(r))
 		return SL__UNLIKELY(r->c_corrupt) ? -EPROTO : 0;
-	if (timeout_ms == 0)
-		err = producer_gone(r) && !readable(r) ? -EPIPE : -ETIMEDOUT;
-	else
+	if (timeout_ms == 0) {
+		err = producer_state(r);
+		err = readable(r) ? 0 : err ? err : -ETIMEDOUT;
+	} else {
 		err = wait_slow(r, timeout_ms, 0, &r->hdr->data_seq, &r->hdr->cons_sleeping,
 		                &r->hdr->consumer_waits, 1);
+	}
 	return SL__UNLIKELY(r->c_corrupt) ? -EPROTO : err;
 }
 
 int sl_ring_wait_writable(sl_ring *r, uint32_t len, int timeout_ms)
 {
 	uint64_t slot = SL_RING_SLOT_SIZE(len);
+	int err;
 
 	if (slot > r->cap)
 		return -EMSGSIZE;
 	if (writable(r, slot))
 		return 0;
-	if (timeout_ms == 0)
-		return -ETIMEDOUT;
+	if (timeout_ms == 0) {
+		err = consumer_state(r);
+		return writable(r, slot) ? 0 : err ? err : -ETIMEDOUT;
+	}
 	return wait_slow(r, timeout_ms, slot, &r->hdr->space_seq, &r->hdr->prod_sleeping,
 	                 &r->hdr->producer_waits, 0);
 }

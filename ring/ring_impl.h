@@ -50,7 +50,25 @@ struct sl_ring {
 	size_t map_len;
 	size_t page_size;
 	enum sl_ring_backing backing;
+	int fd;          /* the ring file; its open file description holds this handle's role
+	                    lock. -1 for an anonymous ring (no peer outside this process) */
+	int32_t owner;   /* pid that opened the handle: only it may finish or give up a role
+	                    (a forked child's close only unmaps) */
+
+	/* The peer's liveness as the waiting side last saw it (the thread of this handle's one
+	 * role): a lock probe costs a syscall, so it is made at most every SL__LIVENESS_NS. */
+	int64_t peer_checked_ns;
+	uint32_t peer_gen;
+	int peer_alive;
+
+	/* Test-only counters: how this handle's futex sleeps ended (woken by a FUTEX_WAKE, the
+	 * timeout, or the word had already moved); [0] the producer's waits, [1] the consumer's,
+	 * each written only by that side's thread. */
+	uint64_t t_woken[2], t_timedout[2], t_again[2];
 };
+
+/* How often at most a waiter probes its peer's role lock. */
+#define SL__LIVENESS_NS 100000000LL
 
 /* Why a consumer stopped believing the ring (sticky once set; sl_ring_validate says it). */
 enum sl__corrupt {
@@ -61,7 +79,10 @@ enum sl__corrupt {
 
 /* Test hook: move both indices of an empty ring to idx (wrap-around tests). 0 or -EBUSY. */
 int sl__ring_seed(sl_ring *r, uint64_t idx);
-/* 1 when pid names a live process (not a zombie), 0 otherwise. */
-int sl__pid_alive(int32_t pid);
+/* 1 when some open file description other than r's holds the lock of role (SL_RING_PRODUCER
+ * or SL_RING_CONSUMER) on r's file: one fcntl(F_OFD_GETLK). An anonymous ring answers 1. */
+int sl__role_held(const sl_ring *r, unsigned role);
+/* Bump a futex word and wake everyone sleeping on it (finish, detach, close). */
+void sl__ring_wake(_Atomic uint32_t *seq);
 
 #endif

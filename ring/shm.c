@@ -2,21 +2,35 @@
 /*
  * Where a ring's memory comes from and who may use it: hugetlbfs or /dev/shm files for named
  * rings, memfds for anonymous ones, the double mapping of the data area, the header that
- * identifies a ring to other processes, and the pid-based ownership of the two roles.
+ * identifies a ring to other processes, and the role locks.
+ *
+ * Roles. A process holds the producer or consumer role of a named ring with an
+ * open-file-description lock on one byte of the ring file (layout.h: SL__LOCK_*), taken with
+ * F_OFD_SETLK on the descriptor the handle keeps open. The kernel drops the lock when the last
+ * descriptor of that open file description goes away, so a holder that dies frees its role
+ * whatever its pid became or which pid namespace it lived in; the pid in the header is for
+ * display. A forked child that inherited a handle shares the description: its close only
+ * unmaps (the handle remembers the pid that opened it), so it never ends or frees the
+ * parent's role. (A child that outlives its parent without exec or close keeps the lock held.)
  *
  * Lifecycle of a named ring:
  *
- *   sl_ring_create ──▶ [file exists, producer attached] ──sl_ring_close──▶ [file exists, finished]
- *                         │  ▲                                              │
- *             sl_ring_open│  │ sl_ring_open(PRODUCER) (also after the       │ sl_ring_unlink
- *              (CONSUMER) ▼  │ producer died: its pid is not alive)         ▼
- *                    [both attached]                                    [gone; mappings live on
- *                                                                        until closed]
+ *                 sl_ring_create (made unnamed or hidden, sized, space reserved, header written,
+ *                   │             producer lock taken; then linked under its name)
+ *                   ▼
+ *   ┌──────▶ [producer attached] ──sl_ring_finish──▶ [finished: the consumer drains, then -EPIPE]
+ *   │               │ close without finish, or death              │ sl_ring_open(PRODUCER)
+ *   │               ▼                                             │ (clears finished)
+ *   │        [detached: the consumer drains, then -ENOTCONN] ◀────┘ ... or back to attached
+ *   └─────────sl_ring_open(PRODUCER)─┘
+ *
+ *   The consumer side is independent: it attaches and detaches the same way; a producer whose
+ *   ring is full learns that its consumer went away from wait_writable (-EPIPE).
+ *   sl_ring_unlink removes the name; mappings live on until closed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,54 +102,42 @@ static int ring_path(char *buf, size_t len, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* ---- pids ------------------------------------------------------------------------------ */
+/* ---- roles ----------------------------------------------------------------------------- */
 
-int sl__pid_alive(int32_t pid)
+static off_t lock_byte(unsigned role)
 {
-	char path[64], buf[256];
-	FILE *f;
-	char *p;
-	int alive = 1;
+	return role == SL_RING_PRODUCER ? SL__LOCK_PRODUCER : SL__LOCK_CONSUMER;
+}
 
-	if (pid <= 0)
+/* Take role on fd's open file description: 0, or -EBUSY when another description holds it. */
+static int take_role(int fd, unsigned role)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = lock_byte(role), .l_len = 1 };
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
-	/* An anonymous ring's peers are this process: an idle consumer asks every millisecond,
-	 * so answer without the kill() and the /proc read. */
-	if (pid == (int32_t)getpid())
+	return errno == EAGAIN || errno == EACCES ? -EBUSY : -errno;
+}
+
+static void drop_role(int fd, unsigned role)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = lock_byte(role), .l_len = 1 };
+	fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+int sl__role_held(const sl_ring *r, unsigned role)
+{
+	/* A read-lock probe conflicts with the holder's write lock and works on the read-only
+	 * descriptor of a monitor too. */
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = lock_byte(role), .l_len = 1 };
+
+	/* An anonymous ring's peer is this process; a role this handle holds is held (a probe
+	 * through our own description would not see our own lock). */
+	if (r->fd < 0 || (r->roles & role))
 		return 1;
-	if (kill(pid, 0) != 0 && errno == ESRCH)
-		return 0;
-	/* kill() succeeds on a zombie: a killed peer whose parent has not reaped it yet. */
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return errno == ENOENT ? 0 : 1;
-	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) != NULL && p[1] == ' ' &&
-	    (p[2] == 'Z' || p[2] == 'X'))
-		alive = 0;
-	fclose(f);
-	return alive;
-}
-
-/* Take role field *slot for this process: free, or held by a dead process. */
-static int claim(_Atomic int32_t *slot)
-{
-	int32_t me = (int32_t)getpid();
-	int32_t cur = atomic_load_explicit(slot, memory_order_acquire);
-
-	for (;;) {
-		if (cur != 0 && (cur == me || sl__pid_alive(cur)))
-			return -EBUSY;
-		if (atomic_compare_exchange_strong_explicit(slot, &cur, me, memory_order_acq_rel,
-		                                            memory_order_acquire))
-			return 0;
-	}
-}
-
-static void unclaim(_Atomic int32_t *slot)
-{
-	int32_t me = (int32_t)getpid();
-	atomic_compare_exchange_strong_explicit(slot, &me, 0, memory_order_acq_rel, memory_order_relaxed);
+	if (fcntl(r->fd, F_OFD_GETLK, &fl) != 0)
+		return 1; /* cannot tell: never declare a peer dead on a failed probe */
+	return fl.l_type != F_UNLCK;
 }
 
 /* ---- mapping --------------------------------------------------------------------------- */
@@ -218,27 +220,41 @@ static sl_ring *alloc_handle(void)
 	if (posix_memalign((void **)&r, SL__LINE_PAIR, sizeof *r) != 0)
 		return NULL;
 	memset(r, 0, sizeof *r);
+	r->fd = -1;
+	r->owner = (int32_t)getpid();
 	return r;
 }
 
+/* The header fields a role holder writes when it attaches: after its lock is held. */
 static void attach_producer(sl_ring *r)
 {
+	struct sl__ring_hdr *h = r->hdr;
+
 	r->roles |= SL_RING_PRODUCER;
-	r->p_head = r->p_pub = r->p_last = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
-	r->p_tail_cache = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
-	r->p_records = atomic_load_explicit(&r->hdr->records_in, memory_order_relaxed);
-	r->p_bytes = atomic_load_explicit(&r->hdr->bytes_in, memory_order_relaxed);
-	atomic_store_explicit(&r->hdr->producer_closed, 0, memory_order_release);
+	r->p_head = r->p_pub = r->p_last = atomic_load_explicit(&h->head, memory_order_acquire);
+	r->p_tail_cache = atomic_load_explicit(&h->tail, memory_order_acquire);
+	r->p_records = atomic_load_explicit(&h->records_in, memory_order_relaxed);
+	r->p_bytes = atomic_load_explicit(&h->bytes_in, memory_order_relaxed);
+	atomic_store_explicit(&h->producer_pid, r->owner, memory_order_relaxed);
+	atomic_store_explicit(&h->finished, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->producer_gen, 1, memory_order_release);
+	/* release: a consumer that sees attached sees the generation and finished above */
+	atomic_store_explicit(&h->producer_attached, 1, memory_order_release);
 }
 
 static void attach_consumer(sl_ring *r)
 {
+	struct sl__ring_hdr *h = r->hdr;
+
 	r->roles |= SL_RING_CONSUMER;
-	r->c_tail = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
+	r->c_tail = atomic_load_explicit(&h->tail, memory_order_acquire);
 	/* The head is read, and checked, by the first peek (load_head in ring.c): never trusted here. */
 	r->c_head_cache = r->c_tail;
-	r->c_records = atomic_load_explicit(&r->hdr->records_out, memory_order_relaxed);
-	r->c_bytes = atomic_load_explicit(&r->hdr->bytes_out, memory_order_relaxed);
+	r->c_records = atomic_load_explicit(&h->records_out, memory_order_relaxed);
+	r->c_bytes = atomic_load_explicit(&h->bytes_out, memory_order_relaxed);
+	atomic_store_explicit(&h->consumer_pid, r->owner, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->consumer_gen, 1, memory_order_release);
+	atomic_store_explicit(&h->consumer_attached, 1, memory_order_release);
 }
 
 /* ---- create ---------------------------------------------------------------------------- */
@@ -253,7 +269,9 @@ static int create_anonymous(const struct sl_ring_config *cfg, uint64_t cap, sl_r
 		uint64_t hcap = cap < hp ? hp : cap;
 		int fd = memfd_create("sluice-ring", MFD_CLOEXEC | MFD_HUGETLB);
 		if (fd >= 0) {
-			err = ftruncate(fd, (off_t)(hp + hcap)) == 0 ? map_ring(fd, hp, hcap, 1, r) : -errno;
+			err = ftruncate(fd, (off_t)(hp + hcap)) == 0 ? -posix_fallocate(fd, 0, (off_t)(hp + hcap)) : -errno;
+			if (err == 0)
+				err = map_ring(fd, hp, hcap, 1, r);
 			close(fd);
 			if (err == 0) {
 				init_header(r, SL_RING_BACKING_ANON_HUGE);
@@ -269,7 +287,10 @@ static int create_anonymous(const struct sl_ring_config *cfg, uint64_t cap, sl_r
 	int fd = memfd_create("sluice-ring", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = ftruncate(fd, (off_t)(SMALL_PAGE + cap)) == 0 ? map_ring(fd, SMALL_PAGE, cap, 1, r) : -errno;
+	/* Reserve the pages now: a memory limit is ENOSPC/ENOMEM here, never SIGBUS later. */
+	err = ftruncate(fd, (off_t)(SMALL_PAGE + cap)) == 0 ? -posix_fallocate(fd, 0, (off_t)(SMALL_PAGE + cap)) : -errno;
+	if (err == 0)
+		err = map_ring(fd, SMALL_PAGE, cap, 1, r);
 	close(fd);
 	if (err)
 		return err;
@@ -278,20 +299,87 @@ static int create_anonymous(const struct sl_ring_config *cfg, uint64_t cap, sl_r
 	return 0;
 }
 
-static int create_file(const char *path, unsigned mode, size_t page, uint64_t cap, sl_ring *r)
+/* An unnamed file in dir (O_TMPFILE), or failing that a hidden one (never a ring's name: those
+ * start with "sluice."); *tmp gets the hidden name or "". */
+static int open_unnamed(const char *dir, unsigned mode, char *tmp, size_t tmplen)
 {
+	int fd;
+
+	tmp[0] = '\0';
+	if (access("/proc/self/fd", X_OK) == 0) {
+		fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -errno;
+	}
+	int n = snprintf(tmp, tmplen, "%s/.sluice-new.XXXXXX", dir);
+	if (n < 0 || (size_t)n >= tmplen)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		tmp[0] = '\0';
+		return -errno;
+	}
+	return fd;
+}
+
+/* Give the finished file fd its name; -EEXIST when the name is taken (never replaced). */
+static int publish(int fd, const char *tmp, const char *path)
+{
+	char proc[64];
+	int rc;
+
+	if (tmp[0]) {
+		rc = link(tmp, path) == 0 ? 0 : -errno;
+		unlink(tmp);
+		return rc;
+	}
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+/* Make the ring file complete (size, reserved space, mapping, header, the producer lock)
+ * before anyone can open it by name: invariant 5 of layout.h. */
+static int create_file(const char *dir, const char *path, unsigned mode, size_t page, uint64_t cap,
+                       enum sl_ring_backing backing, sl_ring *r)
+{
+	char tmp[4400];
 	int fd, err;
 
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	fd = open_unnamed(dir, mode, tmp, sizeof tmp);
 	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, mode) != 0 || ftruncate(fd, (off_t)(page + cap)) != 0)
+		return fd;
+	if (fchmod(fd, mode) != 0 || ftruncate(fd, (off_t)(page + cap)) != 0) {
 		err = -errno;
-	else
-		err = map_ring(fd, page, cap, 1, r);
+		goto fail;
+	}
+	/* Reserve every page: a full /dev/shm (or no free huge pages) is ENOSPC here, not SIGBUS
+	 * on the hot path. */
+	if ((err = -posix_fallocate(fd, 0, (off_t)(page + cap))) != 0)
+		goto fail;
+	if ((err = map_ring(fd, page, cap, 1, r)) != 0)
+		goto fail;
+	init_header(r, backing);
+	if ((err = take_role(fd, SL_RING_PRODUCER)) != 0)
+		goto fail_map;
+	r->fd = fd;
+	attach_producer(r);
+	if ((err = publish(fd, tmp, path)) != 0) {
+		r->fd = -1;
+		r->roles = 0;
+		tmp[0] = '\0'; /* publish removed it */
+		goto fail_map;
+	}
+	return 0;
+
+fail_map:
+	munmap(r->map_base, r->map_len);
+	r->map_base = NULL;
+fail:
+	if (tmp[0])
+		unlink(tmp);
 	close(fd);
-	if (err)
-		unlink(path);
 	return err;
 }
 
@@ -307,7 +395,8 @@ static int create_named(const char *name, const struct sl_ring_config *cfg, uint
 		return err;
 	if (hdir && (err = ring_path(hpath, sizeof hpath, hdir, name)) != 0)
 		return err;
-	/* One name, one ring, whichever backing it has. */
+	/* One name, one ring, whichever backing it has (within one directory, link() is what
+	 * makes this exact; across the two it is a check). */
 	if (access(spath, F_OK) == 0 || (hdir && access(hpath, F_OK) == 0))
 		return -EEXIST;
 
@@ -315,23 +404,21 @@ static int create_named(const char *name, const struct sl_ring_config *cfg, uint
 		err = -ENOMEM;
 		if (hdir) {
 			uint64_t hcap = cap < hp ? hp : cap;
-			err = create_file(hpath, mode, hp, hcap, r);
+			err = create_file(hdir, hpath, mode, hp, hcap, SL_RING_BACKING_HUGETLBFS, r);
 			if (err == 0) {
 				madvise(r->data, hcap, MADV_DONTFORK);
-				init_header(r, SL_RING_BACKING_HUGETLBFS);
 				return 0;
 			}
 			if (err == -EEXIST)
 				return err;
 		}
 		if (cfg->huge == SL_HUGEPAGES_REQUIRE)
-			return err == -EINVAL ? -ENOMEM : err;
+			return err == -EINVAL || err == -ENOSPC ? -ENOMEM : err;
 	}
-	err = create_file(spath, mode, SMALL_PAGE, cap, r);
+	err = create_file(shm_dir(), spath, mode, SMALL_PAGE, cap, SL_RING_BACKING_SHM, r);
 	if (err)
 		return err;
 	madvise(r->data, cap, MADV_HUGEPAGE);
-	init_header(r, SL_RING_BACKING_SHM);
 	return 0;
 }
 
@@ -358,17 +445,11 @@ int sl_ring_create(const char *name, const struct sl_ring_config *cfg, sl_ring *
 	if (name == NULL) {
 		err = create_anonymous(cfg, cap, r);
 		if (err == 0) {
-			atomic_store_explicit(&r->hdr->producer_pid, (int32_t)getpid(), memory_order_relaxed);
-			atomic_store_explicit(&r->hdr->consumer_pid, (int32_t)getpid(), memory_order_relaxed);
 			attach_producer(r);
 			attach_consumer(r);
 		}
 	} else {
-		err = create_named(name, cfg, cap, r);
-		if (err == 0) {
-			atomic_store_explicit(&r->hdr->producer_pid, (int32_t)getpid(), memory_order_release);
-			attach_producer(r);
-		}
+		err = create_named(name, cfg, cap, r); /* attaches the producer */
 	}
 	if (err) {
 		free(r);
@@ -380,17 +461,17 @@ int sl_ring_create(const char *name, const struct sl_ring_config *cfg, sl_ring *
 
 /* ---- open ------------------------------------------------------------------------------ */
 
+/* h is a local copy: the file's header may change under us (another process writes it). */
 static int check_header(const struct sl__ring_hdr *h, uint64_t file_size, size_t page)
 {
-	/* acquire: pairs with the creator's store-release of magic in init_header() */
-	uint64_t magic = atomic_load_explicit((const _Atomic uint64_t *)&h->magic, memory_order_acquire);
-
-	if (magic != SL__RING_MAGIC)
+	if (h->magic != SL__RING_MAGIC)
 		return -EPROTO;
 	if (h->version != SL__RING_VERSION || h->hdr_size != sizeof *h)
 		return -EPROTONOSUPPORT;
-	if (h->capacity == 0 || (h->capacity & (h->capacity - 1)) != 0 || h->capacity > SL_RING_CAPACITY_MAX ||
+	if (h->capacity < SMALL_PAGE || (h->capacity & (h->capacity - 1)) != 0 || h->capacity > SL_RING_CAPACITY_MAX ||
 	    h->data_off != page || h->page_size != page || file_size != h->data_off + h->capacity)
+		return -EPROTO;
+	if (h->backing != SL_RING_BACKING_SHM && h->backing != SL_RING_BACKING_HUGETLBFS)
 		return -EPROTO;
 	return 0;
 }
@@ -401,10 +482,10 @@ int sl_ring_open(const char *name, enum sl_ring_role role, sl_ring **out)
 	const char *hdir;
 	struct stat st;
 	struct statfs sfs;
+	struct sl__ring_hdr hdr;
 	size_t page = SMALL_PAGE;
 	int fd = -1, err;
 	sl_ring *r = NULL;
-	void *hmap;
 
 	if (out == NULL)
 		return -EINVAL;
@@ -434,57 +515,46 @@ int sl_ring_open(const char *name, enum sl_ring_role role, sl_ring **out)
 		err = -EPROTO;
 		goto fail;
 	}
-
-	/* Read the header first; a creator still filling it in gets a few milliseconds. */
-	hmap = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
-	if (hmap == MAP_FAILED) {
-		err = -errno;
+	/* Validate a copy, then use only the copy: what the file says can change after the check.
+	 * A file is complete once it has a name (invariant 5), so there is nothing to wait for. */
+	ssize_t got = pread(fd, &hdr, sizeof hdr, 0);
+	if (got != (ssize_t)sizeof hdr) {
+		err = got < 0 ? -errno : -EPROTO;
 		goto fail;
 	}
-	for (int i = 0; i < 100 && (err = check_header(hmap, (uint64_t)st.st_size, page)) == -EPROTO; i++) {
-		if (atomic_load_explicit((const _Atomic uint64_t *)hmap, memory_order_acquire) != 0)
-			break;
-		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-	}
-	uint64_t cap = ((const struct sl__ring_hdr *)hmap)->capacity;
-	uint32_t backing = ((const struct sl__ring_hdr *)hmap)->backing;
-	if (err) {
-		munmap(hmap, page);
+	if ((err = check_header(&hdr, (uint64_t)st.st_size, page)) != 0)
 		goto fail;
-	}
 	if ((r = alloc_handle()) == NULL) {
-		munmap(hmap, page);
 		err = -ENOMEM;
 		goto fail;
 	}
-	r->backing = (enum sl_ring_backing)backing;
+	r->backing = (enum sl_ring_backing)hdr.backing;
 	r->page_size = page;
-	r->cap = cap;
-	r->mask = cap - 1;
+	r->cap = hdr.capacity;
+	r->mask = hdr.capacity - 1;
+	r->fd = fd;
 
 	if (role == SL_RING_MONITOR) {
+		void *hmap = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+		if (hmap == MAP_FAILED) {
+			err = -errno;
+			goto fail;
+		}
 		r->hdr = hmap;
 		r->map_base = hmap;
 		r->map_len = page;
-		close(fd);
 		*out = r;
 		return 0;
 	}
-	munmap(hmap, page);
-	if ((err = map_ring(fd, page, cap, 1, r)) != 0)
+	/* The lock first: a second producer (consumer) is refused before it maps anything. */
+	if ((err = take_role(fd, role)) != 0)
 		goto fail;
-	close(fd);
-	fd = -1;
-
-	if (role == SL_RING_PRODUCER) {
-		if ((err = claim(&r->hdr->producer_pid)) != 0)
-			goto fail;
+	if ((err = map_ring(fd, page, hdr.capacity, 1, r)) != 0)
+		goto fail; /* closing fd drops the lock */
+	if (role == SL_RING_PRODUCER)
 		attach_producer(r);
-	} else {
-		if ((err = claim(&r->hdr->consumer_pid)) != 0)
-			goto fail;
+	else
 		attach_consumer(r);
-	}
 	*out = r;
 	return 0;
 
@@ -492,23 +562,47 @@ fail:
 	if (r && r->map_base)
 		munmap(r->map_base, r->map_len);
 	free(r);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return err;
 }
 
 /* ---- close, unlink --------------------------------------------------------------------- */
 
+/* Give up a named ring's role: clear what the holder wrote, wake the peer so it sees at once,
+ * then drop the lock (in that order: the next holder may write the fields as soon as it has
+ * the lock). */
+static void detach(sl_ring *r, unsigned role)
+{
+	struct sl__ring_hdr *h = r->hdr;
+
+	if (role == SL_RING_PRODUCER) {
+		atomic_store_explicit(&h->producer_pid, 0, memory_order_relaxed);
+		/* release: a consumer that sees 0 sees every head published before */
+		atomic_store_explicit(&h->producer_attached, 0, memory_order_release);
+		sl__ring_wake(&h->data_seq);
+	} else {
+		atomic_store_explicit(&h->consumer_pid, 0, memory_order_relaxed);
+		atomic_store_explicit(&h->consumer_attached, 0, memory_order_release);
+		sl__ring_wake(&h->space_seq);
+	}
+	drop_role(r->fd, role);
+}
+
 void sl_ring_close(sl_ring *r)
 {
 	if (r == NULL)
 		return;
-	if (r->roles & SL_RING_PRODUCER) {
-		sl_ring_finish(r);
-		unclaim(&r->hdr->producer_pid);
+	/* Only the process that opened the handle gives up its roles. A forked child closing an
+	 * inherited handle only unmaps and closes its copy of the descriptor, which leaves the
+	 * shared open file description, and so the parent's lock, alone. */
+	if (r->owner == (int32_t)getpid() && r->fd >= 0) {
+		if (r->roles & SL_RING_PRODUCER)
+			detach(r, SL_RING_PRODUCER); /* without sl_ring_finish: the stream goes on */
+		if (r->roles & SL_RING_CONSUMER)
+			detach(r, SL_RING_CONSUMER);
 	}
-	if (r->roles & SL_RING_CONSUMER)
-		unclaim(&r->hdr->consumer_pid);
+	if (r->fd >= 0)
+		close(r->fd);
 	munmap(r->map_base, r->map_len);
 	free(r);
 }
@@ -559,8 +653,14 @@ int sl_ring_stats(const sl_ring *r, struct sl_ring_stats *st)
 	st->page_size = r->page_size;
 	st->producer_pid = atomic_load_explicit(&h->producer_pid, memory_order_relaxed);
 	st->consumer_pid = atomic_load_explicit(&h->consumer_pid, memory_order_relaxed);
-	st->producer_alive = sl__pid_alive(st->producer_pid);
-	st->consumer_alive = sl__pid_alive(st->consumer_pid);
+	/* Alive: attached and, for a named ring, its lock still held (a dead holder's is not). */
+	st->producer_alive = atomic_load_explicit(&h->producer_attached, memory_order_acquire) &&
+	                     sl__role_held(r, SL_RING_PRODUCER);
+	st->consumer_alive = atomic_load_explicit(&h->consumer_attached, memory_order_acquire) &&
+	                     sl__role_held(r, SL_RING_CONSUMER);
+	st->finished = (int)atomic_load_explicit(&h->finished, memory_order_acquire);
+	st->producer_attaches = atomic_load_explicit(&h->producer_gen, memory_order_relaxed);
+	st->consumer_attaches = atomic_load_explicit(&h->consumer_gen, memory_order_relaxed);
 	return 0;
 }
 

@@ -30,6 +30,25 @@
  *
  * Every function that can fail returns 0 or a negative errno value; nothing aborts.
  *
+ * Peers of a named ring. A role (producer, consumer) is held with a lock on the ring file that
+ * the kernel drops when the holder dies, so a dead peer is detected even after pid reuse or
+ * across pid namespaces; a live one makes a second open of its role fail with -EBUSY. The
+ * stream has two endings that a consumer tells apart:
+ *   finish  sl_ring_finish(): the end of the stream. Once drained, wait_readable -EPIPE.
+ *   detach  the producer closed without finishing, or died: a new producer may attach and
+ *           go on where the last commit left off. Once drained, wait_readable -ENOTCONN;
+ *           a consumer that follows restarts waits again (each call returns -ENOTCONN at
+ *           once while no producer is attached, so poll, e.g. every 100 ms).
+ * A producer whose ring is full and whose consumer went away (closed or died) gets -EPIPE from
+ * wait_writable: nobody will make room until another consumer attaches.
+ * A handle belongs to the process that opened it. A forked child that inherited one may only
+ * close it (which unmaps it and nothing else): it cannot finish the stream or free the role.
+ * Neither side trusts the other: see peek for what a consumer checks.
+ *
+ * Waiting is exact: a commit (release) wakes a sleeping peer with no missed-wake window, so an
+ * idle waiter sleeps on the futex without a cap; on a named ring it looks at its peer's lock
+ * at most every 100 ms (about 20 syscalls a second when idle).
+ *
  * Where named rings live: $SLUICE_SHM_DIR (default /dev/shm) for normal shared memory, and
  * $SLUICE_HUGETLBFS (default: the first hugetlbfs in /proc/mounts) for huge pages. Files are
  * called "sluice.<name>".
@@ -86,10 +105,14 @@ struct sl_ring_stats {
 	uint64_t consumer_waits;  /* times the consumer slept on the futex */
 	enum sl_ring_backing backing;
 	size_t page_size;         /* of the backing: 4096 or the huge page size */
-	int32_t producer_pid;     /* 0: no producer attached */
-	int32_t consumer_pid;     /* 0: no consumer attached */
-	int producer_alive;       /* 1 when producer_pid names a live process */
+	int32_t producer_pid;     /* for display: the pid that attached (0: none attached), as
+	                             that process saw it (pid namespaces differ) */
+	int32_t consumer_pid;
+	int producer_alive;       /* 1 while a producer holds the role (its lock is held) */
 	int consumer_alive;
+	int finished;             /* 1 after sl_ring_finish, until a new producer attaches */
+	uint32_t producer_attaches; /* how many times a producer attached (restarts + 1) */
+	uint32_t consumer_attaches;
 };
 
 /* Largest capacity a ring may have (the data area is mapped twice). */
@@ -105,13 +128,20 @@ struct sl_ring_stats {
  *   -EINVAL        zero or absurd capacity, a name that is empty or contains '/'
  *   -ENAMETOOLONG  a name longer than SL_RING_NAME_MAX
  *   -EEXIST        a named ring of that name exists (sl_ring_unlink it first)
- *   -ENOMEM        SL_HUGEPAGES_REQUIRE and no huge pages can be had, or no memory */
+ *   -ENOSPC        the file system (e.g. /dev/shm) has no room for the ring: its pages are
+ *                  reserved at create, so running out is never a SIGBUS later
+ *   -ENOMEM        SL_HUGEPAGES_REQUIRE and no huge pages can be had, or no memory
+ * A named ring's file appears under its name only once it is complete (sized, reserved,
+ * header written, the creator's producer role held). The creator is its producer. */
 int sl_ring_create(const char *name, const struct sl_ring_config *cfg, sl_ring **out);
 /*   -ENOENT        no ring of that name
  *   -EPROTO        a file of that name that is not a ring (bad magic or size)
  *   -EPROTONOSUPPORT  a ring of another layout version
- *   -EBUSY         a live process already holds that role */
+ *   -EBUSY         a live process (or another handle of this one) already holds that role */
 int sl_ring_open(const char *name, enum sl_ring_role role, sl_ring **out);
+/* Unmaps the ring and gives up the handle's role, without finishing the stream (a producer
+ * that closes has detached: call sl_ring_finish first to end the stream). In a process that
+ * did not open the handle (a forked child), only unmaps. NULL is fine. */
 void sl_ring_close(sl_ring *r);
 int sl_ring_unlink(const char *name);
 
@@ -126,9 +156,9 @@ void sl_ring_commit(sl_ring *r);
 /* The producer gave up on n records (drop policy): counted in the shared header so any
  * monitor sees it. */
 void sl_ring_count_drop(sl_ring *r, uint64_t n);
-/* The producer will write no more: once the consumer has read everything,
- * sl_ring_wait_readable() returns -EPIPE. Closing a named ring's producer does the same;
- * a new producer opening the ring clears it. */
+/* The producer will write no more (end of stream): once the consumer has read everything,
+ * sl_ring_wait_readable() returns -EPIPE. A new producer opening the ring clears it. Does
+ * nothing when called from a process that did not open the handle. */
 void sl_ring_finish(sl_ring *r);
 
 /* consumer: peek a batch in place, then release it. peek returns how many records it wrote
@@ -143,9 +173,15 @@ size_t sl_ring_peek(sl_ring *r, struct sl_rec *recs, size_t max);
 void sl_ring_release(sl_ring *r, size_t n);
 
 /* waiting without burning a core: spin, then yield, then sleep on a futex in the shared page.
- * timeout_ms < 0 waits forever, 0 checks once. Return 0 when the condition holds,
- * -ETIMEDOUT, -EMSGSIZE (len can never fit), -EPIPE (readable only: the ring is empty and
- * its producer closed it or died), or -EPROTO (readable only: the ring is corrupt, see peek). */
+ * timeout_ms < 0 waits forever, 0 checks once. Return 0 when the condition holds, or
+ *   -ETIMEDOUT  not yet
+ *   -EMSGSIZE   (writable) len can never fit
+ *   -EPIPE      (readable) the ring is empty and its producer finished it (sl_ring_finish)
+ *               (writable) the ring is full and the consumer that was attached went away
+ *               (closed or died); a producer that never had a consumer just waits
+ *   -ENOTCONN   (readable) the ring is empty and no producer is attached: it detached
+ *               (closed without finishing) or died. A new producer may attach.
+ *   -EPROTO     (readable) the ring is corrupt, see peek */
 int sl_ring_wait_readable(sl_ring *r, int timeout_ms);
 int sl_ring_wait_writable(sl_ring *r, uint32_t len, int timeout_ms);
 

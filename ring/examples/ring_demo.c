@@ -40,8 +40,9 @@ static int consume(const char *name, uint64_t n, uint32_t size)
 	while (seq < n) {
 		size_t got = sl_ring_peek(r, rec, 32);
 		if (got == 0) {
-			if (sl_ring_wait_readable(r, 1000) == -EPIPE)
-				break;
+			int rc = sl_ring_wait_readable(r, 1000);
+			if (rc == -EPIPE || rc == -ENOTCONN || rc == -EPROTO)
+				break; /* finished, producer gone without finishing, corrupt */
 			continue;
 		}
 		for (size_t i = 0; i < got; i++, seq++) {
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 			sl_ring_commit(r);
 	}
 	sl_ring_commit(r);
+	sl_ring_finish(r); /* the end of the stream; a close alone would only detach */
 	int status = 0;
 	waitpid(child, &status, 0);
 	double dt = now() - t0;

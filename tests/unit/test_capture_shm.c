@@ -283,7 +283,8 @@ static void test_bad_records(void)
 	put_rec(r, SL_REC_PACKET, 24 + 60, 60, 59, SL_LINK_ETHERNET, 0xb6);     /* wirelen < caplen */
 	put_rec(r, SL_REC_PACKET, 24 + 40, 33, 1500, SL_LINK_RAW, 0xa7);        /* good: caplen < room */
 	sl_ring_commit(r);
-	sl_ring_close(r); /* finished */
+	sl_ring_finish(r);
+	sl_ring_close(r);
 
 	struct sl_capture_out out = { 0 };
 	struct sl_capture_counters ctr;

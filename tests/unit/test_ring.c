@@ -352,11 +352,19 @@ static void test_named(void)
 	CHECK_EQ(sl_ring_validate(c, NULL, 0), 0);
 	CHECK_EQ(sl_ring_validate(m, NULL, 0), 0);
 
-	/* Closing the producer gives up its role and finishes the stream. */
+	/* Closing the producer gives up its role without finishing the stream: detached. */
 	sl_ring_close(p);
-	CHECK_EQ(sl_ring_wait_readable(c, 50), -EPIPE);
+	CHECK_EQ(sl_ring_wait_readable(c, 50), -ENOTCONN);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -ENOTCONN);
+	sl_ring_stats(m, &st);
+	CHECK_EQ(st.producer_alive, 0);
+	CHECK_EQ(st.producer_pid, 0);
+	CHECK_EQ(st.finished, 0);
+	CHECK_EQ(st.producer_attaches, 1);
 	REQUIRE(sl_ring_open("unit", SL_RING_PRODUCER, &p2) == 0);
 	CHECK_EQ(sl_ring_wait_readable(c, 0), -ETIMEDOUT);
+	sl_ring_stats(m, &st);
+	CHECK(st.producer_alive && st.producer_attaches == 2);
 	w = sl_ring_reserve(p2, 43, 8);
 	REQUIRE(w);
 	sl_ring_commit(p2);
@@ -367,6 +375,12 @@ static void test_named(void)
 	sl_ring_stats(m, &st);
 	CHECK_EQ(st.records_in, 2);
 	CHECK_EQ(st.records_out, 2);
+	/* Finishing ends the stream: -EPIPE, whether or not the producer is still there. */
+	sl_ring_finish(p2);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPIPE);
+	CHECK_EQ(sl_ring_wait_readable(c, 50), -EPIPE);
+	sl_ring_stats(m, &st);
+	CHECK_EQ(st.finished, 1);
 	sl_ring_close(c);
 	sl_ring_close(p2);
 	sl_ring_close(m);

@@ -127,12 +127,18 @@ static int shm_run(void *state, struct sl_capture_out *out, struct sl_capture_co
 			int rc = sl_ring_wait_readable(s->ring, WAIT_MS);
 			if (rc == -ETIMEDOUT)
 				continue;
-			if (rc == -EPIPE) {
+			if (rc == -EPIPE)
+				break; /* finished: the end of the stream */
+			if (rc == -ENOTCONN) {
 				struct sl_ring_stats st;
-				if (sl_ring_stats(s->ring, &st) == 0 && st.producer_pid != 0 && !st.producer_alive &&
-				    errlen && errbuf[0] == '\0')
-					snprintf(errbuf, errlen, "shm %s: the producer (pid %d) died; "
-					         "read what it had committed", s->name, (int)st.producer_pid);
+				if (sl_ring_stats(s->ring, &st) == 0 && errlen && errbuf[0] == '\0') {
+					if (st.producer_pid != 0)
+						snprintf(errbuf, errlen, "shm %s: the producer (pid %d) died without "
+						         "finishing; read what it had committed", s->name, (int)st.producer_pid);
+					else
+						snprintf(errbuf, errlen, "shm %s: the producer detached without "
+						         "finishing; read what it had committed", s->name);
+				}
 				break;
 			}
 			if (rc == 0 && sl_ring_peek(s->ring, s->recs, 1) == 0) {

@@ -1,43 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sluice-pcap2shm: replays pcap/pcapng files into a named sluice ring, for
- * `sluiced --shm-input NAME`. It is the example of an external producer — the part worth
- * reading is sl_capture_push() below: reserve a record, fill struct sl_pkt_rec and the bytes,
- * commit in batches, wait (never spin, never drop) when the ring is full. It is also a handy
- * tool: a capture replayed through shm exercises the same consumer path a DPDK or vendor
- * producer would.
+ * `sluiced --shm-input NAME`. It is the example of an external producer, and so it uses only
+ * what one has: libpcap to read the files, and the installed headers sluice/ring.h and
+ * sluice/record.h to write the ring. No engine code, no engine structs. The part worth reading
+ * is put_packet() below: reserve a record, fill struct sl_pkt_rec and the bytes, commit in
+ * batches, wait (never spin, never drop) when the ring is full, and give up with a clear
+ * message when the consumer went away. It is also a handy tool: a capture replayed through
+ * shm exercises the same consumer path a DPDK or vendor producer would.
  *
- * Reading the files is the `pcap` capture source's job (pcap/pcap.c), reused as is: this
- * program provides the sl_capture_push()/sl_capture_flush() the source calls, which here
- * write to the ring instead of the engine's pipeline.
+ * The files are read the way `sluiced -r` reads them (engine/capture/pcap/pcap.c): nanosecond
+ * timestamps, pre-1970 seconds taken as unsigned, link types mapped to record.h's numbers,
+ * every file checked before the ring is touched, and a damaged file giving the packets before
+ * the damage (a warning) before the next file is read.
+ *
+ * Exit status: 0 done (also after a signal), 1 an input or ring error, 2 usage, 3 the consumer
+ * went away while the ring was full.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-#include "capture.h"
+#include <pcap/pcap.h>
+
 #include "sluice/record.h"
 #include "sluice/ring.h"
-
-extern const struct sl_module sl__capture_pcap;
 
 #define COMMIT_EVERY 32u
 #define WAIT_MS 100
 
-struct sl_capture_out {
+/* The producer: what put_packet() needs, nothing of the engine's. */
+struct producer {
 	sl_ring *ring;
-	const _Atomic int *stop;
+	const char *name;
 	int hash;             /* fill sl_pkt_rec.hash */
 	uint64_t gap_ns;      /* pacing: ns between packets, 0: none */
 	uint64_t next_ns;     /* pacing: when the next packet may go */
 	uint32_t max_caplen;  /* largest packet a record of this ring can hold */
 	uint32_t uncommitted;
 	uint64_t written, bytes, too_big;
+	int consumer_gone;    /* wait_writable said -EPIPE */
 };
 
 static _Atomic int stop_flag;
@@ -46,6 +55,11 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
+}
+
+static int stopped(void)
+{
+	return atomic_load_explicit(&stop_flag, memory_order_relaxed);
 }
 
 /* ---- an optional symmetric flow hash ---------------------------------------------------- */
@@ -146,51 +160,57 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void sl_capture_flush(struct sl_capture_out *out)
+static void flush(struct producer *pr)
 {
-	sl_ring_commit(out->ring);
-	out->uncommitted = 0;
+	sl_ring_commit(pr->ring);
+	pr->uncommitted = 0;
 }
 
-int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
-                    uint32_t wirelen, uint16_t linktype)
+/* One packet into the ring: 1 written, 0 skipped (too big for this ring), -EINTR a signal,
+ * -EPIPE the ring is full and its consumer went away. */
+static int put_packet(struct producer *pr, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
+                      uint32_t wirelen, uint16_t linktype)
 {
 	struct sl_pkt_rec *rec;
 
-	if (atomic_load_explicit(out->stop, memory_order_relaxed))
-		return -EINTR; /* a signal: refusing the packet ends the source's run */
-	if (caplen > out->max_caplen) {
-		out->too_big++;
+	if (stopped())
+		return -EINTR;
+	if (caplen > pr->max_caplen) {
+		pr->too_big++;
 		return 0;
 	}
-	if (out->gap_ns) {
+	if (pr->gap_ns) {
 		uint64_t now = now_ns();
-		if (out->next_ns == 0)
-			out->next_ns = now;
-		if (now < out->next_ns) {
+		if (pr->next_ns == 0)
+			pr->next_ns = now;
+		if (now < pr->next_ns) {
 			/* Publish before sleeping: the consumer should not wait on our pacing. */
-			sl_capture_flush(out);
-			struct timespec ts = { .tv_sec = (time_t)(out->next_ns / 1000000000u),
-			                       .tv_nsec = (long)(out->next_ns % 1000000000u) };
+			flush(pr);
+			struct timespec ts = { .tv_sec = (time_t)(pr->next_ns / 1000000000u),
+			                       .tv_nsec = (long)(pr->next_ns % 1000000000u) };
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-				if (atomic_load_explicit(out->stop, memory_order_relaxed))
+				if (stopped())
 					return -EINTR;
 		}
-		out->next_ns += out->gap_ns;
+		pr->next_ns += pr->gap_ns;
 	}
-	while ((rec = sl_ring_reserve(out->ring, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
+	while ((rec = sl_ring_reserve(pr->ring, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
 		if (errno != EAGAIN) {
-			out->too_big++;
+			pr->too_big++;
 			return 0;
 		}
 		/* Full: publish what we hold (the consumer cannot free space it cannot see), then
 		 * sleep until it frees some. Block, never drop: this is a file. */
-		sl_capture_flush(out);
-		int rc = sl_ring_wait_writable(out->ring, SL_PKT_REC_SIZE(caplen), WAIT_MS);
-		if (atomic_load_explicit(out->stop, memory_order_relaxed))
+		flush(pr);
+		int rc = sl_ring_wait_writable(pr->ring, SL_PKT_REC_SIZE(caplen), WAIT_MS);
+		if (stopped())
 			return -EINTR;
+		if (rc == -EPIPE) {
+			pr->consumer_gone = 1;
+			return -EPIPE;
+		}
 		if (rc == -EMSGSIZE) {
-			out->too_big++;
+			pr->too_big++;
 			return 0;
 		}
 	}
@@ -199,13 +219,123 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 	rec->wirelen = wirelen;
 	rec->linktype = linktype;
 	rec->flags = 0;
-	rec->hash = out->hash ? flow_hash(pkt, caplen, linktype) : 0;
+	rec->hash = pr->hash ? flow_hash(pkt, caplen, linktype) : 0;
 	memcpy(rec->data, pkt, caplen);
-	out->written++;
-	out->bytes += caplen;
-	if (++out->uncommitted >= COMMIT_EVERY)
-		sl_capture_flush(out);
+	pr->written++;
+	pr->bytes += caplen;
+	if (++pr->uncommitted >= COMMIT_EVERY)
+		flush(pr);
 	return 1;
+}
+
+/* ---- the files -------------------------------------------------------------------------- */
+
+/* libpcap's DLT mapped to record.h's link types; -1 when sluice does not decode it. libpcap
+ * reports LINKTYPE_RAW (101) as its platform's DLT_RAW (12, or 14 on OpenBSD). */
+static int link_type(int dlt)
+{
+	switch (dlt) {
+	case DLT_NULL: return SL_LINK_NULL;
+	case DLT_EN10MB: return SL_LINK_ETHERNET;
+	case 12: case 14: case 101: return SL_LINK_RAW;
+	case DLT_LINUX_SLL: return SL_LINK_LINUX_SLL;
+	case 228: return SL_LINK_IPV4;
+	case 229: return SL_LINK_IPV6;
+	case 276: return SL_LINK_LINUX_SLL2;
+	default: return -1;
+	}
+}
+
+static pcap_t *open_capture(const char *path, char *errbuf, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+
+	if (p == NULL)
+		snprintf(errbuf, errlen, "%s: %s", path, perr);
+	return p;
+}
+
+/* Every file, before the ring is touched: a typo must leave no ring behind. */
+static int check_files(char *const *paths, int n, char *errbuf, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		pcap_t *p;
+
+		if (strcmp(paths[i], "-") == 0)
+			continue; /* stdin can be read only once */
+		if (stat(paths[i], &st) != 0) {
+			snprintf(errbuf, errlen, "%s: %s", paths[i], strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue; /* a fifo, likewise */
+		if ((p = open_capture(paths[i], errbuf, errlen)) == NULL)
+			return -1;
+		int dlt = pcap_datalink(p);
+		pcap_close(p);
+		if (link_type(dlt) < 0) {
+			const char *dn = pcap_datalink_val_to_name(dlt);
+			snprintf(errbuf, errlen, "%s: link type %d (%s) is not supported", paths[i], dlt, dn ? dn : "unknown");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Pre-1970 times: the classic pcap header's seconds are unsigned (the format runs to 2106),
+ * but libpcap hands them over through a signed time_t. */
+static uint64_t ts_ns(const struct pcap_pkthdr *h)
+{
+	int64_t sec = (int64_t)h->ts.tv_sec;
+	if (sec < 0)
+		sec += (int64_t)1 << 32;
+	return (uint64_t)sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+}
+
+/* Replays the files in order: 0, or put_packet's -EINTR / -EPIPE. A damaged file is a
+ * warning (the first one in warn) and the next file is read. */
+static int replay(struct producer *pr, char *const *paths, int n, char *warn, size_t warnlen, uint64_t *damaged)
+{
+	for (int i = 0; i < n; i++) {
+		char msg[PCAP_ERRBUF_SIZE + 256];
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		uint64_t in_file = 0;
+		int lt, rc;
+		pcap_t *p = open_capture(paths[i], msg, sizeof msg);
+
+		if (p == NULL || (lt = link_type(pcap_datalink(p))) < 0) {
+			if (p) {
+				snprintf(msg, sizeof msg, "%s: link type %d is not supported", paths[i], pcap_datalink(p));
+				pcap_close(p);
+			}
+			if ((*damaged)++ == 0)
+				snprintf(warn, warnlen, "%s", msg);
+			continue;
+		}
+		while ((rc = pcap_next_ex(p, &h, &data)) != PCAP_ERROR_BREAK) {
+			if (rc == PCAP_ERROR) {
+				if ((*damaged)++ == 0)
+					snprintf(warn, warnlen, "%s: %s (after packet %" PRIu64 ")", paths[i],
+					         pcap_geterr(p), in_file);
+				break;
+			}
+			if (rc != 1)
+				continue;
+			in_file++;
+			uint32_t wirelen = h->len < h->caplen ? h->caplen : h->len;
+			int put = put_packet(pr, ts_ns(h), data, h->caplen, wirelen, (uint16_t)lt);
+			if (put < 0) {
+				pcap_close(p);
+				return put;
+			}
+		}
+		pcap_close(p);
+		flush(pr);
+	}
+	return 0;
 }
 
 /* ---- main ------------------------------------------------------------------------------- */
@@ -219,8 +349,10 @@ static void usage(FILE *f)
 	        "`sluiced --shm-input NAME`. Creates the ring if it does not exist (in\n"
 	        "$SLUICE_SHM_DIR, default /dev/shm, as sluice.NAME; or on hugetlbfs), else opens it as\n"
 	        "its producer. When the ring is full it waits for the consumer: nothing is dropped.\n"
-	        "At the end it finishes the ring, so the consumer ends once it has read everything;\n"
-	        "the ring file stays (remove it with rm, or reuse it). Prints how many packets it wrote.\n"
+	        "At the end (or on SIGINT/SIGTERM) it finishes the ring, so the consumer ends once it\n"
+	        "has read everything; the ring file stays (remove it with rm, or reuse it). Prints how\n"
+	        "many packets it wrote. If the consumer goes away while the ring is full, it says so\n"
+	        "and exits 3 instead of waiting for one that will not come.\n"
 	        "\n"
 	        "  -c, --capacity BYTES  data bytes of a ring it creates (default 16M; k, M, G suffixes)\n"
 	        "  -r, --pps N           send at most N packets per second (default: as fast as taken)\n"
@@ -245,7 +377,10 @@ static void usage(FILE *f)
 	        "    rec = sl_ring_reserve(ring, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen));\n"
 	        "    (NULL, errno EAGAIN: commit, then sl_ring_wait_writable(ring, len, ms) and retry)\n"
 	        "    fill *rec and rec->data; every few records: sl_ring_commit(ring);\n"
-	        "    at the end: sl_ring_close(ring)  (the consumer sees the end once it has drained).\n"
+	        "    at the end: sl_ring_finish(ring), then sl_ring_close(ring): the consumer ends once\n"
+	        "    it has drained. A close without finish (or a crash) only detaches: a consumer\n"
+	        "    that follows waits for the next producer to attach and go on.\n"
+	        "  sl_ring_wait_writable() says -EPIPE when the ring is full and its consumer went away.\n"
 	        "  sluiced counts and skips records that break these rules (wrong type, caplen past the\n"
 	        "  record, wirelen < caplen, unknown linktype).\n");
 }
@@ -278,10 +413,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sl_ring_config rcfg = { .capacity = 16u << 20, .huge = SL_HUGEPAGES_AUTO };
-	struct sl_capture_out out = { .stop = &stop_flag };
-	uint64_t v, pps = 0;
+	struct producer pr = { 0 };
+	uint64_t v, pps = 0, damaged = 0;
 	int c, quiet = 0, created = 0, err;
-
 	while ((c = getopt_long(argc, argv, "c:r:Hqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -298,7 +432,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'H':
-			out.hash = 1;
+			pr.hash = 1;
 			break;
 		case 'U':
 			if (strcmp(optarg, "auto") == 0)
@@ -328,29 +462,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *name = argv[optind];
-	out.gap_ns = pps ? 1000000000u / pps : 0;
+	pr.gap_ns = pps ? 1000000000u / pps : 0;
 
-	/* Open the files before touching the ring, so a typo leaves no ring behind. */
-	char errbuf[512] = "";
-	struct sl_capture_spec spec = { .kind = "pcap", .paths = (const char *const *)&argv[optind + 1] };
-	struct sl_module_env env = { .capture = &spec };
-	void *src = NULL;
-	if ((err = sl__capture_pcap.init(&env, &src, errbuf, sizeof errbuf)) != 0 ||
-	    (err = sl__capture_pcap.start(src, errbuf, sizeof errbuf)) != 0) {
+	/* Check the files before touching the ring, so a typo leaves no ring behind. */
+	char errbuf[PCAP_ERRBUF_SIZE + 512] = "";
+	char *const *paths = &argv[optind + 1];
+	int npaths = argc - optind - 1;
+	if (check_files(paths, npaths, errbuf, sizeof errbuf) != 0) {
 		fprintf(stderr, "sluice-pcap2shm: %s\n", errbuf);
-		if (src)
-			sl__capture_pcap.fini(src);
 		return 1;
 	}
 
 	const char *call = "sl_ring_open(producer)";
 	for (int attempt = 0; attempt < 2; attempt++) {
 		call = "sl_ring_open(producer)";
-		err = sl_ring_open(name, SL_RING_PRODUCER, &out.ring);
+		err = sl_ring_open(name, SL_RING_PRODUCER, &pr.ring);
 		if (err != -ENOENT)
 			break;
 		call = "sl_ring_create";
-		err = sl_ring_create(name, &rcfg, &out.ring);
+		err = sl_ring_create(name, &rcfg, &pr.ring);
 		if (err != -EEXIST) {
 			created = err == 0;
 			break;
@@ -358,34 +488,38 @@ int main(int argc, char **argv)
 	}
 	if (err) {
 		fprintf(stderr, "sluice-pcap2shm: ring %s: %s: %s%s\n", name, call, strerror(-err),
-		        err == -EBUSY ? " (another producer is attached)" : "");
-		sl__capture_pcap.fini(src);
+		        err == -EBUSY ? " (another producer is attached)" :
+		        err == -ENOSPC ? " (no room for the ring: a smaller -c, or free some space)" : "");
 		return 1;
 	}
-	out.max_caplen = sl_ring_max_record(out.ring) - (uint32_t)sizeof(struct sl_pkt_rec);
+	pr.name = name;
+	pr.max_caplen = sl_ring_max_record(pr.ring) - (uint32_t)sizeof(struct sl_pkt_rec);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	struct sl_capture_counters ctr;
-	memset(&ctr, 0, sizeof ctr);
-	err = sl__capture_pcap.run(src, &out, &ctr, errbuf, sizeof errbuf);
-	sl_capture_flush(&out);
-	sl__capture_pcap.stop(src);
-	sl__capture_pcap.fini(src);
-	sl_ring_close(out.ring); /* finishes the ring: the consumer ends after draining it */
+	err = replay(&pr, paths, npaths, errbuf, sizeof errbuf, &damaged);
+	flush(&pr);
+	/* The end of the stream, also after a signal: the consumer ends once it has drained. A
+	 * consumer that went away gets no finish: the next one to attach reads what is there. */
+	if (err != -EPIPE)
+		sl_ring_finish(pr.ring);
+	sl_ring_close(pr.ring);
 
-	if (err)
-		fprintf(stderr, "sluice-pcap2shm: %s\n", errbuf);
-	else if (errbuf[0])
-		fprintf(stderr, "sluice-pcap2shm: warning: %s\n", errbuf);
-	if (out.too_big)
+	if (damaged)
+		fprintf(stderr, "sluice-pcap2shm: warning: %s%s\n", errbuf,
+		        damaged > 1 ? " (and more damaged files)" : "");
+	if (pr.too_big)
 		fprintf(stderr, "sluice-pcap2shm: warning: %" PRIu64 " packets larger than the ring's "
-		        "largest record (%u bytes) were skipped\n", out.too_big, out.max_caplen);
+		        "largest record (%u bytes) were skipped\n", pr.too_big, pr.max_caplen);
+	if (err == -EPIPE) {
+		fprintf(stderr, "sluice-pcap2shm: ring %s: the consumer went away (closed or died) and the "
+		        "ring is full; stopping after %" PRIu64 " packets\n", name, pr.written);
+		return 3;
+	}
 	if (!quiet)
 		printf("sluice-pcap2shm: wrote %" PRIu64 " packets (%" PRIu64 " bytes) to ring %s%s%s\n",
-		       out.written, out.bytes, name, created ? " (created)" : "",
-		       atomic_load_explicit(&stop_flag, memory_order_relaxed) ? " (interrupted)" : "");
-	return err ? 1 : 0;
+		       pr.written, pr.bytes, name, created ? " (created)" : "", stopped() ? " (interrupted)" : "");
+	return 0;
 }
