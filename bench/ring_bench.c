@@ -160,9 +160,9 @@ static const struct {
 } peer_tables[] = {
 	{ bench_peers_sluice, "sluice-single sluice-burst", "sluice_ring", 1 },
 #ifdef BENCH_HAVE_RTE
-	{ bench_peers_rte, "rte-single rte-burst", "libdpdk (rte_ring)", 1 },
+	{ bench_peers_rte, "rte-single rte-burst rte-ptr", "libdpdk (rte_ring)", 1 },
 #else
-	{ no_peers, "rte-single rte-burst", "libdpdk (rte_ring)", 1 },
+	{ no_peers, "rte-single rte-burst rte-ptr", "libdpdk (rte_ring)", 1 },
 #endif
 #ifdef BENCH_HAVE_CK
 	{ bench_peers_ck, "ck-spsc", "ck (libck-dev)", 1 },

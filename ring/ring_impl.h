@@ -43,6 +43,7 @@ struct sl_ring {
 	int c_corrupt;                           /* enum sl__corrupt: why the ring is corrupt, 0 */
 	uint32_t c_bad_len;                      /* the offending record length, for validate */
 	uint64_t c_bad_pos, c_bad_head;          /* where it was found, and the head then */
+	uint64_t c_pf;                           /* peek's prefetch front: lines below it were asked for */
 
 	/* Mapping, set at open, read-only afterwards. */
 	alignas(SL__LINE_PAIR) void *map_base;

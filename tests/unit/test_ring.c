@@ -187,6 +187,57 @@ static void test_wrap(void)
 	sl_ring_close(r);
 }
 
+/* peek walks a batch from tail & mask onwards without wrapping (the second mapping continues
+ * the first) and prefetches ahead of itself: batches that cross the end of the buffer, peeks of
+ * every size, partial releases and repeated peeks must all see the records in order, each one
+ * inside the two mappings and right after the one before. */
+static void test_peek_batches(void)
+{
+	sl_ring *r = anon(4096);
+	struct sl_rec rec[8], again[8];
+	uint32_t seq = 0, want = 0;
+	char why[160];
+
+	REQUIRE(sl__ring_seed(r, UINT64_MAX - 4095 - 40) == 0);
+	for (int round = 0; round < 3000; round++) {
+		int k = 1 + round % 6;
+		for (int i = 0; i < k; i++) {
+			uint32_t len = (seq * 53u) % 300u; /* 0..299, zero-length records too */
+			uint8_t *p = sl_ring_reserve(r, (uint16_t)seq, len);
+			if (!p)
+				break;
+			fill(p, len, seq++);
+			if (i % 2)
+				sl_ring_commit(r);
+		}
+		sl_ring_commit(r);
+		size_t max = 1 + (size_t)round % 8;
+		size_t n = sl_ring_peek(r, rec, max);
+		CHECK(n <= max);
+		CHECK_EQ(sl_ring_peek(r, again, max), n); /* no release: the same records again */
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *d = rec[i].data;
+			CHECK(again[i].data == rec[i].data && again[i].len == rec[i].len);
+			CHECK(d >= r->data + 8 && d + rec[i].len <= r->data + 2 * r->cap);
+			if (i > 0)
+				CHECK(d == (const uint8_t *)rec[i - 1].data + SL_RING_SLOT_SIZE(rec[i - 1].len));
+			CHECK(rec[i].type == (uint16_t)(want + i));
+			CHECK(rec[i].len == ((want + (uint32_t)i) * 53u) % 300u &&
+			      same(d, rec[i].len, want + (uint32_t)i));
+		}
+		size_t take = n > 1 && round % 3 == 0 ? n - 1 : n; /* sometimes keep the last one */
+		sl_ring_release(r, take);
+		want += (uint32_t)take;
+		CHECK_EQ(sl_ring_validate(r, why, sizeof why), 0);
+	}
+	for (size_t n; (n = sl_ring_peek(r, rec, 8)) > 0; want += (uint32_t)n)
+		sl_ring_release(r, n);
+	CHECK_EQ(want, seq);
+	CHECK(seq > 5000);
+	CHECK(r->c_tail < UINT64_MAX / 2); /* the indices did wrap through zero */
+	sl_ring_close(r);
+}
+
 static void test_trim(void)
 {
 	sl_ring *r = anon(4096);
@@ -513,6 +564,7 @@ int main(void)
 	test_exact_capacity();
 	test_every_size();
 	test_wrap();
+	test_peek_batches();
 	test_trim();
 	test_bad_input();
 	test_named();
