@@ -864,6 +864,12 @@ slower than rte_ring on the Intel host" below. In short:
     if os.path.exists(engine):
         out.append("")
         out.append(open(engine).read().rstrip("\n"))
+    # A/B runs of the engine against an earlier build (bench/engine_ab.sh), hand-written like the
+    # ring's investigation notes.
+    ab = os.path.join(args.results, "engine-ab.md")
+    if os.path.exists(ab):
+        out.append("")
+        out.append(open(ab).read().rstrip("\n"))
     with open(args.out, "w") as f:
         f.write("\n".join(out) + "\n")
     return 0
