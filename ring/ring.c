@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -343,11 +344,40 @@ void sl_ring_release(sl_ring *r, size_t n)
 	r->c_bytes += bytes;
 	atomic_store_explicit(&h->records_out, r->c_records, memory_order_relaxed);
 	atomic_store_explicit(&h->bytes_out, r->c_bytes, memory_order_relaxed);
-	/* seq_cst (a release and more): pairs with the producer's load-acquire of tail in reserve /
-	 * wait_writable, and with the fence in wait_slow for the prod_sleeping check below */
-	atomic_store_explicit(&h->tail, pos, memory_order_seq_cst);
+	if (SL__LIKELY(r->c_asym)) {
+		/* release: pairs with the producer's load-acquire of tail in reserve / wait_writable.
+		 * No fence before the prod_sleeping check below: a producer about to sleep raises the
+		 * flag and then runs membarrier(GLOBAL_EXPEDITED) before it looks at tail again, which
+		 * puts a full barrier on this thread (its process registered at attach), so either it
+		 * sees this tail or this load sees its flag. A seq_cst store here cost a core-to-core
+		 * round trip on every release while the producer polls tail (8 B records: half the
+		 * rate, and 256 B fell to 18 M/s in some code layouts; bench/RESULTS.md). */
+		atomic_store_explicit(&h->tail, pos, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		/* seq_cst (a release and more): pairs with the producer's load-acquire of tail in
+		 * reserve / wait_writable, and with the fence in wait_slow for the check below */
+		atomic_store_explicit(&h->tail, pos, memory_order_seq_cst);
+	}
 	if (SL__UNLIKELY(atomic_load_explicit(&h->prod_sleeping, memory_order_seq_cst)))
 		wake(&h->space_seq, &h->prod_sleeping);
+}
+
+/* 1 once this process is registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED, which lets a producer
+ * anywhere put a full barrier on its threads (sl_ring_release relies on it); 0 when the kernel
+ * cannot, and the consumer then fences itself. Asked once per process. */
+int sl__membarrier_ready(void)
+{
+	static _Atomic int state; /* 0 not asked yet, 1 registered, -1 not available */
+	int st = atomic_load_explicit(&state, memory_order_acquire);
+
+	if (st == 0) {
+		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		st = q >= 0 && (q & MEMBARRIER_CMD_GLOBAL_EXPEDITED) &&
+		     syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0 ? 1 : -1;
+		atomic_store_explicit(&state, st, memory_order_release);
+	}
+	return st > 0;
 }
 
 /* ---- waiting -------------------------------------------------------------------------- */
@@ -441,6 +471,10 @@ static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t
 		 * commit (release): either READY() below sees the index move, or the peer sees the
 		 * flag and wakes us */
 		atomic_thread_fence(memory_order_seq_cst);
+		/* The consumer's release has no fence of its own when it could register (c_asym):
+		 * this one stands in for it (see sl_ring_release). */
+		if (!consumer)
+			syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
 		if (READY()) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return 0;

@@ -44,6 +44,7 @@ struct sl_ring {
 	uint32_t c_bad_len;                      /* the offending record length, for validate */
 	uint64_t c_bad_pos, c_bad_head;          /* where it was found, and the head then */
 	uint64_t c_pf;                           /* peek's prefetch front: lines below it were asked for */
+	int c_asym;                              /* release needs no fence: sl__membarrier_ready() */
 
 	/* Mapping, set at open, read-only afterwards. */
 	alignas(SL__LINE_PAIR) void *map_base;
@@ -77,6 +78,8 @@ enum sl__corrupt {
 	SL__CORRUPT_RECORD, /* a record header's length overran the committed data */
 };
 
+/* 1 when this process is registered for membarrier(GLOBAL_EXPEDITED); asked once (ring.c). */
+int sl__membarrier_ready(void);
 /* Test hook: move both indices of an empty ring to idx (wrap-around tests). 0 or -EBUSY. */
 int sl__ring_seed(sl_ring *r, uint64_t idx);
 /* 1 when some open file description other than r's holds the lock of role (SL_RING_PRODUCER

@@ -252,6 +252,7 @@ static void attach_consumer(sl_ring *r)
 	r->c_head_cache = r->c_tail;
 	r->c_records = atomic_load_explicit(&h->records_out, memory_order_relaxed);
 	r->c_bytes = atomic_load_explicit(&h->bytes_out, memory_order_relaxed);
+	r->c_asym = sl__membarrier_ready(); /* how release orders tail against prod_sleeping */
 	atomic_store_explicit(&h->consumer_pid, r->owner, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->consumer_gen, 1, memory_order_release);
 	atomic_store_explicit(&h->consumer_attached, 1, memory_order_release);
