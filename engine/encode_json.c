@@ -90,7 +90,7 @@ static void put_str(struct out *o, const uint8_t *s, size_t n)
 
 static int mstr_ok(struct sl_mstr s, uint32_t reclen)
 {
-	return (uint32_t)s.off + s.len <= reclen;
+	return (uint64_t)s.off + s.len <= reclen; /* 64-bit: off + len must not wrap */
 }
 
 static void put_mstr(struct out *o, const void *rec, uint32_t reclen, struct sl_mstr s)
@@ -204,7 +204,87 @@ const char *sl_json_event_name(uint16_t type)
 	return NULL;
 }
 
-static void put_common(struct sl_json_enc *e, struct out *o, const struct sl_ev_common *c, const char *event)
+/* A signed number of micro-units as a decimal, trailing zeros of the fraction dropped
+ * (37.751, -97.822, 0.5, 12). */
+static void put_e6(struct out *o, int32_t v)
+{
+	uint32_t a = v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v, frac = a % 1000000u;
+	char f[8];
+	int n = 6;
+
+	if (v < 0)
+		PUTS(o, "-");
+	put_u64(o, a / 1000000u);
+	if (frac == 0)
+		return;
+	for (int i = 5; i >= 0; i--, frac /= 10)
+		f[i] = (char)('0' + frac % 10);
+	while (n > 1 && f[n - 1] == '0')
+		n--;
+	PUTS(o, ".");
+	put(o, f, (size_t)n);
+}
+
+/* ,"key":{"country":..,"city":..,"latitude":..,"longitude":..,"asn":..,"as_org":..} with the
+ * members the database had */
+static void put_geo(struct out *o, const char *key, const void *rec, uint32_t reclen, const struct sl_ev_geo *g)
+{
+	int first = 1;
+
+	PUTS(o, ",\"");
+	put(o, key, strlen(key));
+	PUTS(o, "\":{");
+	field_mstr(o, &first, "country", rec, reclen, g->country);
+	field_mstr(o, &first, "city", rec, reclen, g->city);
+	if (g->flags & SL_GEO_LOCATION) {
+		if (!first)
+			PUTS(o, ",");
+		PUTS(o, "\"latitude\":");
+		put_e6(o, g->lat_e6);
+		PUTS(o, ",\"longitude\":");
+		put_e6(o, g->lon_e6);
+		first = 0;
+	}
+	if (g->flags & SL_GEO_ASN) {
+		if (!first)
+			PUTS(o, ",");
+		PUTS(o, "\"asn\":");
+		put_u64(o, g->asn);
+		first = 0;
+	}
+	field_mstr(o, &first, "as_org", rec, reclen, g->as_org);
+	PUTS(o, "}");
+}
+
+/* The enrichment block, written once for every record type: src_geo, dest_geo, alert. A block
+ * that does not lie inside the record, or after its common part, refuses the record. */
+static void put_enrich(struct out *o, const void *rec, uint32_t reclen, uint32_t off)
+{
+	struct sl_ev_enrich en;
+
+	if (off < sizeof(struct sl_ev_common) || (uint64_t)off + sizeof en > reclen) {
+		o->full = 1;
+		return;
+	}
+	memcpy(&en, (const uint8_t *)rec + off, sizeof en); /* no alignment assumed */
+	if (en.flags & SL_ENRICH_SRC_GEO)
+		put_geo(o, "src_geo", rec, reclen, &en.src);
+	if (en.flags & SL_ENRICH_DST_GEO)
+		put_geo(o, "dest_geo", rec, reclen, &en.dst);
+	if (en.flags & SL_ENRICH_ALERT) {
+		int first = 0;
+		PUTS(o, ",\"alert\":{\"severity\":");
+		put_u64(o, en.alert.severity);
+		field_mstr(o, &first, "signature", rec, reclen, en.alert.signature);
+		field_mstr(o, &first, "category", rec, reclen, en.alert.category);
+		field_mstr(o, &first, "watchlist", rec, reclen, en.alert.watchlist);
+		PUTS(o, "}");
+	}
+}
+
+/* The common part, at the start of every record of reclen bytes. */
+static void put_common(struct sl_json_enc *e, struct out *o, const struct sl_ev_common *c, uint32_t reclen,
+                       const char *event)
 {
 	PUTS(o, "{\"timestamp\":");
 	put_ts(e, o, c->ts_ns);
@@ -244,6 +324,8 @@ static void put_common(struct sl_json_enc *e, struct out *o, const struct sl_ev_
 		put_u64(o, c->proto);
 		PUTS(o, "\"");
 	}
+	if (c->enrich)
+		put_enrich(o, c, reclen, c->enrich);
 }
 
 static const char *app_name(uint8_t app)
@@ -257,9 +339,9 @@ static const char *app_name(uint8_t app)
 	return NULL;
 }
 
-static void enc_flow(struct sl_json_enc *e, struct out *o, const struct sl_ev_flow *f)
+static void enc_flow(struct sl_json_enc *e, struct out *o, const struct sl_ev_flow *f, uint32_t len)
 {
-	put_common(e, o, &f->c, "flow");
+	put_common(e, o, &f->c, len, "flow");
 	if (f->c.proto == 1 || f->c.proto == 58) {
 		PUTS(o, ",\"icmp_type\":");
 		put_u64(o, f->icmp_type);
@@ -308,7 +390,7 @@ static void enc_flow(struct sl_json_enc *e, struct out *o, const struct sl_ev_fl
 
 static void enc_http(struct sl_json_enc *e, struct out *o, const struct sl_ev_http *h, uint32_t len)
 {
-	put_common(e, o, &h->c, "http");
+	put_common(e, o, &h->c, len, "http");
 	PUTS(o, ",\"http\":{");
 	int first = 1;
 	field_mstr(o, &first, "hostname", h, len, h->hostname);
@@ -337,7 +419,7 @@ static void enc_http(struct sl_json_enc *e, struct out *o, const struct sl_ev_ht
 
 static void enc_tls(struct sl_json_enc *e, struct out *o, const struct sl_ev_tls *t, uint32_t len)
 {
-	put_common(e, o, &t->c, "tls");
+	put_common(e, o, &t->c, len, "tls");
 	PUTS(o, ",\"tls\":{\"version\":");
 	if (t->version_name.len)
 		put_mstr(o, t, len, t->version_name);
@@ -386,7 +468,7 @@ static void enc_dns(struct sl_json_enc *e, struct out *o, const struct sl_ev_dns
 		o->full = 1;
 		return;
 	}
-	put_common(e, o, &d->c, "dns");
+	put_common(e, o, &d->c, len, "dns");
 	PUTS(o, ",\"dns\":{\"type\":");
 	if (d->is_response)
 		PUTS(o, "\"answer\"");
@@ -450,7 +532,7 @@ size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint
 	case SL_REC_FLOW:
 		if (len < sizeof(struct sl_ev_flow))
 			return 0;
-		enc_flow(e, &o, rec);
+		enc_flow(e, &o, rec, len);
 		break;
 	case SL_REC_HTTP:
 		if (len < sizeof(struct sl_ev_http))

@@ -17,9 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/capture.h"
+#include "fault.h"
+#include "sinks/sink.h"
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
+#include "runtime.h"
 #include "stats.h"
 
 static double now_s(void)
@@ -45,6 +49,25 @@ static void progress(const struct sl_pipeline *pl, double t0, int final)
 		fprintf(stderr, "\n");
 }
 
+int sl_engine_conf_register(char *errbuf, size_t errlen)
+{
+	const struct sl_conf_block *blocks[SL_CONF_BLOCKS_MAX];
+	size_t n = 0;
+	const struct sl_module *const *tables[] = { sl__capture_modules, sl__sink_modules };
+
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (size_t i = 0; tables[t][i]; i++)
+			if (tables[t][i]->conf) {
+				if (n == SL_CONF_BLOCKS_MAX) {
+					snprintf(errbuf, errlen, "more than %d modules with configuration blocks",
+					         SL_CONF_BLOCKS_MAX);
+					return -EINVAL;
+				}
+				blocks[n++] = tables[t][i]->conf;
+			}
+	return sl_conf_register_blocks(blocks, n, errbuf, errlen);
+}
+
 int sl_engine_config(struct sl_config *c, const char *path, const char *const *sets, char *errbuf,
                      size_t errlen)
 {
@@ -60,32 +83,43 @@ int sl_engine_config(struct sl_config *c, const char *path, const char *const *s
 }
 
 /* SIGHUP: build the configuration again the way it was built at start. A bad one changes
- * nothing. A good one is compared key by key with the running one: log.level applies at once;
- * every other change is reported as waiting for a restart, until the stages read their
- * settings through RCU. */
-static void reload(const struct sl_config *running, const struct sl_engine_opts *opts)
+ * nothing. A good one is compared key by key with the running one: live keys are published at
+ * once as a new runtime snapshot (the stages pick it up at their next batch); any other change
+ * is named and waits for the next start. */
+static void reload(const struct sl_engine_opts *opts)
 {
+	const struct sl_config *running = sl_runtime_config();
 	struct sl_config c;
-	char err[512], was[256], now[256];
-	unsigned changed = 0;
+	char err[512], was[256], now[256], restart[512];
+	unsigned live = 0;
+	int r;
 
 	if (sl_engine_config(&c, opts->config_path, opts->sets, err, sizeof err) != 0) {
 		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
 		sl_conf_fini(&c);
 		return;
 	}
-	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL; changed++) {
+	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL;) {
 		sl_conf_format(running, k, was, sizeof was);
 		sl_conf_format(&c, k, now, sizeof now);
-		if (strcmp(k->key, "log.level") == 0) {
-			sl_log_set_level((enum sl_log_level)c.log.level);
+		if (k->live) {
+			live++;
 			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s", k->key, was, now);
 		} else {
 			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s takes effect at the next start", k->key, was, now);
 		}
 	}
-	if (changed == 0)
-		sl_log(SL_LOG_NOTICE, "SIGHUP: %s: no change", opts->config_path ? opts->config_path : "configuration");
+	r = sl_runtime_publish(&c, restart, sizeof restart, err, sizeof err);
+	if (r < 0)
+		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
+	else if (r == 1)
+		sl_log(SL_LOG_NOTICE, "SIGHUP: %u live change%s published as configuration version %llu", live,
+		       live == 1 ? "" : "s", (unsigned long long)sl_runtime_version());
+	else
+		sl_log(SL_LOG_NOTICE, "SIGHUP: %s: no live change%s%s",
+		       opts->config_path ? opts->config_path : "configuration", restart[0] ? "; waiting for a restart: " : "",
+		       restart);
+	sl_log_set_level((enum sl_log_level)sl_runtime_config()->log.level);
 	sl_conf_fini(&c);
 }
 
@@ -113,9 +147,18 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	int e, rc = 0;
 	sigset_t set;
 
+	if (sl__fault_init() != 0) {
+		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink)\n");
+		return 1;
+	}
+	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		return 1;
+	}
 	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
 		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
 		return 1;
 	}
 	say_cpus(&pl);
@@ -123,12 +166,15 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any stage thread exists */
 	pl.capture_done = wake_main;
+	for (unsigned s = 0; s < pl.nsinks; s++)
+		pl.sinks[s]->wake = wake_main;
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
 		sl_pipeline_stop(&pl);
 		sl_pipeline_join(&pl);
 		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
 		return 1;
 	}
 
@@ -138,14 +184,16 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	double last_progress = t0;
-	while (!sl_pipeline_captures_done(&pl)) {
+	/* until the sinks have ended: a sink that holds records (a full disk) keeps the engine
+	 * running, and a second signal must still reach it */
+	while (!sl_pipeline_done(&pl)) {
 		struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
 			sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", strsignal(sig));
 			sl_pipeline_stop(&pl);
 		} else if (sig == SIGHUP) {
-			reload(cfg, opts);
+			reload(opts);
 		}
 		if (opts->progress && now_s() - last_progress >= 1.0) {
 			progress(&pl, t0, 0);
@@ -177,5 +225,6 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		free(l);
 	}
 	sl_pipeline_destroy(&pl);
+	sl_runtime_fini();
 	return rc;
 }

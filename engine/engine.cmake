@@ -4,17 +4,20 @@
 add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/engine.c
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.c
+  ${CMAKE_CURRENT_LIST_DIR}/runtime.c
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/worker.c
   ${CMAKE_CURRENT_LIST_DIR}/worker_analysis.c
   ${CMAKE_CURRENT_LIST_DIR}/stats.c
   ${CMAKE_CURRENT_LIST_DIR}/log.c
   ${CMAKE_CURRENT_LIST_DIR}/encode_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/router.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/sink.c
-  ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c)
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/null/null.c)
 target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(sluice_engine PUBLIC sluice_capture_push sluice_capture sluice_analysis sluice_conf
-  sluice_ring_static Threads::Threads)
+  sluice_ring_static sluice_fault PkgConfig::URCU_QSBR Threads::Threads)
 
 add_executable(sluiced ${CMAKE_CURRENT_LIST_DIR}/main.c)
 target_compile_definitions(sluiced PRIVATE SLUICE_VERSION="${PROJECT_VERSION}")

@@ -16,6 +16,10 @@ struct sl_engine_opts {
 	int progress;           /* draw a progress line on stderr */
 };
 
+/* Adds the configuration blocks of every module in the engine's tables to the schema: once, at
+ * start-up, before any configuration is made. 0 or negative errno with errbuf set. */
+int sl_engine_conf_register(char *errbuf, size_t errlen);
+
 /* The configuration sluiced runs with: built-in defaults, then the file (path may be NULL),
  * then each "key=value" of sets (NULL-terminated, may be NULL). 0, or nonzero with the reason
  * (file, line, key) in errbuf and c holding the defaults; c is always to be sl_conf_fini'd. */

@@ -119,6 +119,12 @@ int main(int argc, char **argv)
 	}
 	sets[nsets] = NULL;
 
+	if (sl_engine_conf_register(err, sizeof err) != 0) { /* a module's block is broken: a bug */
+		fprintf(stderr, "sluiced: %s\n", err);
+		free(oset);
+		rc = 1;
+		goto out_args;
+	}
 	rc = 2; /* a bad configuration, until it is known to be good */
 	if (sl_engine_config(&cfg, config, sets, err, sizeof err) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
@@ -140,7 +146,10 @@ int main(int argc, char **argv)
 	eo.sets = sets;
 	eo.progress = !quiet && !daemonize && isatty(STDERR_FILENO);
 	/* A daemon's stdout and stderr are /dev/null: records and the log need files. */
-	if (daemonize && cfg.outputs.file.enabled && strcmp(cfg.outputs.file.path, "-") == 0) {
+	char fen[16] = "", fpath[16] = "";
+	sl_conf_format(&cfg, sl_conf_key_find("outputs.file.enabled"), fen, sizeof fen);
+	sl_conf_format(&cfg, sl_conf_key_find("outputs.file.path"), fpath, sizeof fpath);
+	if (daemonize && strcmp(fen, "true") == 0 && strcmp(fpath, "\"-\"") == 0) {
 		fprintf(stderr, "sluiced: -D: records would go to /dev/null; give -o PATH (outputs.file.path)\n");
 		goto out;
 	}

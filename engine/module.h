@@ -45,7 +45,7 @@
 
 struct sl_config;
 struct sl_rec;
-struct sl_conf_key;            /* conf/conf.h: a module's configuration keys */
+struct sl_conf_block;          /* conf/conf.h: a module's configuration keys */
 struct sl_capture_spec;        /* capture/capture.h */
 struct sl_capture_out;         /* capture/capture.h */
 struct sl_capture_counters;    /* capture/capture.h */
@@ -70,7 +70,7 @@ struct sl_module_env {
 struct sl_module {
 	const char *name;            /* "pcap", "afpacket", "http", "file", ...: also its log prefix */
 	enum sl_module_kind kind;
-	const struct sl_conf_key *conf_keys; /* the keys this module owns (NULL: none yet) */
+	const struct sl_conf_block *conf; /* the keys this module owns, next to its code (NULL: none) */
 	uint64_t tick_ns;            /* cadence of tick(); 0: the engine's default (100 ms) */
 
 	int (*init)(const struct sl_module_env *env, void **state, char *errbuf, size_t errlen);

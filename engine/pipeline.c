@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Builds the data path from the configuration (rings first, then threads), runs the capture
- * threads (their per-packet push is capture/push.c), the router (fair round robin over the
- * workers' rings, a copy into each sink ring that wants the record's type) and the generic
- * sink thread. Threads start sinks-first and are joined
- * capture-first, so each stage's consumer exists before its producer and outlives it.
+ * Builds the data path from the configuration (rings first, then threads), starts it, stops
+ * it and tears it down. The threads' bodies live with their stages: capture/push.c (a capture
+ * source's thread and its per-packet push), worker.c, router.c, sinks/sink.c. Threads start
+ * sinks-first and are joined capture-first, so each stage's consumer exists before its
+ * producer and outlives it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,139 +14,13 @@
 #include <unistd.h>
 
 #include "analysis/decode.h"
+#include "capture/afpacket/afpacket.h"
+#include "capture/synth/synth.h"
 #include "conf/conf.h"
 #include "log.h"
 #include "pipeline.h"
 #include "sinks/sink.h"
 #include "worker.h"
-
-#define BATCH 64
-
-/* ---- capture side (sl_capture_push/flush live in capture/push.c) ------------------------- */
-
-static void *capture_main(void *arg)
-{
-	struct sl_capture_thread *c = arg;
-
-	c->result = c->mod->run(c->state, &c->out, &c->ctr, c->err, sizeof c->err);
-	sl_capture_flush(&c->out);
-	/* run has returned: only now may the source close what it reads (the main thread only
-	 * ever interrupts it) */
-	if (c->mod->stop)
-		c->mod->stop(c->state);
-	for (unsigned w = 0; w < c->out.nworkers; w++)
-		sl_ring_finish(c->out.rings[w]);
-	atomic_store_explicit(&c->done, 1, memory_order_release);
-	if (c->pl->capture_done)
-		c->pl->capture_done(c->pl->capture_done_arg);
-	return NULL;
-}
-
-/* ---- fan-in -------------------------------------------------------------------------- */
-
-void sl_fanin_init(struct sl_fanin *f, sl_ring *const *in, unsigned n)
-{
-	memset(f, 0, sizeof *f);
-	f->in = in;
-	f->n = f->nlive = n;
-	for (unsigned i = 0; i < n; i++)
-		f->live[i] = 1;
-}
-
-void sl_fanin_idle(struct sl_fanin *f)
-{
-	unsigned i = f->turn++ % f->n;
-
-	/* one input: sleep on its futex; several: a short sleep on each in turn */
-	if (f->live[i] && sl_ring_wait_readable(f->in[i], f->n == 1 ? 100 : 1) == -EPIPE) {
-		f->live[i] = 0;
-		f->nlive--;
-	}
-}
-
-/* ---- router ---------------------------------------------------------------------------- */
-
-static void route_one(struct sl_router *rt, const struct sl_rec *rec, const _Atomic int *hard_stop)
-{
-	for (unsigned s = 0; s < rt->nsinks; s++) {
-		struct sl_sink *sk = rt->sinks[s];
-		void *p;
-
-		if (!(sk->types & (1u << (rec->type & 31))))
-			continue;
-		while ((p = sl_ring_reserve(sk->ring, rec->type, rec->len)) == NULL) {
-			if (errno == EMSGSIZE || atomic_load_explicit(hard_stop, memory_order_relaxed)) {
-				sl_ring_count_drop(sk->ring, 1);
-				goto next;
-			}
-			sl_ring_commit(sk->ring);
-			sl_ring_wait_writable(sk->ring, rec->len, 100);
-		}
-		memcpy(p, rec->data, rec->len);
-	next:;
-	}
-}
-
-static void *router_main(void *arg)
-{
-	struct sl_pipeline *pl = arg;
-	struct sl_router *rt = &pl->router;
-	struct sl_rec recs[BATCH];
-	struct sl_fanin fin;
-
-	sl_fanin_init(&fin, rt->in, rt->nin);
-	while (fin.nlive > 0) {
-		size_t got = 0;
-		/* Fair queuing: at most one batch from each worker per round. */
-		for (unsigned i = 0; i < rt->nin; i++) {
-			if (!fin.live[i])
-				continue;
-			size_t n = sl_ring_peek(rt->in[i], recs, BATCH);
-			for (size_t k = 0; k < n; k++)
-				route_one(rt, &recs[k], &pl->hard_stop);
-			sl_ring_release(rt->in[i], n);
-			got += n;
-		}
-		if (got) {
-			for (unsigned s = 0; s < rt->nsinks; s++)
-				sl_ring_commit(rt->sinks[s]->ring);
-			continue;
-		}
-		sl_fanin_idle(&fin);
-	}
-	for (unsigned s = 0; s < rt->nsinks; s++) {
-		sl_ring_commit(rt->sinks[s]->ring);
-		sl_ring_finish(rt->sinks[s]->ring);
-	}
-	return NULL;
-}
-
-/* ---- sinks ----------------------------------------------------------------------------- */
-
-static void *sink_main(void *arg)
-{
-	struct sl_sink *sk = arg;
-	struct sl_rec recs[BATCH];
-	int idle_flushed = 1;
-
-	for (;;) {
-		size_t n = sl_ring_peek(sk->ring, recs, BATCH);
-		if (n) {
-			sk->mod->write(sk->state, recs, n, &sk->ctr);
-			sl_ring_release(sk->ring, n);
-			idle_flushed = 0;
-			continue;
-		}
-		if (!idle_flushed) {
-			sk->mod->flush(sk->state, &sk->ctr);
-			idle_flushed = 1;
-		}
-		if (sl_ring_wait_readable(sk->ring, 100) == -EPIPE)
-			break;
-	}
-	sk->mod->flush(sk->state, &sk->ctr);
-	return NULL;
-}
 
 /* ---- building ---------------------------------------------------------------------------- */
 
@@ -240,21 +114,30 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 	}
 
 	/* Sinks and the router's ring to each. */
-	for (const struct sl_sink_module *const *m = sl__sink_modules; *m; m++) {
-		if (!(*m)->enabled(cfg))
+	for (const struct sl_module *const *m = sl__sink_modules; *m; m++) {
+		const struct sl_sink_conf *sc = sl_conf_block(cfg, (*m)->conf);
+		if (sc == NULL || !sc->enabled)
 			continue;
+		if (pl->nsinks == SL_MAX_SINKS) {
+			snprintf(errbuf, errlen, "more than %d sinks enabled", SL_MAX_SINKS);
+			return -E2BIG;
+		}
 		struct sl_sink *sk = calloc(1, sizeof *sk);
 		if (sk == NULL)
 			return -ENOMEM;
 		pl->sinks[pl->nsinks++] = sk;
 		sk->mod = *m;
-		sk->types = (*m)->types(cfg);
-		sk->cpu = (*m)->cpu(cfg);
-		if ((e = (*m)->init(cfg, &sk->state, errbuf, errlen)) != 0)
+		sk->conf = sc;
+		sk->types = sl_sink_types_mask(&sc->types);
+		sk->policy = sc->policy;
+		sk->cpu = (int)sc->cpu;
+		sk->hard_stop = &pl->hard_stop;
+		struct sl_module_env env = { .cfg = cfg, .instance = pl->nsinks - 1, .sink_ctr = &sk->ctr };
+		if ((e = (*m)->init(&env, &sk->state, errbuf, errlen)) != 0)
 			return e;
 		char what[64];
 		snprintf(what, sizeof what, "router -> %s", (*m)->name);
-		if ((e = ring(&sk->ring, (*m)->ring_size(cfg), cfg, what, errbuf, errlen)) != 0)
+		if ((e = ring(&sk->ring, sc->ring_size, cfg, what, errbuf, errlen)) != 0)
 			return e;
 		pl->router.sinks[pl->router.nsinks++] = sk;
 	}
@@ -272,29 +155,31 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 		if ((e = add_capture(pl, "shm", &s, errbuf, errlen)) != 0)
 			return e;
 	}
-	if (in->iface) {
-		unsigned n = (unsigned)cfg->capture.afpacket.threads;
+	/* -i, or else capture.afpacket.interface */
+	const struct sl_afpacket_conf *ac = sl_conf_block(cfg, &sl__afpacket_conf);
+	const char *iface = in->iface ? in->iface : ac && ac->interface[0] ? ac->interface : NULL;
+	if (iface) {
+		unsigned n = (unsigned)ac->threads;
 		for (unsigned i = 0; i < n; i++) {
 			struct sl_capture_spec s = spec;
-			s.name = in->iface;
+			s.name = iface;
 			s.index = i;
 			s.count = n;
-			s.afpacket.block_size = (uint32_t)cfg->capture.afpacket.block_size;
-			s.afpacket.block_count = (uint32_t)cfg->capture.afpacket.block_count;
-			s.afpacket.fanout_group = (uint16_t)cfg->capture.afpacket.fanout_group;
-			s.afpacket.fanout_mode = cfg->capture.afpacket.fanout_mode == SL_CONF_FANOUT_LB    ? "lb"
-			                         : cfg->capture.afpacket.fanout_mode == SL_CONF_FANOUT_CPU ? "cpu"
-			                                                                                    : "hash";
+			s.afpacket.block_size = (uint32_t)ac->block_size;
+			s.afpacket.block_count = (uint32_t)ac->block_count;
+			s.afpacket.fanout_group = (uint16_t)ac->fanout_group;
+			s.afpacket.fanout_mode = sl_afpacket_fanout_name(ac->fanout_mode);
 			if ((e = add_capture(pl, "afpacket", &s, errbuf, errlen)) != 0)
 				return e;
 		}
 	}
 	if (in->synth) {
+		const struct sl_synth_conf *sc = sl_conf_block(cfg, &sl__synth_conf);
 		struct sl_capture_spec s = spec;
-		s.synth.packets = (uint64_t)cfg->capture.synth.packets;
-		s.synth.flows = (uint32_t)cfg->capture.synth.flows;
-		s.synth.seed = (uint64_t)cfg->capture.synth.seed;
-		s.synth.mix = cfg->capture.synth.mix;
+		s.synth.packets = (uint64_t)sc->packets;
+		s.synth.flows = (uint32_t)sc->flows;
+		s.synth.seed = (uint64_t)sc->seed;
+		s.synth.mix = sc->mix;
 		if ((e = add_capture(pl, "synth", &s, errbuf, errlen)) != 0)
 			return e;
 	}
@@ -312,12 +197,14 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];
+		if (sk->mod->start && (e = sk->mod->start(sk->state, errbuf, errlen)) != 0)
+			return e;
 		snprintf(name, sizeof name, "sink-%s", sk->mod->name);
-		if ((e = sl_thread_start(&sk->tid, name, sk->cpu, sink_main, sk)) != 0)
+		if ((e = sl_thread_start(&sk->tid, name, sk->cpu, sl__sink_main, sk)) != 0)
 			goto fail;
 		sk->started = 1;
 	}
-	if ((e = sl_thread_start(&pl->router.tid, "router", pl->router.cpu, router_main, pl)) != 0)
+	if ((e = sl_thread_start(&pl->router.tid, "router", pl->router.cpu, sl__router_main, pl)) != 0)
 		goto fail;
 	pl->router.started = 1;
 	for (unsigned w = 0; w < pl->nworkers; w++) {
@@ -339,7 +226,7 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 			return e;
 		}
 		snprintf(name, sizeof name, "capture-%u", c);
-		if ((e = sl_thread_start(&ct->tid, name, ct->cpu, capture_main, ct)) != 0)
+		if ((e = sl_thread_start(&ct->tid, name, ct->cpu, sl__capture_main, ct)) != 0)
 			goto fail;
 		ct->started = 1;
 	}
@@ -347,6 +234,16 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 fail:
 	snprintf(errbuf, errlen, "pthread_create: %s", strerror(-e));
 	return e;
+}
+
+int sl_pipeline_done(struct sl_pipeline *pl)
+{
+	if (!sl_pipeline_captures_done(pl))
+		return 0;
+	for (unsigned s = 0; s < pl->nsinks; s++)
+		if (pl->sinks[s]->started && !atomic_load_explicit(&pl->sinks[s]->done, memory_order_acquire))
+			return 0;
+	return 1;
 }
 
 int sl_pipeline_captures_done(struct sl_pipeline *pl)
@@ -413,7 +310,7 @@ void sl_pipeline_destroy(struct sl_pipeline *pl)
 	}
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];
-		if (sk->mod && sk->state)
+		if (sk->mod && sk->mod->fini)
 			sk->mod->fini(sk->state);
 		sl_ring_close(sk->ring);
 		free(sk);

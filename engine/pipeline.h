@@ -44,6 +44,10 @@ struct sl_capture_out {
 	const _Atomic int *hard_stop;     /* block policy gives up waiting once this is set */
 	_Atomic uint64_t ring_drops;      /* packets dropped because a worker ring was full */
 	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */
+	/* The capture side of each capture -> worker hop (the ledger compares it with what the
+	 * worker took): records put into ring[w], and dropped for it (drop policy). */
+	_Atomic uint64_t pushed[SL_MAX_WORKERS];
+	_Atomic uint64_t dropped[SL_MAX_WORKERS];
 };
 
 struct sl_capture_thread {
@@ -69,6 +73,11 @@ struct sl_router {
 	unsigned nin;
 	struct sl_sink *sinks[SL_MAX_SINKS];
 	unsigned nsinks;
+	/* The router's side of its hops; written by the router thread only. */
+	_Atomic uint64_t taken[SL_MAX_WORKERS];   /* records read from worker ring i */
+	_Atomic uint64_t routed[SL_MAX_SINKS];    /* records copied into sink ring s */
+	_Atomic uint64_t dropped[SL_MAX_SINKS];   /* records a full drop-policy ring s refused */
+	_Atomic uint64_t unroutable;              /* records of no known type (never expected) */
 };
 
 struct sl_pipeline {
@@ -97,6 +106,8 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen);
 /* 1 once every capture thread has ended. */
 int sl_pipeline_captures_done(struct sl_pipeline *pl);
+/* 1 once every thread of the data path has ended (the sinks end last). */
+int sl_pipeline_done(struct sl_pipeline *pl);
 void sl_pipeline_stop(struct sl_pipeline *pl);
 /* Join every thread in data-path order; returns the first capture error (negative) or 0. */
 int sl_pipeline_join(struct sl_pipeline *pl);
@@ -117,5 +128,10 @@ void sl_fanin_idle(struct sl_fanin *f);
 
 /* Threads (thread.c) */
 int sl_thread_start(pthread_t *tid, const char *name, int cpu, void *(*fn)(void *), void *arg);
+
+/* The bodies of the stage threads: a capture source (capture/push.c), the router (router.c);
+ * workers are worker.c's sl_worker_main, sinks sinks/sink.c's sl__sink_main. */
+void *sl__capture_main(void *arg);
+void *sl__router_main(void *arg);
 
 #endif

@@ -4,9 +4,16 @@
  * place into ring memory, followed by its strings. A string is an offset and a length from
  * the start of the record, so a record is position independent and copied with one memcpy
  * (the router copies records between rings). Strings are not NUL-terminated and may contain
- * any byte: the encoder escapes them.
+ * any byte: the encoder escapes them. Offsets and lengths are 32-bit: a record may be as large
+ * as a ring record can be (no 64 KiB ceiling); each string is cut at SL_MSTR_MAX bytes.
  *
- *   [struct sl_ev_* (fixed part)] [string bytes ...]
+ *   [struct sl_ev_* (fixed part)] [string bytes ...] [struct sl_ev_enrich, its strings]
+ *
+ * Enrichment (GeoIP/ASN of each address, a watchlist's alert) is optional and lives in one
+ * block that any record type may carry: the common part's `enrich` is its offset, 0 when there
+ * is none. Adding enrichment therefore changes no record layout, and the encoder writes it once,
+ * with the common fields (src_geo, dest_geo, alert); a record without it encodes exactly as
+ * before.
  *
  * Builders (sl_meta_*) compute the exact size first, reserve once, fill, commit: no malloc,
  * no second copy.
@@ -21,8 +28,8 @@
 
 /* An inline string: bytes at ((const uint8_t *)record + off), len of them. */
 struct sl_mstr {
-	uint16_t off;
-	uint16_t len;
+	uint32_t off;
+	uint32_t len;
 };
 
 /* Longest string a record keeps; longer ones are cut (and flagged where it matters). */
@@ -39,7 +46,7 @@ struct sl_ev_common {
 	uint8_t vlan_count;
 	uint8_t worker;
 	uint16_t vlan[2];
-	uint32_t pad;
+	uint32_t enrich;          /* offset of the record's struct sl_ev_enrich; 0: none */
 };
 
 enum sl_app_proto {
@@ -101,6 +108,40 @@ struct sl_ev_dns {
 	struct sl_ev_dns_answer answers[]; /* answer_count of them, then the strings */
 };
 
+/* ---- enrichment ---------------------------------------------------------------------------- */
+
+/* GeoIP/ASN of one address. Fields absent from the database are empty strings or flags off. */
+struct sl_ev_geo {
+	int32_t lat_e6, lon_e6; /* micro-degrees, valid with SL_GEO_LOCATION */
+	uint32_t asn;           /* valid with SL_GEO_ASN */
+	uint16_t flags;         /* SL_GEO_* */
+	uint16_t pad;
+	struct sl_mstr country; /* ISO 3166-1 alpha-2 code */
+	struct sl_mstr city, as_org;
+};
+
+#define SL_GEO_LOCATION 0x1u
+#define SL_GEO_ASN 0x2u
+
+/* A watchlist's match: EVE's alert object. */
+struct sl_ev_alert_tag {
+	uint8_t severity; /* 1 (high) .. 255 */
+	uint8_t pad[7];
+	struct sl_mstr signature, category, watchlist;
+};
+
+/* The enrichment block: at the offset the common part's `enrich` gives, 4-byte aligned. */
+struct sl_ev_enrich {
+	uint16_t flags; /* SL_ENRICH_* : which of the parts below are set */
+	uint16_t pad[3];
+	struct sl_ev_geo src, dst;
+	struct sl_ev_alert_tag alert;
+};
+
+#define SL_ENRICH_SRC_GEO 0x1u
+#define SL_ENRICH_DST_GEO 0x2u
+#define SL_ENRICH_ALERT 0x4u
+
 /* ---- builder ----------------------------------------------------------------------------- */
 
 /* Writes strings after a fixed part. base is the reserved record; used starts at the fixed
@@ -118,11 +159,98 @@ static inline uint32_t sl_meta_strlen(uint32_t len)
 static inline void sl_meta_put(struct sl_meta_builder *b, struct sl_mstr *s, const void *p, uint32_t len)
 {
 	len = sl_meta_strlen(len);
-	s->off = (uint16_t)b->used;
-	s->len = (uint16_t)len;
+	s->off = b->used;
+	s->len = len;
 	if (len)
 		memcpy(b->base + b->used, p, len);
 	b->used += len;
+}
+
+/* What an enrichment step found, as the builder takes it (borrowed for the call). A NULL part
+ * is absent. Strings are pointer and length; a NULL pointer is an empty string. */
+struct sl_meta_str {
+	const void *p;
+	uint32_t len;
+};
+struct sl_meta_geo {
+	struct sl_meta_str country, city, as_org;
+	int32_t lat_e6, lon_e6;
+	uint32_t asn;
+	uint16_t flags; /* SL_GEO_* */
+};
+struct sl_meta_alert {
+	struct sl_meta_str signature, category, watchlist;
+	uint8_t severity;
+};
+struct sl_meta_enrichment {
+	const struct sl_meta_geo *src, *dst;
+	const struct sl_meta_alert *alert;
+};
+
+/* Bytes an enrichment block adds to a record (block, alignment, strings): add it to the size
+ * reserved. 0 when en is NULL or has no part. */
+static inline uint32_t sl_meta_enrich_size(const struct sl_meta_enrichment *en)
+{
+	uint32_t n = (uint32_t)sizeof(struct sl_ev_enrich) + 3; /* + worst-case alignment */
+	const struct sl_meta_geo *g[2];
+
+	if (en == NULL || (!en->src && !en->dst && !en->alert))
+		return 0;
+	g[0] = en->src, g[1] = en->dst;
+	for (int i = 0; i < 2; i++)
+		if (g[i])
+			n += sl_meta_strlen(g[i]->country.len) + sl_meta_strlen(g[i]->city.len) +
+			     sl_meta_strlen(g[i]->as_org.len);
+	if (en->alert)
+		n += sl_meta_strlen(en->alert->signature.len) + sl_meta_strlen(en->alert->category.len) +
+		     sl_meta_strlen(en->alert->watchlist.len);
+	return n;
+}
+
+static inline void sl__meta_put_s(struct sl_meta_builder *b, struct sl_mstr *s, struct sl_meta_str v)
+{
+	sl_meta_put(b, s, v.p, v.p ? v.len : 0);
+}
+
+static inline void sl__meta_geo(struct sl_meta_builder *b, struct sl_ev_geo *out, const struct sl_meta_geo *g)
+{
+	out->lat_e6 = g->lat_e6;
+	out->lon_e6 = g->lon_e6;
+	out->asn = g->asn;
+	out->flags = g->flags;
+	sl__meta_put_s(b, &out->country, g->country);
+	sl__meta_put_s(b, &out->city, g->city);
+	sl__meta_put_s(b, &out->as_org, g->as_org);
+}
+
+/* Append the enrichment block after what the builder has written so far and point the common
+ * part at it. The reservation included sl_meta_enrich_size(en). Nothing when en has no part. */
+static inline void sl_meta_enrich(struct sl_meta_builder *b, struct sl_ev_common *c, const struct sl_meta_enrichment *en)
+{
+	struct sl_ev_enrich *e;
+
+	if (sl_meta_enrich_size(en) == 0)
+		return;
+	b->used = (b->used + 3u) & ~3u; /* ring records are 8-aligned, so this aligns e */
+	e = (struct sl_ev_enrich *)(void *)(b->base + b->used);
+	memset(e, 0, sizeof *e);
+	c->enrich = b->used;
+	b->used += (uint32_t)sizeof *e;
+	if (en->src) {
+		e->flags |= SL_ENRICH_SRC_GEO;
+		sl__meta_geo(b, &e->src, en->src);
+	}
+	if (en->dst) {
+		e->flags |= SL_ENRICH_DST_GEO;
+		sl__meta_geo(b, &e->dst, en->dst);
+	}
+	if (en->alert) {
+		e->flags |= SL_ENRICH_ALERT;
+		e->alert.severity = en->alert->severity;
+		sl__meta_put_s(b, &e->alert.signature, en->alert->signature);
+		sl__meta_put_s(b, &e->alert.category, en->alert->category);
+		sl__meta_put_s(b, &e->alert.watchlist, en->alert->watchlist);
+	}
 }
 
 #endif

@@ -35,16 +35,32 @@ struct sl_config;
 struct sl_runtime {
 	uint64_t version;              /* 1 at start, +1 per published change */
 	const struct sl_config *cfg;   /* a deep copy owned by this snapshot */
-	/* derived lookup tables and handles (GeoIP, watchlists) are added here */
+	/* Derived lookup tables (later: GeoIP and watchlist handles). */
+	uint64_t dns_ports[1024];      /* bit per port of app.dns.ports */
 };
+
+static inline int sl_runtime_dns_port(const struct sl_runtime *rt, uint16_t port)
+{
+	return (int)((rt->dns_ports[port >> 6] >> (port & 63)) & 1u);
+}
 
 int sl_runtime_init(const struct sl_config *cfg, char *errbuf, size_t errlen);
 void sl_runtime_fini(void);
 
-/* Publishes a snapshot of cfg. Keys the schema marks restart-only that differ from the running
- * configuration are kept at their running values and named in `restart` (comma-separated). */
+/* Publishes a snapshot of cfg. Keys the schema does not mark live that differ from the running
+ * configuration are kept at their running values and named in `restart` (comma-separated).
+ * Returns 1 when a new snapshot was published, 0 when no live key changed (readers keep the one
+ * they have), or a negative errno with errbuf set (nothing changed). */
 int sl_runtime_publish(const struct sl_config *cfg, char *restart, size_t restartlen, char *errbuf,
                        size_t errlen);
+
+/* The configuration in force (the publisher's view: only the thread that publishes may use it,
+ * until its next publish). NULL before init. */
+const struct sl_config *sl_runtime_config(void);
+/* The version in force (the publisher's view, like sl_runtime_config). */
+uint64_t sl_runtime_version(void);
+/* Published snapshots freed so far, by call_rcu or by fini (tests). */
+uint64_t sl__runtime_freed(void);
 
 void sl_runtime_register(void);   /* a reader thread, at its start (online) */
 void sl_runtime_unregister(void); /* at its end */

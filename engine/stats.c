@@ -5,8 +5,13 @@
  * repository; DESIGN.md). It also checks that it balances:
  *
  *   capture.packets = decode.ok + sum(decode.errors) + capture.ring_dropped + capture.oversize
- *   for each ring:  produced = consumed + dropped + in_flight
+ *   for each hop:   produced = consumed + dropped + in_flight
  *   for each sink:  received = delivered + spooled + dropped
+ *
+ * Each side of a hop keeps its own count: `produced` and `dropped` are the producer's (capture
+ * pushed, worker emitted, router routed per sink), `consumed` the consumer's (worker taken,
+ * router taken, sink received), `in_flight` the ring's own. A record lost between them (the
+ * test hook of fault.h makes one) unbalances exactly that hop, and sluiced exits 3 naming it.
  *
  * Reading the counters is racy while threads run (each is a single-writer atomic); at a clean
  * stop every thread has been joined, so the figures are final and must balance exactly.
@@ -26,18 +31,24 @@
 
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
-static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r)
+/* A ring's row: the producer's count (records it put in, plus those it dropped for this ring),
+ * the consumer's count, and what the ring itself still holds. Three parties, so the row's
+ * equation can fail: produced = consumed + dropped + in_flight. */
+static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r, uint64_t put, uint64_t dropped,
+                                       uint64_t taken)
 {
 	struct sl_ledger_ring *row;
 	struct sl_ring_stats st;
 
-	if (l->nrings >= SL_LEDGER_MAX_RINGS)
+	if (l->nrings >= SL_LEDGER_MAX_RINGS) {
+		l->rings_missing++;
 		return NULL;
+	}
 	row = &l->rings[l->nrings++];
 	sl_ring_stats(r, &st);
-	row->produced = st.records_in + st.dropped;
-	row->consumed = st.records_out;
-	row->dropped = st.dropped;
+	row->produced = put + dropped;
+	row->consumed = taken;
+	row->dropped = dropped;
 	row->in_flight = st.records_in - st.records_out;
 	row->backing = st.backing;
 	row->full_events = st.full_events;
@@ -55,8 +66,12 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->ring_dropped += LD(ct->out.ring_drops);
 		l->oversize += LD(ct->out.oversize);
 		l->input_errors += LD(ct->ctr.errors);
+		l->producer_absent += LD(ct->ctr.producer_absent);
+		l->producer_restarts += LD(ct->ctr.producer_restarts);
+		/* capture c is input c of every worker (pipeline.c adds them in that order) */
 		for (unsigned w = 0; w < ct->out.nworkers; w++) {
-			struct sl_ledger_ring *row = ring_row(l, ct->out.rings[w]);
+			struct sl_ledger_ring *row = ring_row(l, ct->out.rings[w], LD(ct->out.pushed[w]),
+			                                      LD(ct->out.dropped[w]), LD(pl->workers[w]->taken[c]));
 			if (row)
 				snprintf(row->name, sizeof row->name, "capture%u->worker%u", c, w);
 		}
@@ -73,14 +88,17 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->bad_records += LD(wk->bad_records);
 		sl_analysis_counters(wk->an, &l->an);
 		l->emit_dropped += LD(wk->emit_dropped);
-		struct sl_ledger_ring *row = ring_row(l, wk->out);
+		struct sl_ledger_ring *row = ring_row(l, wk->out, LD(wk->emitted), LD(wk->emit_dropped),
+		                                      LD(pl->router.taken[w]));
 		if (row)
 			snprintf(row->name, sizeof row->name, "worker%u->router", w);
 	}
+	l->unroutable = LD(pl->router.unroutable);
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		const struct sl_sink *sk = pl->sinks[s];
 		struct sl_ledger_sink *row = &l->sinks[l->nsinks++];
-		struct sl_ledger_ring *rr = ring_row(l, sk->ring);
+		struct sl_ledger_ring *rr = ring_row(l, sk->ring, LD(pl->router.routed[s]), LD(pl->router.dropped[s]),
+		                                     LD(sk->ctr.received));
 		if (rr)
 			snprintf(rr->name, sizeof rr->name, "router->%s", sk->mod->name);
 		snprintf(row->name, sizeof row->name, "%s", sk->mod->name);
@@ -149,12 +167,23 @@ int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len)
 		         (unsigned long long)l->ring_dropped, (unsigned long long)l->oversize);
 		return 0;
 	}
+	if (l->rings_missing) {
+		snprintf(why, len, "%u rings have no row in the ledger: their hops are unchecked", l->rings_missing);
+		return 0;
+	}
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
 		if (r->produced != r->consumed + r->dropped + r->in_flight) {
-			snprintf(why, len, "ring %s does not balance", r->name);
+			snprintf(why, len, "hop %s: the producer counted %llu (%llu dropped), the consumer took %llu, "
+			         "%llu still in the ring", r->name, (unsigned long long)r->produced,
+			         (unsigned long long)r->dropped, (unsigned long long)r->consumed,
+			         (unsigned long long)r->in_flight);
 			return 0;
 		}
+	}
+	if (l->unroutable) {
+		snprintf(why, len, "router: %llu records of no known type", (unsigned long long)l->unroutable);
+		return 0;
 	}
 	for (unsigned i = 0; i < l->nsinks; i++) {
 		const struct sl_ledger_sink *s = &l->sinks[i];
@@ -182,6 +211,9 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 	        (unsigned long long)l->kernel_dropped, l->input_errors ? "  (input errors, see log)" : "");
 	if (seconds > 0)
 		fprintf(f, "          %.0f packets/s\n", (double)l->packets / seconds);
+	if (l->producer_absent || l->producer_restarts)
+		fprintf(f, "          shm producer %s, restarted %llu times\n", l->producer_absent ? "absent" : "attached",
+		        (unsigned long long)l->producer_restarts);
 	fprintf(f, "decode    ok %llu (cut by the snap length %llu)  errors %llu", (unsigned long long)l->decoded,
 	        (unsigned long long)l->truncated, (unsigned long long)errs);
 	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
@@ -224,11 +256,13 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 		return -e;
 	}
 	fprintf(f, "{\"capture\":{\"packets\":%llu,\"bytes\":%llu,\"dropped\":%llu,\"ring_dropped\":%llu,"
-	           "\"kernel_dropped\":%llu,\"oversize\":%llu,\"input_errors\":%llu},\n",
+	           "\"kernel_dropped\":%llu,\"oversize\":%llu,\"input_errors\":%llu,"
+	           "\"producer_absent\":%llu,\"producer_restarts\":%llu},\n",
 	        (unsigned long long)l->packets, (unsigned long long)l->bytes,
 	        (unsigned long long)(l->ring_dropped + l->kernel_dropped), (unsigned long long)l->ring_dropped,
 	        (unsigned long long)l->kernel_dropped, (unsigned long long)l->oversize,
-	        (unsigned long long)l->input_errors);
+	        (unsigned long long)l->input_errors, (unsigned long long)l->producer_absent,
+	        (unsigned long long)l->producer_restarts);
 	fprintf(f, " \"decode\":{\"ok\":%llu,\"errors\":{", (unsigned long long)l->decoded);
 	int first = 1;
 	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)

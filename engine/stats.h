@@ -9,7 +9,9 @@
 #include "pipeline.h"
 #include "worker.h"
 
-#define SL_LEDGER_MAX_RINGS (SL_MAX_CAPTURES * 4 + SL_MAX_WORKERS + SL_MAX_SINKS)
+/* Every ring a pipeline can have: one per capture and worker, one per worker, one per sink.
+ * A row that did not fit would be a hop the ledger could not check. */
+#define SL_LEDGER_MAX_RINGS (SL_MAX_CAPTURES * SL_MAX_WORKERS + SL_MAX_WORKERS + SL_MAX_SINKS)
 
 struct sl_ledger_ring {
 	char name[48];
@@ -24,12 +26,14 @@ struct sl_ledger_sink {
 
 struct sl_ledger {
 	uint64_t packets, bytes, kernel_dropped, ring_dropped, oversize, input_errors;
+	uint64_t producer_absent, producer_restarts; /* shm input: producers away now, restarts */
 	uint64_t decoded, truncated, decode_errors[SL_DECODE_REASON_SLOTS];
-	uint64_t bad_records, emit_dropped;
+	uint64_t bad_records, emit_dropped, unroutable;
 	uint64_t events[SL_REC_TYPE_MAX];
 	struct sl_analysis_counters an;
 	struct sl_ledger_ring rings[SL_LEDGER_MAX_RINGS];
 	unsigned nrings;
+	unsigned rings_missing; /* rows that had no room: the ledger then cannot balance */
 	struct sl_ledger_sink sinks[SL_MAX_SINKS];
 	unsigned nsinks;
 };

@@ -56,3 +56,25 @@ int sl_thread_start(pthread_t *tid, const char *name, int cpu, void *(*fn)(void 
 	}
 	return 0;
 }
+
+/* ---- fan-in -------------------------------------------------------------------------- */
+
+void sl_fanin_init(struct sl_fanin *f, sl_ring *const *in, unsigned n)
+{
+	memset(f, 0, sizeof *f);
+	f->in = in;
+	f->n = f->nlive = n;
+	for (unsigned i = 0; i < n; i++)
+		f->live[i] = 1;
+}
+
+void sl_fanin_idle(struct sl_fanin *f)
+{
+	unsigned i = f->turn++ % f->n;
+
+	/* one input: sleep on its futex; several: a short sleep on each in turn */
+	if (f->live[i] && sl_ring_wait_readable(f->in[i], f->n == 1 ? 100 : 1) == -EPIPE) {
+		f->live[i] = 0;
+		f->nlive--;
+	}
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analysis/decode.h"
+#include "fault.h"
 #include "log.h"
 #include "sinks/sink.h"
 #include "worker.h"
@@ -67,6 +68,7 @@ void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 {
 	sl_ring_trim(w->out, len); /* the reservation was an upper bound */
 	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1);
+	sl_count(&w->emitted, 1 + sl__fault(SL_FAULT_WORKER));
 }
 
 void *sl_worker_main(void *arg)
@@ -93,6 +95,7 @@ void *sl_worker_main(void *arg)
 			}
 			sl_ring_release(w->in[i], n);
 			sl_count(&w->packets, n);
+			sl_count(&w->taken[i], n);
 			got += n;
 		}
 		sl_ring_commit(w->out);

@@ -186,14 +186,16 @@ __attribute__((cold, noinline)) static void corrupt(sl_ring *r, int why, uint64_
 }
 
 /* The shared head, checked before the consumer believes it: the producer process is untrusted.
- * A head behind the tail or more than capacity ahead, or not 8-byte aligned, marks the ring
- * corrupt and leaves the cached head where it was (nothing new to read). */
+ * A head more than capacity ahead of the tail, one that moved back (behind the head seen
+ * before, so possibly behind records already handed out), or one not 8-byte aligned marks the
+ * ring corrupt and leaves the cached head where it was (nothing new to read). */
 static inline uint64_t load_head(sl_ring *r)
 {
 	/* acquire: pairs with the producer's store-release of head in sl_ring_commit() */
 	uint64_t head = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
+	uint64_t ahead = head - r->c_tail;
 
-	if (SL__UNLIKELY(head - r->c_tail > r->cap || (head & 7) != 0)) {
+	if (SL__UNLIKELY(ahead > r->cap || ahead < r->c_head_cache - r->c_tail || (head & 7) != 0)) {
 		corrupt(r, SL__CORRUPT_HEAD, r->c_tail, head, 0);
 		return r->c_head_cache;
 	}

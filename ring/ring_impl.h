@@ -76,6 +76,7 @@ enum sl__corrupt {
 	SL__CORRUPT_NONE = 0,
 	SL__CORRUPT_HEAD,   /* the shared head was behind tail, > capacity ahead, or misaligned */
 	SL__CORRUPT_RECORD, /* a record header's length overran the committed data */
+	SL__CORRUPT_TAIL,   /* the shared tail this consumer attached at was misaligned */
 };
 
 /* 1 when this process is registered for membarrier(GLOBAL_EXPEDITED); asked once (ring.c). */

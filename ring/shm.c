@@ -250,6 +250,12 @@ static void attach_consumer(sl_ring *r)
 	r->c_tail = atomic_load_explicit(&h->tail, memory_order_acquire);
 	/* The head is read, and checked, by the first peek (load_head in ring.c): never trusted here. */
 	r->c_head_cache = r->c_tail;
+	/* The tail is where the last consumer stopped, or what a scribbler wrote: records start at
+	 * 8-byte aligned indices (layout.h, invariant 2), so a misaligned one is corrupt. */
+	if (r->c_tail & 7) {
+		r->c_corrupt = SL__CORRUPT_TAIL;
+		r->c_bad_pos = r->c_tail;
+	}
 	r->c_records = atomic_load_explicit(&h->records_out, memory_order_relaxed);
 	r->c_bytes = atomic_load_explicit(&h->bytes_out, memory_order_relaxed);
 	r->c_asym = sl__membarrier_ready(); /* how release orders tail against prod_sleeping */
@@ -702,11 +708,14 @@ int sl_ring_validate(const sl_ring *r, char *errbuf, size_t errlen)
 		     (unsigned long long)tail);
 	if (rout > rin)
 		FAIL("records out %llu > records in %llu", (unsigned long long)rout, (unsigned long long)rin);
+	if (r->c_corrupt == SL__CORRUPT_TAIL)
+		FAIL("the tail %llu this consumer started from is not 8-byte aligned",
+		     (unsigned long long)r->c_bad_pos);
 	if (r->c_corrupt == SL__CORRUPT_HEAD)
-		FAIL("corrupt: head %llu is not within capacity %llu ahead of tail %llu (or misaligned)",
+		FAIL("head %llu is not within capacity %llu ahead of tail %llu (moved back, too far or misaligned)",
 		     (unsigned long long)r->c_bad_head, (unsigned long long)r->cap, (unsigned long long)r->c_bad_pos);
 	if (r->c_corrupt)
-		FAIL("corrupt: record at %llu (len %u) overran the committed data ending at %llu",
+		FAIL("record at %llu (len %u) overran the committed data ending at %llu",
 		     (unsigned long long)r->c_bad_pos, r->c_bad_len, (unsigned long long)r->c_bad_head);
 	if (r->roles & SL_RING_PRODUCER) {
 		if (r->p_head - tail > r->cap || r->p_head - head > r->cap || r->p_pub != head)

@@ -62,6 +62,9 @@ struct sl_capture_counters {
 	_Atomic uint64_t errors;       /* unreadable input (bad pcap record, ring corruption) */
 	_Atomic uint64_t progress_done, progress_total; /* bytes done / total, for the progress line
 	                                                   (synth: packets; 0 total: unknown) */
+	_Atomic uint64_t producer_absent;   /* shm: 1 while the ring has no producer (it detached or
+	                                       died without finishing, and follow waits for the next) */
+	_Atomic uint64_t producer_restarts; /* shm: times a new producer took over the ring */
 };
 
 

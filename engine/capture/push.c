@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analysis/decode.h"
+#include "fault.h"
 #include "pipeline.h"
 #include "sinks/sink.h"
 
@@ -53,6 +54,7 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 		if (out->drop) {
 			sl_ring_count_drop(r, 1);
 			sl_count(&out->ring_drops, 1);
+			sl_count(&out->dropped[w], 1);
 			return 0;
 		}
 		if (atomic_load_explicit(out->hard_stop, memory_order_relaxed))
@@ -66,9 +68,30 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 	rec->flags = 0;
 	rec->hash = hash;
 	memcpy(rec->data, pkt, caplen);
+	sl_count(&out->pushed[w], 1 + sl__fault(SL_FAULT_CAPTURE));
 	if (++out->pending[w] >= COMMIT_EVERY) {
 		sl_ring_commit(r);
 		out->pending[w] = 0;
 	}
 	return 1;
+}
+
+/* The capture thread: run the source until its input ends or it is interrupted, then publish
+ * and finish its rings (the drain protocol of pipeline.h). */
+void *sl__capture_main(void *arg)
+{
+	struct sl_capture_thread *c = arg;
+
+	c->result = c->mod->run(c->state, &c->out, &c->ctr, c->err, sizeof c->err);
+	sl_capture_flush(&c->out);
+	/* run has returned: only now may the source close what it reads (the main thread only
+	 * ever interrupts it) */
+	if (c->mod->stop)
+		c->mod->stop(c->state);
+	for (unsigned w = 0; w < c->out.nworkers; w++)
+		sl_ring_finish(c->out.rings[w]);
+	atomic_store_explicit(&c->done, 1, memory_order_release);
+	if (c->pl->capture_done)
+		c->pl->capture_done(c->pl->capture_done_arg);
+	return NULL;
 }

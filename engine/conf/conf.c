@@ -123,6 +123,8 @@ static void put_help(struct sl__sbuf *b, const struct sl_conf_key *k)
 	default:
 		break;
 	}
+	if (k->live)
+		sl__sbuf_put(b, " [live]", 7);
 }
 
 /* Copy b into buf the way snprintf would; returns the full length or -ENOMEM. */
@@ -139,6 +141,32 @@ static int sbuf_out(struct sl__sbuf *b, char *buf, size_t len)
 		snprintf(buf, len, "%s", b->p ? b->p : "");
 	free(b->p);
 	return n;
+}
+
+int sl_conf_keep_restart_only(struct sl_config *next, const struct sl_config *running, char *names,
+                              size_t namelen)
+{
+	size_t used = 0;
+	int kept = 0;
+
+	if (namelen)
+		names[0] = '\0';
+	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(next, running, k)) != NULL;) {
+		if (k->live)
+			continue;
+		union sl__conf_slot copy;
+
+		memset(&copy, 0, sizeof copy);
+		if (sl__conf_field_copy(k, &copy, sl__conf_cfield(running, k)) != 0)
+			return -ENOMEM;
+		sl__conf_store(next, k, &copy);
+		kept++;
+		if (used < namelen) {
+			int n = snprintf(names + used, namelen - used, "%s%s", used ? ", " : "", k->key);
+			used = n < 0 ? namelen : used + (size_t)n;
+		}
+	}
+	return kept;
 }
 
 int sl_conf_key_help(const struct sl_conf_key *k, char *buf, size_t len)
@@ -259,11 +287,26 @@ const char *sl__conf_suggest(const char *key, size_t len, char *buf, size_t bufl
 
 /* ---- the configuration --------------------------------------------------------------------- */
 
+/* Zero c and give it a zeroed struct for every registered block; 0 or -ENOMEM (then c owns
+ * nothing). */
+static int make_blocks(struct sl_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < sl__conf_nblocks; i++) {
+		if (!(c->blocks[i] = calloc(1, sl__conf_blocks[i]->size))) {
+			sl_conf_fini(c);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 void sl_conf_defaults(struct sl_config *c)
 {
 	char msg[160];
 
-	memset(c, 0, sizeof(*c));
+	if (make_blocks(c) != 0)
+		abort();
 	for (size_t i = 0; i < sl__conf_schema_len; i++) {
 		const struct sl_conf_key *k = &sl__conf_schema[i];
 		union sl__conf_slot v;
@@ -289,13 +332,21 @@ void sl_conf_fini(struct sl_config *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < sl__conf_schema_len; i++)
-		sl__conf_field_free(&sl__conf_schema[i], sl__conf_field(c, &sl__conf_schema[i]));
+	for (size_t i = 0; i < sl__conf_schema_len; i++) {
+		void *f = sl__conf_field(c, &sl__conf_schema[i]);
+		if (f)
+			sl__conf_field_free(&sl__conf_schema[i], f);
+	}
+	for (size_t i = 0; i < SL_CONF_BLOCKS_MAX; i++) {
+		free(c->blocks[i]);
+		c->blocks[i] = NULL;
+	}
 }
 
 int sl_conf_copy(struct sl_config *dst, const struct sl_config *src)
 {
-	memset(dst, 0, sizeof(*dst));
+	if (make_blocks(dst) != 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < sl__conf_schema_len; i++) {
 		const struct sl_conf_key *k = &sl__conf_schema[i];
 
@@ -304,6 +355,91 @@ int sl_conf_copy(struct sl_config *dst, const struct sl_config *src)
 			memset(dst, 0, sizeof(*dst));
 			return -ENOMEM;
 		}
+	}
+	return 0;
+}
+
+const void *sl_conf_block(const struct sl_config *c, const struct sl_conf_block *b)
+{
+	for (size_t i = 0; i < sl__conf_nblocks; i++)
+		if (sl__conf_blocks[i] == b)
+			return c->blocks[i];
+	return NULL;
+}
+
+/* Where a block's rows go: after the last row of its parent section, or at the end. */
+static size_t block_place(const struct sl_conf_key *rows, size_t n, const char *section)
+{
+	const char *dot = strrchr(section, '.');
+	size_t plen = dot ? (size_t)(dot - section) + 1 : 0, at = n;
+
+	if (plen == 0)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(rows[i].key, section, plen) == 0)
+			at = i + 1;
+	return at;
+}
+
+int sl_conf_register_blocks(const struct sl_conf_block *const *blocks, size_t n, char *errbuf,
+                            size_t errlen)
+{
+	size_t total = sl__conf_core_len, len = sl__conf_core_len;
+	struct sl_conf_key *rows;
+
+	if (sl__conf_nblocks || sl__conf_schema != sl__conf_core) {
+		errf(errbuf, errlen, "configuration blocks are registered once");
+		return -EINVAL;
+	}
+	if (n > SL_CONF_BLOCKS_MAX || n >= 255) {
+		errf(errbuf, errlen, "%zu configuration blocks: at most %d", n, SL_CONF_BLOCKS_MAX);
+		return -EINVAL;
+	}
+	for (size_t b = 0; b < n; b++) {
+		size_t sl = strlen(blocks[b]->section);
+
+		for (size_t i = 0; i < blocks[b]->nkeys; i++) {
+			const struct sl_conf_key *k = &blocks[b]->keys[i];
+
+			if (strncmp(k->key, blocks[b]->section, sl) != 0 || k->key[sl] != '.') {
+				errf(errbuf, errlen, "%s: not in the block's section %s", k->key, blocks[b]->section);
+				return -EINVAL;
+			}
+			if (k->offset >= blocks[b]->size) {
+				errf(errbuf, errlen, "%s: field outside the block's struct", k->key);
+				return -EINVAL;
+			}
+		}
+		total += blocks[b]->nkeys;
+	}
+	if (!(rows = calloc(total, sizeof(*rows)))) {
+		errf(errbuf, errlen, "configuration schema: out of memory");
+		return -ENOMEM;
+	}
+	memcpy(rows, sl__conf_core, sl__conf_core_len * sizeof(*rows));
+	for (size_t b = 0; b < n; b++) {
+		size_t at = block_place(rows, len, blocks[b]->section), m = blocks[b]->nkeys;
+
+		memmove(rows + at + m, rows + at, (len - at) * sizeof(*rows));
+		for (size_t i = 0; i < m; i++) {
+			rows[at + i] = blocks[b]->keys[i];
+			rows[at + i].block = (uint8_t)(b + 1);
+		}
+		len += m;
+		sl__conf_blocks[b] = blocks[b];
+	}
+	sl__conf_schema = rows;
+	sl__conf_schema_len = len;
+	sl__conf_nblocks = n;
+	/* The same checks the core passes: no key twice, sections together, defaults that parse. */
+	char msg[256];
+	if (sl__conf_schema_check(msg, sizeof msg) != 0) {
+		errf(errbuf, errlen, "configuration schema: %s", msg);
+		sl__conf_schema = sl__conf_core;
+		sl__conf_schema_len = sl__conf_core_len;
+		sl__conf_nblocks = 0;
+		free(rows);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -484,7 +620,7 @@ int sl__conf_schema_check(char *msg, size_t msglen)
 			errf(msg, msglen, "%s: help must be one non-empty line", key);
 			return -1;
 		}
-		if (k->offset >= sizeof(struct sl_config)) {
+		if (k->block == 0 && k->offset >= sizeof(struct sl_config)) {
 			errf(msg, msglen, "%s: offset outside struct sl_config", key);
 			return -1;
 		}
@@ -510,7 +646,7 @@ int sl__conf_schema_check(char *msg, size_t msglen)
 				errf(msg, msglen, "%s: listed twice", key);
 				return -1;
 			}
-			if (o->offset == k->offset) {
+			if (o->offset == k->offset && o->block == k->block) {
 				errf(msg, msglen, "%s and %s fill the same field", o->key, key);
 				return -1;
 			}

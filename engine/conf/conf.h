@@ -55,7 +55,6 @@ struct sl_conf_strs {
 
 /* The order of each enum is the order of its names in the schema (conf_schema.c). */
 enum sl_conf_policy { SL_CONF_POLICY_AUTO = 0, SL_CONF_POLICY_BLOCK, SL_CONF_POLICY_DROP };
-enum sl_conf_fanout { SL_CONF_FANOUT_HASH = 0, SL_CONF_FANOUT_LB, SL_CONF_FANOUT_CPU };
 enum sl_conf_loglevel {
 	SL_CONF_LOG_ERROR = 0,
 	SL_CONF_LOG_WARNING,
@@ -63,6 +62,8 @@ enum sl_conf_loglevel {
 	SL_CONF_LOG_INFO,
 	SL_CONF_LOG_DEBUG,
 };
+
+#define SL_CONF_BLOCKS_MAX 32
 
 /*
  * The effective configuration. Field names follow the dotted keys ('-' becomes '_');
@@ -79,20 +80,6 @@ struct sl_config {
 		int64_t snaplen;            /* capture.snaplen */
 		enum sl_conf_policy policy; /* capture.policy */
 		uint64_t ring_size;         /* capture.ring-size: each worker's input ring */
-		struct {
-			char *interface;                /* capture.afpacket.interface */
-			int64_t threads;                /* capture.afpacket.threads */
-			uint64_t block_size;            /* capture.afpacket.block-size */
-			int64_t block_count;            /* capture.afpacket.block-count */
-			int64_t fanout_group;           /* capture.afpacket.fanout-group; 0: from the pid */
-			enum sl_conf_fanout fanout_mode; /* capture.afpacket.fanout-mode */
-		} afpacket;
-		struct {
-			int64_t packets; /* capture.synth.packets; 0: until stopped */
-			int64_t flows;   /* capture.synth.flows */
-			int64_t seed;    /* capture.synth.seed */
-			char *mix;       /* capture.synth.mix: "proto=weight,..." (syntax checked) */
-		} synth;
 	} capture;
 	struct {
 		int64_t cpu;        /* router.cpu */
@@ -135,16 +122,6 @@ struct sl_config {
 		} dns;
 	} app;
 	struct {
-		struct {
-			bool enabled;              /* outputs.file.enabled */
-			char *path;                /* outputs.file.path; "-": stdout */
-			struct sl_conf_strs types; /* outputs.file.types: event types written */
-			uint64_t ring_size;        /* outputs.file.ring-size */
-			int64_t cpu;               /* outputs.file.cpu */
-			uint64_t buffer_size;      /* outputs.file.buffer-size */
-		} file;
-	} outputs;
-	struct {
 		uint64_t interval_ns;              /* stats.interval: sampling */
 		uint64_t records_interval_ns;      /* stats.records-interval; 0: off */
 		uint64_t http_summary_interval_ns; /* stats.http-summary-interval; 0: off */
@@ -153,6 +130,9 @@ struct sl_config {
 		enum sl_conf_loglevel level; /* log.level */
 		char *file;                  /* log.file; "": stderr */
 	} log;
+	/* The modules' own blocks (struct sl_conf_block), in the order registered; owned. Read
+	 * them with sl_conf_block(). */
+	void *blocks[SL_CONF_BLOCKS_MAX];
 };
 
 /* ---- the configuration ------------------------------------------------------------------- */
@@ -213,7 +193,38 @@ struct sl_conf_key {
 	 * 0, or nonzero after writing the reason to msg. */
 	int (*check)(const void *value, char *msg, size_t msglen);
 	const char *help;        /* one line */
+	/* A running engine applies a change of this key at SIGHUP (the runtime snapshot); a change
+	 * of any other key is reported and waits for the next start. The help line says [live]. */
+	bool live;
+	/* 0: offset is into struct sl_config; n: into the n-th registered block (set by
+	 * sl_conf_register_blocks in its copy of the row; a block's own rows leave it 0). */
+	uint8_t block;
 };
+
+/*
+ * A module's configuration: a struct of its own, filled by rows of its own (offsets into that
+ * struct, written with the macros of conf_rows.h), every key under `section`. The module keeps
+ * the block next to its code and points to it from its descriptor; the engine registers the
+ * blocks of every module in its tables at start-up, and from then on the keys load, --set, dump,
+ * diff and reload like the engine's own. Reading it: sl_conf_block(cfg, &my_block).
+ */
+struct sl_conf_block {
+	const char *section;            /* "outputs.file": every key starts with "outputs.file." */
+	size_t size;                    /* sizeof the module's struct */
+	const struct sl_conf_key *keys;
+	size_t nkeys;
+};
+
+/*
+ * Add blocks to the schema: once, at start-up, before any configuration is made (not
+ * thread-safe). Each block's rows go right after the last key of its parent section ("outputs"
+ * for "outputs.file"), or at the end. Returns 0, or -EINVAL with errbuf set (a second call, too
+ * many blocks, a key outside its section, a key already taken, a field outside the struct).
+ */
+int sl_conf_register_blocks(const struct sl_conf_block *const *blocks, size_t n, char *errbuf,
+                            size_t errlen);
+/* The block's struct in c (NULL when b was not registered). */
+const void *sl_conf_block(const struct sl_config *c, const struct sl_conf_block *b);
 
 /* The schema rows, in documentation order (sections are contiguous). */
 const struct sl_conf_key *sl_conf_keys(size_t *count);
@@ -229,6 +240,12 @@ int sl_conf_key_help(const struct sl_conf_key *k, char *buf, size_t len);
 /* A key's value as config text ("16MiB", "[0, 1]", "\"-\""); returns snprintf's count, or
  * -ENOMEM. */
 int sl_conf_format(const struct sl_config *c, const struct sl_conf_key *k, char *buf, size_t len);
+/* Before a reload: every key that is not live and differs between next and running is set back
+ * to its running value in next, and its name appended to names (comma-separated, truncated to
+ * namelen). Returns how many keys were set back, or -ENOMEM (next is then unchanged for the
+ * key that failed). names may be NULL when namelen is 0. */
+int sl_conf_keep_restart_only(struct sl_config *next, const struct sl_config *running, char *names,
+                              size_t namelen);
 /* The first key after `after` (NULL: from the start) whose value differs between a and b, or
  * NULL when they are equal from there on: loop to list every change, e.g. at a reload. */
 const struct sl_conf_key *sl_conf_diff(const struct sl_config *a, const struct sl_config *b,

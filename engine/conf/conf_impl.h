@@ -17,8 +17,14 @@
 #define SL__CONF_STRING_MAX 4096 /* bytes in a string whose row has no max */
 #define SL__CONF_KEY_MAX 128    /* bytes in a dotted key we bother to look up */
 
-extern const struct sl_conf_key sl__conf_schema[];
-extern const size_t sl__conf_schema_len;
+/* The engine's own rows (conf_schema.c). */
+extern const struct sl_conf_key sl__conf_core[];
+extern const size_t sl__conf_core_len;
+/* The whole schema: the core rows, then with the registered blocks' rows placed among them. */
+extern const struct sl_conf_key *sl__conf_schema;
+extern size_t sl__conf_schema_len;
+extern const struct sl_conf_block *sl__conf_blocks[SL_CONF_BLOCKS_MAX];
+extern size_t sl__conf_nblocks;
 
 /* A value of any type, parsed but not stored yet. Owns its strings and arrays. */
 union sl__conf_slot {
@@ -36,14 +42,18 @@ static inline bool sl__conf_is_list(enum sl_conf_type t)
 	return t == SL_CONF_CPUS || t == SL_CONF_INTS || t == SL_CONF_STRINGS;
 }
 
+/* The field a row fills in c; a row of a block c does not have (being set up or torn down)
+ * has none: NULL. */
 static inline void *sl__conf_field(struct sl_config *c, const struct sl_conf_key *k)
 {
-	return (char *)c + k->offset;
+	char *base = k->block ? (char *)c->blocks[k->block - 1] : (char *)c;
+	return base ? base + k->offset : NULL;
 }
 
 static inline const void *sl__conf_cfield(const struct sl_config *c, const struct sl_conf_key *k)
 {
-	return (const char *)c + k->offset;
+	const char *base = k->block ? (const char *)c->blocks[k->block - 1] : (const char *)c;
+	return base ? base + k->offset : NULL;
 }
 
 /*

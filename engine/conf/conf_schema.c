@@ -5,120 +5,29 @@
  * line of help. Defaults, loading, --set, dumping and the documentation test all read this
  * table, so a key exists exactly when it has a row here.
  *
+ * These are the engine's own keys. A module's keys are a block of rows next to its code, over a
+ * struct of its own (struct sl_conf_block in conf.h); sl_conf_register_blocks() places them in
+ * the schema after the keys of their parent section.
+ *
  * Adding a key is one field in struct sl_config (conf.h) and one row below, in the section it
  * belongs to (rows of a section stay together; the dump and conf/sluice.yaml follow this order).
- * The row macros refuse, at compile time, a field whose C type does not match the row's type.
+ * The row macros (conf_rows.h) refuse, at compile time, a field whose C type does not match the
+ * row's type.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conf_impl.h"
-
-/* The offset of a field of struct sl_config, and a compile error unless its type is T. */
-#define FIELD(f, T) \
-	(offsetof(struct sl_config, f) + 0 * sizeof(_Generic(((struct sl_config *)0)->f, T: 1)))
-/* An enum field: any enum type works as long as it is int-sized. */
-#define ENUM_FIELD(f) \
-	(offsetof(struct sl_config, f) + 0 * sizeof(char[sizeof(((struct sl_config *)0)->f) == sizeof(int) ? 1 : -1]))
-
-#define BOOL(k, f, d, h) { .key = k, .type = SL_CONF_BOOL, .offset = FIELD(f, bool), .def = d, .help = h }
-#define INT(k, f, d, lo, hi, h) \
-	{ .key = k, .type = SL_CONF_INT, .offset = FIELD(f, int64_t), .def = d, .min = lo, .max = hi, .help = h }
-#define SIZE(k, f, d, lo, hi, h) \
-	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, .help = h }
-#define SIZE_CHECKED(k, f, d, lo, hi, fn, h)                                                     \
-	{ .key = k, .type = SL_CONF_SIZE, .offset = FIELD(f, uint64_t), .def = d, .min = lo, .max = hi, \
-	  .check = fn, .help = h }
-#define DURATION(k, f, d, lo, hi, h)                                                              \
-	{ .key = k, .type = SL_CONF_DURATION, .offset = FIELD(f, uint64_t), .def = d, .min = lo,      \
-	  .max = hi, .help = h }
-/* lo..hi: the length in bytes; hi 0 means the general limit (4096) */
-#define STRING(k, f, d, lo, hi, fn, h)                                                            \
-	{ .key = k, .type = SL_CONF_STRING, .offset = FIELD(f, char *), .def = d, .min = lo,          \
-	  .max = hi, .check = fn, .help = h }
-#define ENUM(k, f, d, names, h) \
-	{ .key = k, .type = SL_CONF_ENUM, .offset = ENUM_FIELD(f), .def = d, .values = names, .help = h }
-#define CPUS(k, f, d, h)                                                                          \
-	{ .key = k, .type = SL_CONF_CPUS, .offset = FIELD(f, struct sl_conf_ints), .def = d,         \
-	  .min = 0, .max = CPU_MAX, .help = h }
-#define INTS(k, f, d, lo, hi, h)                                                                  \
-	{ .key = k, .type = SL_CONF_INTS, .offset = FIELD(f, struct sl_conf_ints), .def = d,         \
-	  .min = lo, .max = hi, .help = h }
-#define STRINGS(k, f, d, names, h)                                                                \
-	{ .key = k, .type = SL_CONF_STRINGS, .offset = FIELD(f, struct sl_conf_strs), .def = d,      \
-	  .min = 1, .max = 0, .values = names, .help = h }
-
-#define KiB (INT64_C(1) << 10)
-#define MiB (INT64_C(1) << 20)
-#define GiB (INT64_C(1) << 30)
-#define MS INT64_C(1000000)
-#define SEC (1000 * MS)
-#define MINUTE (60 * SEC)
-#define HOUR (60 * MINUTE)
-#define DAY (24 * HOUR)
-#define CPU_MAX 1023      /* CPU_SETSIZE - 1 */
-#define RING_MIN (64 * KiB)
-#define RING_MAX (4 * GiB) /* SL_RING_CAPACITY_MAX */
+#define SL_CONF_STRUCT struct sl_config
+#include "conf_rows.h"
 
 /* Enum names, in the order of their C enums (conf.h, sluice/ring.h). */
 static const char *const policy_names[] = { "auto", "block", "drop", NULL };
-static const char *const fanout_names[] = { "hash", "lb", "cpu", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
-/* Record types a sink can subscribe to (DESIGN.md, Records). */
-static const char *const event_types[] = { "flow", "http", "tls", "dns", "alert", "stats",
-	                                   "http_summary", "config", NULL };
 
-/* TPACKET_V3 blocks are made of whole pages. */
-static int check_page_multiple(const void *value, char *msg, size_t msglen)
-{
-	uint64_t v = *(const uint64_t *)value;
-
-	if (v % 4096 != 0) {
-		snprintf(msg, msglen, "must be a multiple of 4KiB (the page size)");
-		return -1;
-	}
-	return 0;
-}
-
-/* "name=weight,name=weight": names of [a-z0-9_-], weights 0..1000000, not all zero. */
-static int check_mix(const void *value, char *msg, size_t msglen)
-{
-	const char *s = *(char *const *)value;
-	unsigned long total = 0;
-
-	while (*s) {
-		size_t name = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
-		unsigned long w = 0;
-		size_t digits;
-
-		if (name == 0 || s[name] != '=')
-			goto bad;
-		s += name + 1;
-		digits = strspn(s, "0123456789");
-		if (digits == 0 || digits > 7)
-			goto bad;
-		for (size_t i = 0; i < digits; i++)
-			w = w * 10 + (unsigned long)(s[i] - '0');
-		if (w > 1000000)
-			goto bad;
-		total += w;
-		s += digits;
-		if (*s == ',' && s[1] != '\0')
-			s++;
-		else if (*s != '\0')
-			goto bad;
-	}
-	if (total > 0)
-		return 0;
-bad:
-	snprintf(msg, msglen, "not a traffic mix (name=weight,... with weights 0..1000000, "
-	                      "not all 0, such as http=4,dns=3,tls=3)");
-	return -1;
-}
-
-const struct sl_conf_key sl__conf_schema[] = {
+const struct sl_conf_key sl__conf_core[] = {
 	INT("workers.count", workers.count, "2", 1, 64,
 	    "worker threads; each decodes, tracks and analyses its share of the flows"),
 	CPUS("workers.cpus", workers.cpus, "[]",
@@ -132,26 +41,6 @@ const struct sl_conf_key sl__conf_schema[] = {
 	     "when a worker ring is full; auto: block for files and shm input, drop for live capture"),
 	SIZE("capture.ring-size", capture.ring_size, "8MiB", RING_MIN, RING_MAX,
 	     "size of each worker's input ring"),
-	STRING("capture.afpacket.interface", capture.afpacket.interface, "", 0, 15, NULL,
-	       "interface to capture from; -i overrides it"),
-	INT("capture.afpacket.threads", capture.afpacket.threads, "1", 1, 64,
-	    "capture threads (sockets) joined in one fanout group"),
-	SIZE_CHECKED("capture.afpacket.block-size", capture.afpacket.block_size, "1MiB", 4 * KiB,
-	             128 * MiB, check_page_multiple, "TPACKET_V3 block size, a multiple of 4KiB"),
-	INT("capture.afpacket.block-count", capture.afpacket.block_count, "64", 2, 65536,
-	    "TPACKET_V3 blocks per socket"),
-	INT("capture.afpacket.fanout-group", capture.afpacket.fanout_group, "0", 0, 65535,
-	    "PACKET_FANOUT group id; 0: derived from the process id"),
-	ENUM("capture.afpacket.fanout-mode", capture.afpacket.fanout_mode, "hash", fanout_names,
-	     "how the kernel spreads packets over the sockets: flow hash, round robin or CPU"),
-	INT("capture.synth.packets", capture.synth.packets, "1000000", 0, INT64_MAX,
-	    "packets the synthetic generator produces; 0: until stopped"),
-	INT("capture.synth.flows", capture.synth.flows, "10000", 1, 16777216,
-	    "distinct flows the generator cycles through"),
-	INT("capture.synth.seed", capture.synth.seed, "1", 0, INT64_MAX,
-	    "random seed; the same seed gives the same packets"),
-	STRING("capture.synth.mix", capture.synth.mix, "http=4,dns=3,tls=3", 1, 1024, check_mix,
-	       "traffic mix as protocol=weight pairs (http, dns, tls)"),
 
 	INT("router.cpu", router.cpu, "-1", -1, CPU_MAX,
 	    "CPU to pin the router thread to; -1: not pinned"),
@@ -166,17 +55,17 @@ const struct sl_conf_key sl__conf_schema[] = {
 	BOOL("flow.use-vlan", flow.use_vlan, "true",
 	     "VLAN ids are part of a flow's key; off when a mirror tags only one direction"),
 	DURATION("flow.timeouts.new", flow.timeouts.new_ns, "60s", 1 * SEC, 7 * DAY,
-	         "idle timeout of a TCP flow before its handshake completes"),
+	         "idle timeout of a TCP flow before its handshake completes", LIVE),
 	DURATION("flow.timeouts.established", flow.timeouts.established_ns, "600s", 1 * SEC, 7 * DAY,
-	         "idle timeout of an established TCP flow"),
+	         "idle timeout of an established TCP flow", LIVE),
 	DURATION("flow.timeouts.closed", flow.timeouts.closed_ns, "60s", 1 * SEC, 7 * DAY,
-	         "how long a closed TCP flow lingers for late packets"),
+	         "how long a closed TCP flow lingers for late packets", LIVE),
 	DURATION("flow.timeouts.udp", flow.timeouts.udp_ns, "60s", 1 * SEC, 7 * DAY,
-	         "idle timeout of a UDP flow"),
+	         "idle timeout of a UDP flow", LIVE),
 	DURATION("flow.timeouts.icmp", flow.timeouts.icmp_ns, "30s", 1 * SEC, 7 * DAY,
-	         "idle timeout of an ICMP flow"),
+	         "idle timeout of an ICMP flow", LIVE),
 	DURATION("flow.timeouts.default", flow.timeouts.default_ns, "60s", 1 * SEC, 7 * DAY,
-	         "idle timeout of a flow of any other protocol"),
+	         "idle timeout of a flow of any other protocol", LIVE),
 
 	INT("defrag.max-trackers", defrag.max_trackers, "4096", 1, 1048576,
 	    "IP datagrams reassembled at once, per worker"),
@@ -192,28 +81,16 @@ const struct sl_conf_key sl__conf_schema[] = {
 	SIZE("tcp.segment-pool", tcp.segment_pool, "32MiB", 1 * MiB, 16 * GiB,
 	     "memory for held segments, per worker"),
 
-	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses"),
+	BOOL("app.http.enabled", app.http.enabled, "true", "extract HTTP/1.x requests and responses", LIVE),
 	INT("app.http.max-sessions", app.http.max_sessions, "4096", 0, 1048576,
 	    "HTTP transactions in flight parsed at once, per worker (about 30KiB each)"),
-	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)"),
+	BOOL("app.tls.enabled", app.tls.enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)", LIVE),
 	INT("app.tls.max-sessions", app.tls.max_sessions, "4096", 0, 1048576,
 	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
 	BOOL("app.tls.log-resumed", app.tls.log_resumed, "false",
-	     "also write a tls record for resumed sessions (Suricata's default is not to)"),
-	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers"),
-	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS"),
-
-	BOOL("outputs.file.enabled", outputs.file.enabled, "true", "write EVE JSON lines to a file"),
-	STRING("outputs.file.path", outputs.file.path, "-", 1, 0, NULL,
-	       "file to append to, \"-\" for standard output; -o overrides it"),
-	STRINGS("outputs.file.types", outputs.file.types, "[flow, http, tls, dns, alert, stats]",
-	        event_types, "event types written"),
-	SIZE("outputs.file.ring-size", outputs.file.ring_size, "4MiB", RING_MIN, RING_MAX,
-	     "size of the router-to-file ring"),
-	INT("outputs.file.cpu", outputs.file.cpu, "-1", -1, CPU_MAX,
-	    "CPU to pin the file writer to; -1: not pinned"),
-	SIZE("outputs.file.buffer-size", outputs.file.buffer_size, "256KiB", 4 * KiB, 64 * MiB,
-	     "bytes gathered before each write"),
+	     "also write a tls record for resumed sessions (Suricata's default is not to)", LIVE),
+	BOOL("app.dns.enabled", app.dns.enabled, "true", "extract DNS queries and answers", LIVE),
+	INTS("app.dns.ports", app.dns.ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
 
 	DURATION("stats.interval", stats.interval_ns, "1s", 10 * MS, HOUR,
 	         "how often counters are sampled"),
@@ -222,8 +99,14 @@ const struct sl_conf_key sl__conf_schema[] = {
 	DURATION("stats.http-summary-interval", stats.http_summary_interval_ns, "60s", 0, DAY,
 	         "how often HTTP summary records are emitted; 0: never"),
 
-	ENUM("log.level", log.level, "info", loglevel_names, "least severe messages logged"),
+	ENUM("log.level", log.level, "info", loglevel_names, "least severe messages logged", LIVE),
 	STRING("log.file", log.file, "", 0, 0, NULL, "file to log to; empty: standard error"),
 };
 
-const size_t sl__conf_schema_len = sizeof(sl__conf_schema) / sizeof(sl__conf_schema[0]);
+const size_t sl__conf_core_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);
+
+/* Until blocks are registered, the schema is the core. */
+const struct sl_conf_key *sl__conf_schema = sl__conf_core;
+size_t sl__conf_schema_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);
+const struct sl_conf_block *sl__conf_blocks[SL_CONF_BLOCKS_MAX];
+size_t sl__conf_nblocks;

@@ -21,6 +21,11 @@ enum sl_rec_type {
 	SL_REC_STATS = 21,
 	SL_REC_CONFIG = 22,
 	SL_REC_HTTP_SUMMARY = 23,
+	/* Every type is below this (a ring record's type field holds 16 bits, but the engine's
+	 * per-type tables and sink masks are this wide). A record of a type sluiced does not
+	 * expect is counted, never taken for another type: on its input (--shm-input) anything
+	 * but SL_REC_PACKET is a bad record; at the router a type from here on is unroutable and
+	 * the ledger fails. */
 	SL_REC_TYPE_MAX = 32,
 };
 

@@ -27,6 +27,26 @@ if(TARGET sluiced AND Python3_FOUND)
 endif()
 
 if(TARGET sluiced AND Python3_FOUND)
+  # A record lost at each hop unbalances that hop (exit 3); a slow sink with the drop policy
+  # costs the file sink nothing, with the block policy nothing is lost.
+  add_test(NAME integration.ledger
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/ledger_test.sh $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-synth>)
+  set_tests_properties(integration.ledger PROPERTIES LABELS "integration;engine;threads" TIMEOUT 300)
+
+  # The file sink on a device that refuses its writes (file size limit, /dev/full, a full tmpfs
+  # of its own when root): no torn line, delivered = the file's lines, the rest counted.
+  add_test(NAME integration.file_full
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/file_full_test.sh $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-synth>)
+  set_tests_properties(integration.file_full PROPERTIES LABELS "integration;engine;threads" TIMEOUT 300
+    RUN_SERIAL ON)
+
+  # 1,000 SIGHUP reloads of live keys while synthetic traffic runs; then a drained, balanced stop.
+  add_test(NAME integration.reload
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/reload_test.sh $<TARGET_FILE:sluiced> 1000)
+  set_tests_properties(integration.reload PROPERTIES LABELS "integration;engine;threads" TIMEOUT 600)
+endif()
+
+if(TARGET sluiced AND Python3_FOUND)
   # Truncated and bit-flipped copies of every corpus capture: never a crash (the ASan build
   # makes this the sanitizer pass over the corpus).
   add_test(NAME integration.mutate

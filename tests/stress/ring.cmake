@@ -20,3 +20,16 @@ set_tests_properties(stress.ring.threads stress.ring.xproc stress.ring.xproc_hug
   PROPERTIES LABELS "stress;ring" TIMEOUT 300 SKIP_RETURN_CODE 77)
 # The hugepage half changes a system-wide setting: never alongside another test that does.
 set_tests_properties(stress.ring.xproc_huge PROPERTIES RUN_SERIAL ON)
+
+# The ring against its peer process: roles, stream ends, forked children, file creation, the
+# idle syscall count and the futex wake (test_ring_peer.c). Uses the ring's internals (ring/).
+add_executable(test_ring_peer ${CMAKE_CURRENT_LIST_DIR}/test_ring_peer.c)
+target_include_directories(test_ring_peer PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib ${PROJECT_SOURCE_DIR}/ring)
+target_link_libraries(test_ring_peer PRIVATE sluice_ring_static)
+foreach(m fork-close roles finish-detach consumer-gone create idle wake)
+  add_test(NAME stress.ring.peer.${m} COMMAND test_ring_peer ${m})
+  set_tests_properties(stress.ring.peer.${m} PROPERTIES LABELS "stress;ring" TIMEOUT 120
+    SKIP_RETURN_CODE 77)
+endforeach()
+# It mounts a small tmpfs of its own (root) and counts another process's syscalls: alone.
+set_tests_properties(stress.ring.peer.create stress.ring.peer.idle PROPERTIES RUN_SERIAL ON)

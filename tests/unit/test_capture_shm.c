@@ -20,12 +20,17 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "conf/conf.h"
+#include "shm/shm.h"
 #include "sluice/record.h"
 #include "sluice/ring.h"
 #include "test_capture_support.h"
 
 static char tmp[512];
 static int ring_seq;
+/* The configuration run_shm() gives the source: capture.shm.follow as the test wants it. */
+static struct sl_config cfg_follow, cfg_nofollow;
+static const struct sl_config *shm_cfg = &cfg_follow;
 
 static void ring_name(char *buf, size_t len)
 {
@@ -39,8 +44,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Starts sluice-pcap2shm with argv (NULL-terminated, without the program), stdout to outfile. */
-static pid_t spawn_pcap2shm(const char *const *args, const char *outfile)
+/* Starts sluice-pcap2shm with argv (NULL-terminated, without the program), stdout to outfile
+ * and, when errfile is not NULL, stderr to errfile. */
+static pid_t spawn_pcap2shm2(const char *const *args, const char *outfile, const char *errfile)
 {
 	const char *argv[32];
 	int n = 0;
@@ -53,10 +59,28 @@ static pid_t spawn_pcap2shm(const char *const *args, const char *outfile)
 		int fd = open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd >= 0)
 			dup2(fd, 1);
+		if (errfile && (fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
+			dup2(fd, 2);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn_pcap2shm(const char *const *args, const char *outfile)
+{
+	return spawn_pcap2shm2(args, outfile, NULL);
+}
+
+static void read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t got = 0;
+	if (f) {
+		got = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[got] = '\0';
 }
 
 static int wait_exit(pid_t pid)
@@ -73,7 +97,7 @@ static int run_shm(const char *name, struct sl_capture_out *out, struct sl_captu
 {
 	const struct sl_module *m = sl_capture_find("shm");
 	struct sl_capture_spec spec = { .kind = "shm", .name = name };
-	struct sl_module_env env = { .capture = &spec };
+	struct sl_module_env env = { .cfg = shm_cfg, .capture = &spec };
 	void *st = NULL;
 	int err;
 
@@ -306,11 +330,13 @@ static void test_bad_records(void)
 	CHECK_EQ(sl_ring_unlink(name), 0);
 }
 
+/* With capture.shm.follow false, a producer that dies ends the input (with a warning). */
 static void test_dead_producer(void)
 {
 	char name[64], errbuf[512];
 	static _Atomic int stop;
 
+	shm_cfg = &cfg_nofollow;
 	ring_name(name, sizeof name);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -330,9 +356,11 @@ static void test_dead_producer(void)
 	CHECK_EQ(out.got.n, 3);
 	CHECK(strstr(errbuf, "died") != NULL);
 	CHECK_EQ(ctr.errors, 0);
+	CHECK_EQ(ctr.producer_absent, 0);
 	printf("dead producer: %s\n", errbuf);
 	cap_list_free(&out.got);
 	CHECK_EQ(sl_ring_unlink(name), 0);
+	shm_cfg = &cfg_follow;
 }
 
 struct idle_arg {
@@ -351,6 +379,165 @@ static void *idle_thread(void *p)
 	a->rc = run_shm(a->name, &a->out, &a->ctr, &a->stop, a->errbuf, sizeof a->errbuf, 0);
 	atomic_store(&a->done, 1);
 	return NULL;
+}
+
+static int wait_for(_Atomic uint64_t *v, uint64_t want)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (atomic_load(v) == want)
+			return 1;
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+	}
+	return 0;
+}
+
+/* A child producer: open (or create) the ring, commit n packets, then finish, close without
+ * finishing (detach), or just exit (die). */
+enum leave { LEAVE_DIE, LEAVE_DETACH, LEAVE_FINISH };
+
+static pid_t producer(const char *name, int n, uint8_t fill, enum leave how)
+{
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		sl_ring *r;
+		int e = sl_ring_open(name, SL_RING_PRODUCER, &r);
+		if (e == -ENOENT)
+			e = sl_ring_create(name, &small, &r);
+		if (e != 0)
+			_exit(1);
+		for (int i = 0; i < n; i++)
+			put_rec(r, SL_REC_PACKET, 24 + 80, 80, 80, SL_LINK_ETHERNET, (uint8_t)(fill + i));
+		sl_ring_commit(r);
+		if (how == LEAVE_FINISH)
+			sl_ring_finish(r);
+		if (how != LEAVE_DIE)
+			sl_ring_close(r);
+		_exit(0);
+	}
+	return pid;
+}
+
+/* capture.shm.follow (the default): the source outlives its producers until one finishes. */
+static void test_follow(void)
+{
+	char name[64];
+	static struct idle_arg a;
+	pthread_t th;
+
+	ring_name(name, sizeof name);
+	CHECK_EQ(wait_exit(producer(name, 3, 0x10, LEAVE_DIE)), 0);
+	a.name = name;
+	REQUIRE(pthread_create(&th, NULL, idle_thread, &a) == 0);
+	/* It read what the dead one committed and counts the producer absent. */
+	CHECK(wait_for(&a.ctr.producer_absent, 1));
+	CHECK(wait_for(&a.ctr.packets, 3));
+	CHECK_EQ(atomic_load(&a.done), 0);
+	/* A new producer attaches, commits, and detaches without finishing: absent again. */
+	CHECK_EQ(wait_exit(producer(name, 2, 0x20, LEAVE_DETACH)), 0);
+	CHECK(wait_for(&a.ctr.packets, 5));
+	CHECK(wait_for(&a.ctr.producer_absent, 1));
+	CHECK_EQ(atomic_load(&a.done), 0);
+	/* The third one finishes: the input ends by itself. */
+	CHECK_EQ(wait_exit(producer(name, 1, 0x30, LEAVE_FINISH)), 0);
+	for (int i = 0; i < 2000 && !atomic_load(&a.done); i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+	CHECK_EQ(atomic_load(&a.done), 1);
+	if (!atomic_load(&a.done))
+		cap_interrupt(&a.out);
+	pthread_join(th, NULL);
+	CHECK_EQ(a.rc, 0);
+	CHECK_EQ(a.out.got.n, 6);
+	CHECK_EQ(a.ctr.producer_absent, 0);
+	CHECK_EQ(a.ctr.producer_restarts, 2);
+	CHECK(strstr(a.errbuf, "waiting for the next one") != NULL);
+	if (a.out.got.n == 6) {
+		CHECK_EQ(a.out.got.pkts[0].data[0], 0x10);
+		CHECK_EQ(a.out.got.pkts[3].data[0], 0x20);
+		CHECK_EQ(a.out.got.pkts[5].data[0], 0x30);
+	}
+	printf("follow: %zu packets from three producers, %llu restarts seen, warning: %s\n", a.out.got.n,
+	       (unsigned long long)a.ctr.producer_restarts, a.errbuf);
+	cap_list_free(&a.out.got);
+	CHECK_EQ(sl_ring_unlink(name), 0);
+}
+
+/* sluice-pcap2shm whose consumer dies while the ring is full: it says so and exits 3, instead
+ * of waiting forever. (Before any consumer attached, a full ring just makes it wait.) */
+static void test_pcap2shm_consumer_died(void)
+{
+	char path[1024], name[64], outfile[1024], errfile[1024], text[4096];
+	int ready[2];
+
+	snprintf(path, sizeof path, "%s/pcap/%s", SLUICE_CORPUS_DIR, "sv-ethernet-eve.pcap");
+	snprintf(outfile, sizeof outfile, "%s/died.out", tmp);
+	snprintf(errfile, sizeof errfile, "%s/died.err", tmp);
+	ring_name(name, sizeof name);
+	/* 8 KiB of ring for ~160 KB of packets, six times: it fills up and waits. */
+	const char *args[] = { "-c", "8k", "--huge", "never", name, path, path, path, path, path, path, NULL };
+	pid_t pid = spawn_pcap2shm2(args, outfile, errfile);
+	REQUIRE(pid > 0);
+
+	REQUIRE(pipe(ready) == 0);
+	pid_t cons = fork();
+	REQUIRE(cons >= 0);
+	if (cons == 0) {
+		sl_ring *c;
+		int e = -ENOENT;
+		close(ready[0]);
+		for (int i = 0; i < 2000 && (e = sl_ring_open(name, SL_RING_CONSUMER, &c)) == -ENOENT; i++)
+			nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+		if (e != 0)
+			_exit(1);
+		/* wait until the producer has filled the ring and sleeps, then die holding the role */
+		struct sl_ring_stats st;
+		for (int i = 0; i < 2000 && (sl_ring_stats(c, &st) != 0 || st.producer_waits == 0); i++)
+			nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char b;
+	REQUIRE(read(ready[0], &b, 1) == 0);
+	close(ready[0]);
+	kill(cons, SIGKILL);
+	CHECK_EQ(wait_exit(cons), 128 + SIGKILL);
+	CHECK_EQ(wait_exit(pid), 3);
+	read_text(errfile, text, sizeof text);
+	CHECK(strstr(text, "the consumer went away") != NULL);
+	printf("pcap2shm, consumer killed: %s", text);
+	CHECK_EQ(sl_ring_unlink(name), 0);
+}
+
+/* A producer that scribbles on a record header (a length of 0xFFFFFF00): the run fails
+ * cleanly, -EPROTO with the reason, no read outside the ring. */
+static void test_corrupt(void)
+{
+	char name[64], errbuf[512];
+	static _Atomic int stop;
+	sl_ring *r;
+
+	ring_name(name, sizeof name);
+	REQUIRE(sl_ring_create(name, &small, &r) == 0);
+	put_rec(r, SL_REC_PACKET, 24 + 60, 60, 60, SL_LINK_ETHERNET, 0xa1);
+	uint8_t *p = sl_ring_reserve(r, SL_REC_PACKET, 24 + 60);
+	REQUIRE(p != NULL);
+	uint32_t huge = 0xFFFFFF00u;
+	memcpy(p - 8, &huge, sizeof huge); /* the record header's len, in front of the payload */
+	sl_ring_commit(r);
+	sl_ring_finish(r);
+
+	struct sl_capture_out out = { 0 };
+	struct sl_capture_counters ctr;
+	CHECK_EQ(run_shm(name, &out, &ctr, &stop, errbuf, sizeof errbuf, 0), -EPROTO);
+	CHECK(strstr(errbuf, "ring corrupt: record at") != NULL && strstr(errbuf, "4294967040") != NULL);
+	CHECK_EQ(out.got.n, 0);
+	CHECK_EQ(ctr.errors, 1);
+	printf("corrupt: %s\n", errbuf);
+	cap_list_free(&out.got);
+	sl_ring_close(r);
+	CHECK_EQ(sl_ring_unlink(name), 0);
 }
 
 /* A live producer that sends nothing for a while: *stop still ends the run promptly. */
@@ -401,6 +588,13 @@ static void test_stop_idle(void)
 
 int main(void)
 {
+	char err[256];
+	const struct sl_conf_block *blocks[] = { &sl__shm_conf };
+	REQUIRE(sl_conf_register_blocks(blocks, 1, err, sizeof err) == 0);
+	sl_conf_defaults(&cfg_follow);
+	sl_conf_defaults(&cfg_nofollow);
+	REQUIRE(sl_conf_set(&cfg_nofollow, "capture.shm.follow=false", err, sizeof err) == 0);
+	REQUIRE(((const struct sl_shm_conf *)sl_conf_block(&cfg_follow, &sl__shm_conf))->follow);
 	REQUIRE(tmpdir_make(tmp, sizeof tmp, "shm") == 0);
 	setenv("SLUICE_SHM_DIR", tmp, 1);
 	setenv("SLUICE_HUGETLBFS", "/nonexistent", 1);
@@ -409,6 +603,11 @@ int main(void)
 	test_bad_records();
 	test_dead_producer();
 	test_stop_idle();
+	test_follow();
+	test_corrupt();
+	test_pcap2shm_consumer_died();
 	tmpdir_remove(tmp);
+	sl_conf_fini(&cfg_follow);
+	sl_conf_fini(&cfg_nofollow);
 	return check_result();
 }

@@ -8,8 +8,26 @@
 
 #include <string.h>
 
+#include "capture/afpacket/afpacket.h"
+#include "capture/capture.h"
+#include "capture/synth/synth.h"
 #include "check.h"
 #include "conf.h"
+#include "engine.h"
+
+/* The modules' blocks of keys, as sluiced registers them (call first in main). */
+static inline void conf_test_setup(void)
+{
+	char e[256];
+	if (sl_engine_conf_register(e, sizeof e) != 0) {
+		fprintf(stderr, "registering the modules' configuration: %s\n", e);
+		exit(1);
+	}
+}
+
+/* A module's block in a configuration. */
+#define AFP(c) ((const struct sl_afpacket_conf *)sl_conf_block((c), &sl__afpacket_conf))
+#define SYNTH(c) ((const struct sl_synth_conf *)sl_conf_block((c), &sl__synth_conf))
 
 #define CHECK_STR(a, b)                                                                       \
 	do {                                                                                  \

@@ -60,6 +60,7 @@ static void line_of(const char *text, unsigned line, char *out, size_t len)
 
 int main(void)
 {
+	conf_test_setup();
 	const char *path = SLUICE_CONF_DIR "/sluice.yaml";
 	struct sl_config def, doc;
 	size_t len, nkeys;

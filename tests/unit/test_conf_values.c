@@ -44,7 +44,7 @@ static void test_schema(void)
 	sl_conf_defaults(&c);
 	CHECK(set(&c, "capture.policy=drop") == 0 && c.capture.policy == SL_CONF_POLICY_DROP);
 	CHECK(set(&c, "capture.afpacket.fanout-mode=cpu") == 0 &&
-	      c.capture.afpacket.fanout_mode == SL_CONF_FANOUT_CPU);
+	      AFP(&c)->fanout_mode == SL_AFPACKET_FANOUT_CPU);
 	CHECK(set(&c, "rings.hugepages=never") == 0 && c.rings.hugepages == SL_HUGEPAGES_NEVER);
 	CHECK(set(&c, "rings.hugepages=require") == 0 && c.rings.hugepages == SL_HUGEPAGES_REQUIRE);
 	CHECK(set(&c, "log.level=debug") == 0 && c.log.level == SL_CONF_LOG_DEBUG);
@@ -63,16 +63,16 @@ static void test_defaults(void)
 	CHECK_EQ(c.capture.snaplen, 65535);
 	CHECK_EQ(c.capture.policy, SL_CONF_POLICY_AUTO);
 	CHECK_EQ(c.capture.ring_size, 8u << 20);
-	CHECK_STR(c.capture.afpacket.interface, "");
-	CHECK_EQ(c.capture.afpacket.threads, 1);
-	CHECK_EQ(c.capture.afpacket.block_size, 1u << 20);
-	CHECK_EQ(c.capture.afpacket.block_count, 64);
-	CHECK_EQ(c.capture.afpacket.fanout_group, 0);
-	CHECK_EQ(c.capture.afpacket.fanout_mode, SL_CONF_FANOUT_HASH);
-	CHECK_EQ(c.capture.synth.packets, 1000000);
-	CHECK_EQ(c.capture.synth.flows, 10000);
-	CHECK_EQ(c.capture.synth.seed, 1);
-	CHECK_STR(c.capture.synth.mix, "http=4,dns=3,tls=3");
+	CHECK_STR(AFP(&c)->interface, "");
+	CHECK_EQ(AFP(&c)->threads, 1);
+	CHECK_EQ(AFP(&c)->block_size, 1u << 20);
+	CHECK_EQ(AFP(&c)->block_count, 64);
+	CHECK_EQ(AFP(&c)->fanout_group, 0);
+	CHECK_EQ(AFP(&c)->fanout_mode, SL_AFPACKET_FANOUT_HASH);
+	CHECK_EQ(SYNTH(&c)->packets, 1000000);
+	CHECK_EQ(SYNTH(&c)->flows, 10000);
+	CHECK_EQ(SYNTH(&c)->seed, 1);
+	CHECK_STR(SYNTH(&c)->mix, "http=4,dns=3,tls=3");
 	CHECK_EQ(c.router.cpu, -1);
 	CHECK_EQ(c.router.ring_size, 4u << 20);
 	CHECK_EQ(c.rings.hugepages, SL_HUGEPAGES_AUTO);
@@ -94,16 +94,15 @@ static void test_defaults(void)
 	CHECK_EQ(c.app.tls.max_sessions, 4096);
 	CHECK(!c.app.tls.log_resumed && c.flow.use_vlan);
 	CHECK(c.app.dns.ports.n == 1 && c.app.dns.ports.v[0] == 53);
-	CHECK(c.outputs.file.enabled);
-	CHECK_STR(c.outputs.file.path, "-");
-	CHECK_EQ(c.outputs.file.types.n, 6);
-	if (c.outputs.file.types.n == 6) {
-		CHECK_STR(c.outputs.file.types.v[0], "flow");
-		CHECK_STR(c.outputs.file.types.v[5], "stats");
-	}
-	CHECK_EQ(c.outputs.file.ring_size, 4u << 20);
-	CHECK_EQ(c.outputs.file.cpu, -1);
-	CHECK_EQ(c.outputs.file.buffer_size, 256u << 10);
+	CHECK_STR(fmt(&c, "outputs.file.enabled"), "true");
+	CHECK_STR(fmt(&c, "outputs.file.path"), "\"-\"");
+	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, http, tls, dns, alert, stats]");
+	CHECK_STR(fmt(&c, "outputs.file.policy"), "block");
+	CHECK_STR(fmt(&c, "outputs.null.policy"), "drop");
+	CHECK_STR(fmt(&c, "outputs.null.enabled"), "false");
+	CHECK_STR(fmt(&c, "outputs.file.ring-size"), "4MiB");
+	CHECK_STR(fmt(&c, "outputs.file.cpu"), "-1");
+	CHECK_STR(fmt(&c, "outputs.file.buffer-size"), "256KiB");
 	CHECK_EQ(c.stats.interval_ns, 1000000000ull);
 	CHECK_EQ(c.stats.records_interval_ns, 3000000000ull);
 	CHECK_EQ(c.stats.http_summary_interval_ns, 60000000000ull);
@@ -149,7 +148,7 @@ static void test_int(struct sl_config *c)
 	CHECK(set(c, "router.cpu=-2") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "router.cpu=+5") == 0 && c->router.cpu == 5);
 	CHECK(set(c, "capture.synth.packets=9223372036854775807") == 0 &&
-	      c->capture.synth.packets == INT64_MAX);
+	      SYNTH(c)->packets == INT64_MAX);
 	CHECK(set(c, "capture.synth.packets=9223372036854775808") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.seed=-9223372036854775808") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.synth.seed=-9223372036854775808: -9223372036854775808 is out "
@@ -192,7 +191,7 @@ static void test_size(struct sl_config *c)
 	/* the extra check of a row */
 	CHECK(set(c, "capture.afpacket.block-size=6000") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.afpacket.block-size=6000: must be a multiple of 4KiB (the page size)");
-	CHECK(set(c, "capture.afpacket.block-size=8KiB") == 0 && c->capture.afpacket.block_size == 8192);
+	CHECK(set(c, "capture.afpacket.block-size=8KiB") == 0 && AFP(c)->block_size == 8192);
 }
 
 static void test_duration(struct sl_config *c)
@@ -232,12 +231,12 @@ static void test_duration(struct sl_config *c)
 static void test_string(struct sl_config *c)
 {
 	CHECK(set(c, "outputs.file.path=/tmp/x.json") == 0);
-	CHECK_STR(c->outputs.file.path, "/tmp/x.json");
+	CHECK_STR(fmt(c, "outputs.file.path"), "\"/tmp/x.json\"");
 	CHECK(set(c, "outputs.file.path= spaced = kept ") == 0);
-	CHECK_STR(c->outputs.file.path, " spaced = kept ");
+	CHECK_STR(fmt(c, "outputs.file.path"), "\" spaced = kept \"");
 	CHECK(set(c, "outputs.file.path=") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set outputs.file.path=: must not be empty");
-	CHECK_STR(c->outputs.file.path, " spaced = kept ");
+	CHECK_STR(fmt(c, "outputs.file.path"), "\" spaced = kept \"");
 	CHECK(set(c, "log.file=") == 0);
 	CHECK_STR(c->log.file, "");
 	CHECK(set(c, "log.file=caf\xc3\xa9.log") == 0);
@@ -247,17 +246,18 @@ static void test_string(struct sl_config *c)
 	CHECK(set(c, "log.file=\xed\xa0\x80") == SL_ECONFIG_VALUE); /* a surrogate */
 	CHECK(set(c, "log.file=\xc0\xaf") == SL_ECONFIG_VALUE);     /* overlong */
 	CHECK(set(c, "capture.afpacket.interface=eth0") == 0);
-	CHECK_STR(c->capture.afpacket.interface, "eth0");
+	CHECK_STR(AFP(c)->interface, "eth0");
 	CHECK(set(c, "capture.afpacket.interface=0123456789abcdef") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set capture.afpacket.interface=0123456789abcdef: longer than 15 bytes");
-	CHECK(set(c, "capture.synth.mix=http=1,udp=0") == 0);
-	CHECK_STR(c->capture.synth.mix, "http=1,udp=0");
+	CHECK(set(c, "capture.synth.mix=dns=1,http=0") == 0);
+	CHECK_STR(SYNTH(c)->mix, "dns=1,http=0");
+	CHECK(set(c, "capture.synth.mix=http=1,udp=0") == SL_ECONFIG_VALUE); /* no such kind */
+	CHECK(set(c, "capture.synth.mix=http=+1") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.mix=http") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.mix=http=0") == SL_ECONFIG_VALUE);
-	CHECK(set(c, "capture.synth.mix=http=5,") == SL_ECONFIG_VALUE);
 	CHECK(set(c, "capture.synth.mix=http=2000000") == SL_ECONFIG_VALUE);
-	CHECK(strstr(err_, "not a traffic mix") != NULL);
-	CHECK_STR(c->capture.synth.mix, "http=1,udp=0");
+	CHECK(strstr(err_, "bad mix 'http=2000000'") != NULL);
+	CHECK_STR(SYNTH(c)->mix, "dns=1,http=0");
 }
 
 static void test_enum(struct sl_config *c)
@@ -313,7 +313,8 @@ static void test_lists(struct sl_config *c)
 	                "dns, alert, stats, http_summary, config");
 	CHECK(set(c, "outputs.file.types=flow,flow") == SL_ECONFIG_VALUE);
 	CHECK_STR(err_, "--set outputs.file.types=flow,flow: \"flow\" is listed twice");
-	CHECK(set(c, "outputs.file.types=") == 0 && c->outputs.file.types.n == 0);
+	CHECK(set(c, "outputs.file.types=") == 0);
+	CHECK_STR(fmt(c, "outputs.file.types"), "[]");
 }
 
 static void test_set_errors(struct sl_config *c)
@@ -350,7 +351,7 @@ static void test_copy_diff(void)
 	CHECK(set(&a, "outputs.file.path=/var/log/eve.json") == 0);
 	CHECK(sl_conf_copy(&b, &a) == 0);
 	CHECK(sl_conf_diff(&a, &b, NULL) == NULL);
-	CHECK(b.outputs.file.path != a.outputs.file.path); /* deep */
+	CHECK(SYNTH(&b)->mix != SYNTH(&a)->mix); /* deep */
 	CHECK(b.workers.cpus.v != a.workers.cpus.v);
 	CHECK(set(&b, "workers.cpus=1-2") == 0);
 	CHECK(set(&b, "log.level=debug") == 0);
@@ -397,6 +398,7 @@ static void test_format(void)
 
 int main(void)
 {
+	conf_test_setup();
 	struct sl_config c;
 
 	test_schema();

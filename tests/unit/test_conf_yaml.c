@@ -58,29 +58,29 @@ static void test_types(void)
 	CHECK_EQ(c.capture.snaplen, 1500);
 	CHECK_EQ(c.capture.policy, SL_CONF_POLICY_DROP);
 	CHECK_EQ(c.capture.ring_size, 32u << 20);
-	CHECK_STR(c.capture.afpacket.interface, "eth1");
-	CHECK_EQ(c.capture.afpacket.fanout_mode, SL_CONF_FANOUT_LB);
-	CHECK_EQ(c.capture.afpacket.block_size, 2u << 20);
-	CHECK_STR(c.capture.synth.mix, "dns=1");
+	CHECK_STR(AFP(&c)->interface, "eth1");
+	CHECK_EQ(AFP(&c)->fanout_mode, SL_AFPACKET_FANOUT_LB);
+	CHECK_EQ(AFP(&c)->block_size, 2u << 20);
+	CHECK_STR(SYNTH(&c)->mix, "dns=1");
 	CHECK_EQ(c.flow.timeouts.new_ns, 2500000000ull);
 	CHECK_EQ(c.flow.timeouts.udp_ns, 90000000000ull);
 	CHECK(!c.app.http.enabled);
 	CHECK(c.app.tls.enabled);
 	CHECK_STR(fmt(&c, "app.dns.ports"), "[53, 5353]");
-	CHECK_STR(c.outputs.file.path, "/tmp/a #b.json");
+	CHECK_STR(fmt(&c, "outputs.file.path"), "\"/tmp/a #b.json\"");
 	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, dns]");
 	CHECK_STR(c.log.file, "");
 	CHECK_EQ(c.log.level, SL_CONF_LOG_DEBUG);
 	/* keys the file does not name keep what the configuration held */
 	CHECK_EQ(c.router.cpu, 3);
-	CHECK_EQ(c.capture.afpacket.threads, 1);
+	CHECK_EQ(AFP(&c)->threads, 1);
 
 	/* dotted keys at any level, empty values, an empty section */
 	CHECK(load(&c, "capture.snaplen: 1600\ncapture:\n  afpacket.threads: 2\n  synth:\n"
 	               "workers:\n  cpus:\nlog:\n  file: ~\n") == 0);
 	CHECK_STR(err_, "");
 	CHECK_EQ(c.capture.snaplen, 1600);
-	CHECK_EQ(c.capture.afpacket.threads, 2);
+	CHECK_EQ(AFP(&c)->threads, 2);
 	CHECK_EQ(c.workers.cpus.n, 0);
 	/* empty files, comments only, an empty document: nothing changes */
 	CHECK(load(&c, "") == 0);
@@ -214,8 +214,8 @@ static void test_files(void)
 	REQUIRE(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
 	close(fd);
 	CHECK(sl_conf_load_file(&c, path, err_, sizeof(err_)) == 0);
-	CHECK_STR(c.outputs.file.path, "/tmp/x.json");
-	CHECK_EQ(c.outputs.file.buffer_size, 1u << 20);
+	CHECK_STR(fmt(&c, "outputs.file.path"), "\"/tmp/x.json\"");
+	CHECK_STR(fmt(&c, "outputs.file.buffer-size"), "1MiB");
 	CHECK_EQ(c.stats.interval_ns, 2000000000ull);
 	CHECK_EQ(c.stats.records_interval_ns, 7000000000ull);
 
@@ -299,6 +299,7 @@ static void test_round_trip(void)
 
 int main(void)
 {
+	conf_test_setup();
 	test_types();
 	test_errors();
 	test_files();

@@ -2,8 +2,11 @@
 /*
  * The EVE JSON encoder: exact output for each record type, escaping of every byte a packet can
  * carry (quotes, control bytes, broken UTF-8), and refusal of records whose string offsets
- * point outside them or that do not fit the caller's buffer.
+ * point outside them or that do not fit the caller's buffer. The enrichment block: written
+ * once, in the common part, for every record type, the rest of the line unchanged; refused
+ * when it does not lie inside its record. Records past 64 KiB keep every string.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -116,9 +119,181 @@ static void test_dns_ipv6(void)
 	CHECK_EQ(sl_json_encode(&enc, u.b, b.used, SL_REC_DNS, out, sizeof out), 0);
 }
 
+/* The same record encoded with and without an enrichment block: the enriched line is the plain
+ * one with `extra` inserted once, right after the common fields. */
+static void check_enriched(const char *what, uint8_t *rec, uint32_t fixed_used, uint16_t type, const char *extra)
+{
+	static const struct sl_meta_geo src = {
+		.country = { "US", 2 }, .city = { "Mountain \"View\"", 15 }, .as_org = { "GOOGLE", 6 },
+		.lat_e6 = 37751000, .lon_e6 = -97822000, .asn = 15169, .flags = SL_GEO_LOCATION | SL_GEO_ASN,
+	};
+	static const struct sl_meta_geo dst = { .country = { "DE", 2 }, .lat_e6 = 500, .lon_e6 = -1,
+		                                .flags = SL_GEO_LOCATION };
+	static const struct sl_meta_alert alert = { .signature = { "watchlist hit", 13 },
+		                                    .category = { "bad-domain", 10 },
+		                                    .watchlist = { "feeds/c2", 8 }, .severity = 2 };
+	const struct sl_meta_enrichment en = { &src, &dst, &alert };
+	struct sl_json_enc enc = { 0 };
+	struct sl_ev_common *c = (struct sl_ev_common *)(void *)rec;
+	char plain[8192], rich[8192], want[8192];
+
+	c->enrich = 0;
+	size_t n = sl_json_encode(&enc, rec, fixed_used, type, plain, sizeof plain);
+	REQUIRE(n > 0);
+	plain[n] = 0;
+	struct sl_meta_builder b = { rec, fixed_used + 1 }; /* misaligned on purpose: the builder aligns */
+	uint32_t room = sl_meta_enrich_size(&en);
+	sl_meta_enrich(&b, c, &en);
+	CHECK(b.used <= fixed_used + 1 + room);
+	CHECK_EQ(c->enrich % 4, 0);
+	size_t m = sl_json_encode(&enc, rec, b.used, type, rich, sizeof rich);
+	REQUIRE(m > 0);
+	rich[m] = 0;
+	/* the plain line with extra inserted after "proto":"..." */
+	const char *at = strstr(plain, ",\"proto\":\"");
+	REQUIRE(at != NULL);
+	at = strchr(at + 10, '"') + 1;
+	snprintf(want, sizeof want, "%.*s%s%s", (int)(at - plain), plain, extra, at);
+	if (strcmp(rich, want) != 0)
+		fprintf(stderr, "%s:\n", what);
+	CHECK_STR(rich, want);
+
+	/* a block that does not lie inside the record refuses it */
+	uint32_t good = c->enrich;
+	c->enrich = 8; /* inside the common part */
+	CHECK_EQ(sl_json_encode(&enc, rec, b.used, type, rich, sizeof rich), 0);
+	c->enrich = b.used - 4; /* runs past the end */
+	CHECK_EQ(sl_json_encode(&enc, rec, b.used, type, rich, sizeof rich), 0);
+	c->enrich = 0xfffffff0u; /* off + size wraps in 32 bits */
+	CHECK_EQ(sl_json_encode(&enc, rec, b.used, type, rich, sizeof rich), 0);
+	/* a string of the block outside the record */
+	c->enrich = good;
+	struct sl_ev_enrich *e = (struct sl_ev_enrich *)(void *)(rec + good);
+	uint32_t keep = e->src.city.off;
+	e->src.city.off = 0xffffffffu; /* off + len wraps in 32 bits */
+	CHECK_EQ(sl_json_encode(&enc, rec, b.used, type, rich, sizeof rich), 0);
+	e->src.city.off = keep;
+	CHECK(sl_json_encode(&enc, rec, b.used, type, rich, sizeof rich) == m);
+	c->enrich = 0;
+}
+
+static void test_enrichment(void)
+{
+	static const char extra[] =
+		",\"src_geo\":{\"country\":\"US\",\"city\":\"Mountain \\\"View\\\"\",\"latitude\":37.751,"
+		"\"longitude\":-97.822,\"asn\":15169,\"as_org\":\"GOOGLE\"}"
+		",\"dest_geo\":{\"country\":\"DE\",\"latitude\":0.0005,\"longitude\":-0.000001}"
+		",\"alert\":{\"severity\":2,\"signature\":\"watchlist hit\",\"category\":\"bad-domain\","
+		"\"watchlist\":\"feeds/c2\"}";
+	static uint8_t buf[4096] __attribute__((aligned(8)));
+
+	/* flow */
+	memset(buf, 0, sizeof buf);
+	struct sl_ev_flow *f = (struct sl_ev_flow *)(void *)buf;
+	common(&f->c, 6);
+	f->start_ns = f->c.ts_ns;
+	f->end_ns = f->c.ts_ns + 2000000000ull;
+	f->pkts_toserver = 3;
+	check_enriched("flow", buf, sizeof *f, SL_REC_FLOW, extra);
+
+	/* http */
+	memset(buf, 0, sizeof buf);
+	struct sl_ev_http *h = (struct sl_ev_http *)(void *)buf;
+	struct sl_meta_builder b = { buf, sizeof *h };
+	common(&h->c, 6);
+	sl_meta_put(&b, &h->hostname, "example.com", 11);
+	sl_meta_put(&b, &h->method, "GET", 3);
+	h->status = 404;
+	check_enriched("http", buf, b.used, SL_REC_HTTP, extra);
+
+	/* tls */
+	memset(buf, 0, sizeof buf);
+	struct sl_ev_tls *t = (struct sl_ev_tls *)(void *)buf;
+	b = (struct sl_meta_builder){ buf, sizeof *t };
+	common(&t->c, 6);
+	sl_meta_put(&b, &t->version_name, "TLS 1.3", 7);
+	sl_meta_put(&b, &t->sni, "example.net", 11);
+	sl_meta_put(&b, &t->alpn, "h2,http/1.1", 11);
+	check_enriched("tls", buf, b.used, SL_REC_TLS, extra);
+
+	/* dns */
+	memset(buf, 0, sizeof buf);
+	struct sl_ev_dns *d = (struct sl_ev_dns *)(void *)buf;
+	common(&d->c, 17);
+	d->answer_count = 1;
+	d->is_response = 1;
+	b = (struct sl_meta_builder){ buf, (uint32_t)(sizeof *d + sizeof d->answers[0]) };
+	sl_meta_put(&b, &d->rrname, "example.org", 11);
+	sl_meta_put(&b, &d->answers[0].rrname, "example.org", 11);
+	sl_meta_put(&b, &d->answers[0].rdata, "192.0.2.1", 9);
+	d->answers[0].rrtype = 1;
+	check_enriched("dns", buf, b.used, SL_REC_DNS, extra);
+
+	/* an enrichment with no part adds nothing */
+	const struct sl_meta_enrichment none = { 0 };
+	CHECK_EQ(sl_meta_enrich_size(&none), 0);
+	CHECK_EQ(sl_meta_enrich_size(NULL), 0);
+	uint32_t used = b.used;
+	sl_meta_enrich(&b, &d->c, &none);
+	CHECK_EQ(b.used, used);
+	CHECK_EQ(d->c.enrich, 0);
+}
+
+/* A DNS record with every answer at its longest: past 64 KiB, so string offsets above 65535
+ * must survive (16-bit offsets wrapped and pointed the last strings at the wrong bytes). */
+static void test_large_record(void)
+{
+	const uint32_t nans = SL_EV_DNS_MAX_ANSWERS;
+	uint32_t size = (uint32_t)(sizeof(struct sl_ev_dns) + nans * sizeof(struct sl_ev_dns_answer)) +
+	                (1 + 2 * nans) * SL_MSTR_MAX;
+	uint8_t *rec = aligned_alloc(8, (size + 7) & ~7u);
+	char *str = malloc(SL_MSTR_MAX + 1), *out = malloc(1 << 20);
+	struct sl_json_enc enc = { 0 };
+
+	REQUIRE(rec && str && out);
+	CHECK(size > 65536);
+	memset(rec, 0, size);
+	struct sl_ev_dns *d = (struct sl_ev_dns *)(void *)rec;
+	common(&d->c, 17);
+	d->is_response = 1;
+	d->answer_count = (uint8_t)nans;
+	struct sl_meta_builder b = { rec, (uint32_t)(sizeof *d + nans * sizeof d->answers[0]) };
+	memset(str, 'q', SL_MSTR_MAX);
+	sl_meta_put(&b, &d->rrname, str, SL_MSTR_MAX + 100); /* cut at SL_MSTR_MAX */
+	CHECK_EQ(d->rrname.len, SL_MSTR_MAX);
+	for (uint32_t i = 0; i < nans; i++) {
+		memset(str, 'a' + (int)i, SL_MSTR_MAX);
+		sl_meta_put(&b, &d->answers[i].rrname, str, SL_MSTR_MAX);
+		memset(str, 'A' + (int)i, SL_MSTR_MAX);
+		sl_meta_put(&b, &d->answers[i].rdata, str, SL_MSTR_MAX);
+		d->answers[i].rrtype = 16;
+	}
+	CHECK_EQ(b.used, size);
+	CHECK(d->answers[nans - 1].rdata.off > 65535);
+	size_t n = sl_json_encode(&enc, rec, b.used, SL_REC_DNS, out, 1 << 20);
+	REQUIRE(n > 0);
+	out[n] = 0;
+	/* the last answer's rdata, whole, right before the closing of the answers */
+	memset(str, 'A' + (int)nans - 1, SL_MSTR_MAX);
+	str[SL_MSTR_MAX] = 0;
+	char tail[SL_MSTR_MAX + 32];
+	snprintf(tail, sizeof tail, "\"rdata\":\"%s\"}]}}\n", str);
+	CHECK(n > strlen(tail) && strcmp(out + n - strlen(tail), tail) == 0);
+	/* and the encoded line holds every string byte once: 33 strings of SL_MSTR_MAX */
+	size_t letters = 0;
+	for (size_t i = 0; i < n; i++)
+		letters += (out[i] >= 'A' && out[i] <= 'P') || (out[i] >= 'a' && out[i] <= 'q' && out[i - 1] == out[i]);
+	CHECK(letters >= (size_t)(2 * nans) * (SL_MSTR_MAX - 1));
+	free(rec);
+	free(str);
+	free(out);
+}
+
 int main(void)
 {
 	test_http();
 	test_dns_ipv6();
+	test_enrichment();
+	test_large_record();
 	return check_result();
 }

@@ -475,10 +475,37 @@ static void test_hostile_head_len(void)
 	atomic_store(&p->hdr->head, (uint64_t)-8);
 	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
 	sl_ring_close(c);
+	atomic_store(&p->hdr->head, 16);
+	atomic_store(&p->hdr->tail, 4); /* a consumer attaching at a misaligned tail */
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	CHECK_EQ(sl_ring_validate(c, why, sizeof why), -EPROTO);
+	CHECK(strstr(why, "aligned") != NULL);
+	sl_ring_close(c);
+	atomic_store(&p->hdr->tail, 0);
 	atomic_store(&p->hdr->head, 12);
 	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
 	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
 	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	CHECK_EQ(sl_ring_unlink("hostile"), 0);
+
+	/* 5. a head that moves back after it was seen (found by fuzz_ring): the records between
+	 * the new head and the old must not be handed out, nor anything past them. */
+	REQUIRE(sl_ring_create("hostile", &cfg, &p) == 0);
+	REQUIRE(sl_ring_open("hostile", SL_RING_CONSUMER, &c) == 0);
+	REQUIRE(sl_ring_reserve(p, 1, 873) != NULL);
+	REQUIRE(sl_ring_reserve(p, 1, 873) != NULL);
+	sl_ring_commit(p);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), 0); /* the consumer has seen head 1776 */
+	((struct sl__rec_hdr *)(p->data + 1776))->len = 0xFFFFFF00u;
+	atomic_store(&p->hdr->head, 0);
+	CHECK_EQ(sl_ring_peek(c, rec, 8), 0);
+	CHECK_EQ(sl_ring_wait_readable(c, 0), -EPROTO);
+	CHECK_EQ(sl_ring_validate(c, why, sizeof why), -EPROTO);
+	CHECK(strstr(why, "moved back") != NULL);
 	sl_ring_close(c);
 	sl_ring_close(p);
 	CHECK_EQ(sl_ring_unlink("hostile"), 0);

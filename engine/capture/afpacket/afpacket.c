@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "afpacket.h"
 #include "sluice/err.h"
 #include "sluice/record.h"
 
@@ -455,6 +456,7 @@ static void afp_fini(void *state)
 const struct sl_module sl__capture_afpacket = {
 	.name = "afpacket",
 	.kind = SL_MODULE_CAPTURE,
+	.conf = &sl__afpacket_conf,
 	.init = afp_init,
 	.start = afp_start,
 	.run = afp_run,

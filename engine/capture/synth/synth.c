@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "sluice/record.h"
+#include "synth.h"
 #include "synth_gen.h"
 
 #define PUBLISH_EVERY 256u
@@ -119,6 +120,7 @@ static void synth_fini(void *state)
 const struct sl_module sl__capture_synth = {
 	.name = "synth",
 	.kind = SL_MODULE_CAPTURE,
+	.conf = &sl__synth_conf,
 	.init = synth_init,
 	.start = synth_start,
 	.run = synth_run,

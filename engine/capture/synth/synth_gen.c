@@ -726,6 +726,8 @@ int sl__synth_parse_mix(const char *mix, unsigned w[SL__SYNTH_KINDS], char *errb
 		}
 		if (k == SL__SYNTH_KINDS)
 			goto bad;
+		if (eq[1] < '0' || eq[1] > '9')
+			goto bad; /* strtoul would take a sign or blanks */
 		unsigned long v = strtoul(eq + 1, &num_end, 10);
 		if (num_end != end || num_end == eq + 1 || v > 1000000)
 			goto bad;
