@@ -22,7 +22,17 @@
  * seq_cst fence between the consumer's store of the flag and its load of head, either the
  * consumer sees the new head or the producer sees the flag. No wake is ever missed, so a sleep
  * needs no cap: an anonymous ring sleeps until woken or the caller's timeout. The price is one
- * locked instruction per commit (and per release), not per record: commits are batched.
+ * locked instruction per commit, not per record: commits are batched.
+ *
+ * The release side is asymmetric where the kernel allows it. A locked store of tail waits for the
+ * tail line to come back whenever the producer has just read it, which a producer polling a full
+ * ring does all the time: at 8-byte records that halved the rate (bench/RESULTS.md). So a
+ * consumer whose process registered for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (c_asym, at
+ * attach) stores tail with plain release order and keeps only a compiler barrier before its load
+ * of prod_sleeping; the producer, which sleeps rarely, runs membarrier(GLOBAL_EXPEDITED) between
+ * raising prod_sleeping and re-reading tail, and that puts the missing full barrier on every
+ * thread of every registered process. Either way one side sees the other: still no missed wake.
+ * Without membarrier the consumer falls back to the seq_cst store above.
  *
  * A named ring's peer is another process that may die without a word. The waiter checks it at
  * most every SL__LIVENESS_NS (100 ms): the futex sleep has that timeout, and the check is the
