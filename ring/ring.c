@@ -13,8 +13,8 @@
  * Sleeping (consumer side; the producer side is the mirror image with space_seq and tail):
  *
  *     consumer (wait_slow)                   producer (commit)
- *     seq = data_seq                         store head            (seq_cst: one xchg)
- *     cons_sleeping = 1; fence (seq_cst)     if (load cons_sleeping (seq_cst))
+ *     seq = data_seq                         store head            (seq_cst, or see below)
+ *     cons_sleeping = 1; fence; membarrier   if (load cons_sleeping (seq_cst))
  *     if (head moved) return                         { cons_sleeping = 0; data_seq++; FUTEX_WAKE }
  *     FUTEX_WAIT(data_seq, seq, timeout)
  *
@@ -22,17 +22,18 @@
  * seq_cst fence between the consumer's store of the flag and its load of head, either the
  * consumer sees the new head or the producer sees the flag. No wake is ever missed, so a sleep
  * needs no cap: an anonymous ring sleeps until woken or the caller's timeout. The price is one
- * locked instruction per commit, not per record: commits are batched.
+ * locked instruction per commit and per release, not per record: commits are batched.
  *
- * The release side is asymmetric where the kernel allows it. A locked store of tail waits for the
- * tail line to come back whenever the producer has just read it, which a producer polling a full
- * ring does all the time: at 8-byte records that halved the rate (bench/RESULTS.md). So a
- * consumer whose process registered for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) (c_asym, at
- * attach) stores tail with plain release order and keeps only a compiler barrier before its load
- * of prod_sleeping; the producer, which sleeps rarely, runs membarrier(GLOBAL_EXPEDITED) between
- * raising prod_sleeping and re-reading tail, and that puts the missing full barrier on every
- * thread of every registered process. Either way one side sees the other: still no missed wake.
- * Without membarrier the consumer falls back to the seq_cst store above.
+ * Where the kernel allows it, the fence moves to the side that sleeps. A locked store of an index
+ * waits for that index's line to come back whenever the peer has just read it, which a peer
+ * polling a full or empty ring does all the time: at 8-byte records that halved the burst rate
+ * and cut one-record commits to a fifth (bench/RESULTS.md). So a side whose process registered
+ * for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) at attach (p_asym, c_asym) stores its index
+ * with plain release order and keeps only a compiler barrier before its load of the peer's
+ * sleeping flag; a side about to sleep runs membarrier(GLOBAL_EXPEDITED) between raising its
+ * flag and re-reading the index, which puts the missing full barrier on every thread of every
+ * registered process. Either way one side sees the other: still no missed wake. Without
+ * membarrier a side falls back to the seq_cst store; the sleeper's call then fails harmlessly.
  *
  * A named ring's peer is another process that may die without a word. The waiter checks it at
  * most every SL__LIVENESS_NS (100 ms): the futex sleep has that timeout, and the check is the
@@ -155,9 +156,19 @@ void sl_ring_commit(sl_ring *r)
 		return;
 	atomic_store_explicit(&h->records_in, r->p_records, memory_order_relaxed);
 	atomic_store_explicit(&h->bytes_in, r->p_bytes, memory_order_relaxed);
-	/* seq_cst (a release and more): pairs with the consumer's load-acquire of head in peek /
-	 * wait_readable, and with the fence in wait_slow for the cons_sleeping check below */
-	atomic_store_explicit(&h->head, r->p_head, memory_order_seq_cst);
+	if (SL__LIKELY(r->p_asym)) {
+		/* release: pairs with the consumer's load-acquire of head in peek / wait_readable.
+		 * The full barrier before the cons_sleeping check comes from a consumer about to
+		 * sleep (membarrier in wait_slow), as in sl_ring_release; a locked store here cost a
+		 * round trip per commit while the consumer polls head (one record a commit at 8 B:
+		 * 10 M/s instead of ~50). */
+		atomic_store_explicit(&h->head, r->p_head, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		/* seq_cst (a release and more): pairs with the consumer's load-acquire of head in
+		 * peek / wait_readable, and with the fence in wait_slow for the check below */
+		atomic_store_explicit(&h->head, r->p_head, memory_order_seq_cst);
+	}
 	r->p_pub = r->p_head;
 	r->p_last = r->p_head; /* nothing left to trim */
 	if (SL__UNLIKELY(atomic_load_explicit(&h->cons_sleeping, memory_order_seq_cst)))
@@ -483,10 +494,9 @@ static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t
 		 * commit (release): either READY() below sees the index move, or the peer sees the
 		 * flag and wakes us */
 		atomic_thread_fence(memory_order_seq_cst);
-		/* The consumer's release has no fence of its own when it could register (c_asym):
-		 * this one stands in for it (see sl_ring_release). */
-		if (!consumer)
-			syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
+		/* The peer's commit or release has no fence of its own when its process could
+		 * register (p_asym, c_asym): this one stands in for it (see sl_ring_release). */
+		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
 		if (READY()) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return 0;

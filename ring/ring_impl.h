@@ -31,7 +31,8 @@ struct sl_ring {
 	uint64_t p_tail_cache;                   /* last tail read from hdr->tail */
 	uint64_t p_last;                         /* index of the last reserved record (trim) */
 	uint64_t p_records, p_bytes;             /* committed + reserved; published at commit */
-	int p_full;                              /* the last reserve failed with EAGAIN */
+	int p_full;
+	int p_asym;                              /* commit needs no fence: sl__membarrier_ready() */                              /* the last reserve failed with EAGAIN */
 
 	/* Consumer-private: touched only by the consumer thread. */
 	alignas(SL__LINE_PAIR) uint64_t c_tail; /* first unreleased byte */
