@@ -751,8 +751,8 @@ slower than rte_ring on the Intel host" below. In short:
   burst run the producer never found the ring full while the consumer found it empty before
   about one batch in eight. One thread storing 256-byte records into a 4 MiB buffer with no
   consumer at all manages ~88 M records/s on this host; with the consumer pulling the lines to
-  the other core, sluice gets 50-60. That ceiling, not the ring's bookkeeping, is what keeps the
-  ratio to rte-ptr near 1.2-1.3× on this host.
+  the other core, sluice gets 55-75. That ceiling, not the ring's bookkeeping, is what keeps the
+  ratio to rte-ptr near 1.3-1.4× on this host.
 - **8-byte records pay for the header and the per-record calls.** An 8-byte record takes 16
   bytes of ring, twice what rte_ring moves, and each is one out-of-line `sl_ring_reserve()` and
   one step of peek's walk (one thread doing both sides: 5.3 ns a record against rte_ring's

@@ -13,8 +13,8 @@
  * Sleeping (consumer side; the producer side is the mirror image with space_seq and tail):
  *
  *     consumer (wait_slow)                   producer (commit)
- *     seq = data_seq                         store head            (seq_cst: one xchg)
- *     cons_sleeping = 1; fence (seq_cst)     if (load cons_sleeping (seq_cst))
+ *     seq = data_seq                         store head            (seq_cst, or see below)
+ *     cons_sleeping = 1; fence; membarrier   if (load cons_sleeping (seq_cst))
  *     if (head moved) return                         { cons_sleeping = 0; data_seq++; FUTEX_WAKE }
  *     FUTEX_WAIT(data_seq, seq, timeout)
  *
@@ -22,7 +22,18 @@
  * seq_cst fence between the consumer's store of the flag and its load of head, either the
  * consumer sees the new head or the producer sees the flag. No wake is ever missed, so a sleep
  * needs no cap: an anonymous ring sleeps until woken or the caller's timeout. The price is one
- * locked instruction per commit (and per release), not per record: commits are batched.
+ * locked instruction per commit and per release, not per record: commits are batched.
+ *
+ * Where the kernel allows it, the fence moves to the side that sleeps. A locked store of an index
+ * waits for that index's line to come back whenever the peer has just read it, which a peer
+ * polling a full or empty ring does all the time: at 8-byte records that halved the burst rate
+ * and cut one-record commits to a fifth (bench/RESULTS.md). So a side whose process registered
+ * for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) at attach (p_asym, c_asym) stores its index
+ * with plain release order and keeps only a compiler barrier before its load of the peer's
+ * sleeping flag; a side about to sleep runs membarrier(GLOBAL_EXPEDITED) between raising its
+ * flag and re-reading the index, which puts the missing full barrier on every thread of every
+ * registered process. Either way one side sees the other: still no missed wake. Without
+ * membarrier a side falls back to the seq_cst store; the sleeper's call then fails harmlessly.
  *
  * A named ring's peer is another process that may die without a word. The waiter checks it at
  * most every SL__LIVENESS_NS (100 ms): the futex sleep has that timeout, and the check is the
@@ -37,6 +48,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -144,9 +156,19 @@ void sl_ring_commit(sl_ring *r)
 		return;
 	atomic_store_explicit(&h->records_in, r->p_records, memory_order_relaxed);
 	atomic_store_explicit(&h->bytes_in, r->p_bytes, memory_order_relaxed);
-	/* seq_cst (a release and more): pairs with the consumer's load-acquire of head in peek /
-	 * wait_readable, and with the fence in wait_slow for the cons_sleeping check below */
-	atomic_store_explicit(&h->head, r->p_head, memory_order_seq_cst);
+	if (SL__LIKELY(r->p_asym)) {
+		/* release: pairs with the consumer's load-acquire of head in peek / wait_readable.
+		 * The full barrier before the cons_sleeping check comes from a consumer about to
+		 * sleep (membarrier in wait_slow), as in sl_ring_release; a locked store here cost a
+		 * round trip per commit while the consumer polls head (one record a commit at 8 B:
+		 * 10 M/s instead of ~50). */
+		atomic_store_explicit(&h->head, r->p_head, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		/* seq_cst (a release and more): pairs with the consumer's load-acquire of head in
+		 * peek / wait_readable, and with the fence in wait_slow for the check below */
+		atomic_store_explicit(&h->head, r->p_head, memory_order_seq_cst);
+	}
 	r->p_pub = r->p_head;
 	r->p_last = r->p_head; /* nothing left to trim */
 	if (SL__UNLIKELY(atomic_load_explicit(&h->cons_sleeping, memory_order_seq_cst)))
@@ -345,11 +367,40 @@ void sl_ring_release(sl_ring *r, size_t n)
 	r->c_bytes += bytes;
 	atomic_store_explicit(&h->records_out, r->c_records, memory_order_relaxed);
 	atomic_store_explicit(&h->bytes_out, r->c_bytes, memory_order_relaxed);
-	/* seq_cst (a release and more): pairs with the producer's load-acquire of tail in reserve /
-	 * wait_writable, and with the fence in wait_slow for the prod_sleeping check below */
-	atomic_store_explicit(&h->tail, pos, memory_order_seq_cst);
+	if (SL__LIKELY(r->c_asym)) {
+		/* release: pairs with the producer's load-acquire of tail in reserve / wait_writable.
+		 * No fence before the prod_sleeping check below: a producer about to sleep raises the
+		 * flag and then runs membarrier(GLOBAL_EXPEDITED) before it looks at tail again, which
+		 * puts a full barrier on this thread (its process registered at attach), so either it
+		 * sees this tail or this load sees its flag. A seq_cst store here cost a core-to-core
+		 * round trip on every release while the producer polls tail (8 B records: half the
+		 * rate, and 256 B fell to 18 M/s in some code layouts; bench/RESULTS.md). */
+		atomic_store_explicit(&h->tail, pos, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		/* seq_cst (a release and more): pairs with the producer's load-acquire of tail in
+		 * reserve / wait_writable, and with the fence in wait_slow for the check below */
+		atomic_store_explicit(&h->tail, pos, memory_order_seq_cst);
+	}
 	if (SL__UNLIKELY(atomic_load_explicit(&h->prod_sleeping, memory_order_seq_cst)))
 		wake(&h->space_seq, &h->prod_sleeping);
+}
+
+/* 1 once this process is registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED, which lets a producer
+ * anywhere put a full barrier on its threads (sl_ring_release relies on it); 0 when the kernel
+ * cannot, and the consumer then fences itself. Asked once per process. */
+int sl__membarrier_ready(void)
+{
+	static _Atomic int state; /* 0 not asked yet, 1 registered, -1 not available */
+	int st = atomic_load_explicit(&state, memory_order_acquire);
+
+	if (st == 0) {
+		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		st = q >= 0 && (q & MEMBARRIER_CMD_GLOBAL_EXPEDITED) &&
+		     syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0 ? 1 : -1;
+		atomic_store_explicit(&state, st, memory_order_release);
+	}
+	return st > 0;
 }
 
 /* ---- waiting -------------------------------------------------------------------------- */
@@ -443,6 +494,9 @@ static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t
 		 * commit (release): either READY() below sees the index move, or the peer sees the
 		 * flag and wakes us */
 		atomic_thread_fence(memory_order_seq_cst);
+		/* The peer's commit or release has no fence of its own when its process could
+		 * register (p_asym, c_asym): this one stands in for it (see sl_ring_release). */
+		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
 		if (READY()) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return 0;

@@ -31,7 +31,8 @@ struct sl_ring {
 	uint64_t p_tail_cache;                   /* last tail read from hdr->tail */
 	uint64_t p_last;                         /* index of the last reserved record (trim) */
 	uint64_t p_records, p_bytes;             /* committed + reserved; published at commit */
-	int p_full;                              /* the last reserve failed with EAGAIN */
+	int p_full;
+	int p_asym;                              /* commit needs no fence: sl__membarrier_ready() */                              /* the last reserve failed with EAGAIN */
 
 	/* Consumer-private: touched only by the consumer thread. */
 	alignas(SL__LINE_PAIR) uint64_t c_tail; /* first unreleased byte */
@@ -44,6 +45,7 @@ struct sl_ring {
 	uint32_t c_bad_len;                      /* the offending record length, for validate */
 	uint64_t c_bad_pos, c_bad_head;          /* where it was found, and the head then */
 	uint64_t c_pf;                           /* peek's prefetch front: lines below it were asked for */
+	int c_asym;                              /* release needs no fence: sl__membarrier_ready() */
 
 	/* Mapping, set at open, read-only afterwards. */
 	alignas(SL__LINE_PAIR) void *map_base;
@@ -78,6 +80,8 @@ enum sl__corrupt {
 	SL__CORRUPT_TAIL,   /* the shared tail this consumer attached at was misaligned */
 };
 
+/* 1 when this process is registered for membarrier(GLOBAL_EXPEDITED); asked once (ring.c). */
+int sl__membarrier_ready(void);
 /* Test hook: move both indices of an empty ring to idx (wrap-around tests). 0 or -EBUSY. */
 int sl__ring_seed(sl_ring *r, uint64_t idx);
 /* 1 when some open file description other than r's holds the lock of role (SL_RING_PRODUCER

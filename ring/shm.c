@@ -235,6 +235,7 @@ static void attach_producer(sl_ring *r)
 	r->p_tail_cache = atomic_load_explicit(&h->tail, memory_order_acquire);
 	r->p_records = atomic_load_explicit(&h->records_in, memory_order_relaxed);
 	r->p_bytes = atomic_load_explicit(&h->bytes_in, memory_order_relaxed);
+	r->p_asym = sl__membarrier_ready(); /* how commit orders head against cons_sleeping */
 	atomic_store_explicit(&h->producer_pid, r->owner, memory_order_relaxed);
 	atomic_store_explicit(&h->finished, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->producer_gen, 1, memory_order_release);
@@ -258,6 +259,7 @@ static void attach_consumer(sl_ring *r)
 	}
 	r->c_records = atomic_load_explicit(&h->records_out, memory_order_relaxed);
 	r->c_bytes = atomic_load_explicit(&h->bytes_out, memory_order_relaxed);
+	r->c_asym = sl__membarrier_ready(); /* how release orders tail against prod_sleeping */
 	atomic_store_explicit(&h->consumer_pid, r->owner, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->consumer_gen, 1, memory_order_release);
 	atomic_store_explicit(&h->consumer_attached, 1, memory_order_release);

@@ -413,6 +413,75 @@ static int run_crash(void)
 	return check_result();
 }
 
+/* Wake: a producer that sleeps on a full ring must be woken by every release that frees room.
+ * The consumer's release orders its tail store against its look at prod_sleeping with no fence
+ * of its own (the sleeping producer's membarrier stands in for it), so this drives thousands of
+ * producer sleeps against a consumer that keeps pausing, and counts the waits that ran into
+ * their (generous) timeout: a missed wake. It counts, it does not time. */
+struct wake_side {
+	sl_ring *r;
+	uint64_t records, got, bad;
+};
+
+static void *wake_consume(void *arg)
+{
+	struct wake_side *w = arg;
+	struct sl_rec rec[4];
+	uint64_t seq = 0, rnd = 0x9e3779b97f4a7c15ull;
+
+	while (seq < w->records) {
+		size_t n = sl_ring_peek(w->r, rec, 4);
+		if (n == 0) {
+			if (sl_ring_wait_readable(w->r, 5000) != 0)
+				w->bad++;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++, seq++)
+			w->bad += rec[i].len != 1000 || memcmp(rec[i].data, &seq, sizeof seq) != 0;
+		sl_ring_release(w->r, n);
+		if ((seq & 63) == 0)
+			usleep(100); /* long enough for the producer to spin, yield and go to sleep */
+		else if ((xs(&rnd) & 7) == 0)
+			sched_yield();
+	}
+	w->got = seq;
+	return NULL;
+}
+
+static int run_wake(uint64_t records)
+{
+	struct sl_ring_config cfg = { .capacity = 4096, .huge = SL_HUGEPAGES_NEVER };
+	struct wake_side w = { .records = records };
+	struct sl_ring_stats st;
+	uint64_t timeouts = 0;
+	pthread_t t;
+
+	REQUIRE(sl_ring_create(NULL, &cfg, &w.r) == 0);
+	REQUIRE(pthread_create(&t, NULL, wake_consume, &w) == 0);
+	for (uint64_t seq = 0; seq < records;) {
+		uint8_t *p = sl_ring_reserve(w.r, 1, 1000);
+		if (p == NULL) {
+			int e = sl_ring_wait_writable(w.r, 1000, 5000);
+			timeouts += e == -ETIMEDOUT;
+			continue;
+		}
+		memcpy(p, &seq, sizeof seq);
+		seq++;
+		sl_ring_commit(w.r); /* one record a commit: the ring is full after four */
+	}
+	pthread_join(t, NULL);
+	sl_ring_stats(w.r, &st);
+	printf("wake: %llu records, producer slept %llu times, %llu waits timed out, %llu bad\n",
+	       (unsigned long long)w.got, (unsigned long long)st.producer_waits,
+	       (unsigned long long)timeouts, (unsigned long long)w.bad);
+	CHECK_EQ(w.got, records);
+	CHECK_EQ(w.bad, 0);
+	CHECK_EQ(timeouts, 0);
+	CHECK(st.producer_waits > 0); /* the sleep path really ran */
+	sl_ring_close(w.r);
+	return check_result();
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "threads";
@@ -442,8 +511,10 @@ int main(int argc, char **argv)
 		huge_cleanup();
 	} else if (strcmp(mode, "crash") == 0) {
 		rc = run_crash();
+	} else if (strcmp(mode, "wake") == 0) {
+		rc = run_wake(records);
 	} else {
-		fprintf(stderr, "usage: %s threads|xproc|xproc-huge|crash [RECORDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s threads|xproc|xproc-huge|crash|wake [RECORDS]\n", argv[0]);
 		rc = 2;
 	}
 	rmdir(dir);
