@@ -3,7 +3,9 @@
  * The analysis reads its configuration from the snapshot the worker hands over per batch
  * (sl_analysis_batch), not from what it was created with: a DNS query to port 5353 is not
  * parsed under the start configuration, and is under a second snapshot (version 2) that adds
- * the port; a snapshot that turns DNS off stops it again.
+ * the port; a snapshot that turns DNS off stops it again. HTTP likewise: a connection that
+ * starts under a snapshot with app.http.enabled=false gives no http record, one that starts
+ * after the next snapshot turns it on again does.
  */
 #include "test_analysis_harness.h"
 
@@ -52,9 +54,34 @@ int main(void)
 	h_drain(&h);
 	CHECK_EQ(h.recs[SL_REC_DNS], 2);
 
+	/* HTTP off (version 4), then on again (version 5): one connection under each */
+	static const char get[] = "GET /x HTTP/1.1\r\nHost: a.example\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct sl_config c4, c5;
+	struct hconn a = { .cport = 40001, .sport = 80 }, b = { .cport = 40002, .sport = 80 };
+	sl_conf_defaults(&c4);
+	REQUIRE(sl_conf_set(&c4, "app.http.enabled=false", err, sizeof err) == 0);
+	sl_analysis_batch(h.w->an, &c4, 4);
+	h_handshake(&h, &a);
+	h_send(&h, &a, 0, get, sizeof get - 1, 1460);
+	h_send(&h, &a, 1, ok, sizeof ok - 1, 1460);
+	h_close(&h, &a);
+	h_drain(&h);
+	CHECK_EQ(h.recs[SL_REC_HTTP], 0);
+	sl_conf_defaults(&c5);
+	sl_analysis_batch(h.w->an, &c5, 5);
+	h_handshake(&h, &b);
+	h_send(&h, &b, 0, get, sizeof get - 1, 1460);
+	h_send(&h, &b, 1, ok, sizeof ok - 1, 1460);
+	h_close(&h, &b);
+	h_drain(&h);
+	CHECK_EQ(h.recs[SL_REC_HTTP], 1);
+
 	sl_analysis_flush(h.w->an);
 	h_fini(&h);
 	sl_conf_fini(&c2);
 	sl_conf_fini(&c3);
+	sl_conf_fini(&c4);
+	sl_conf_fini(&c5);
 	return check_result();
 }

@@ -58,6 +58,7 @@ struct http_state {
 	struct http_slot *slot;
 	uint32_t n, free, fresh;
 	uint64_t no_slot, errors, skipped;
+	bool enabled;        /* app.http.enabled of the snapshot in force (http_config) */
 };
 
 static uint32_t slot_get(struct http_state *st)
@@ -270,6 +271,13 @@ static void http_fini(void *state)
 	free(st);
 }
 
+/* A new snapshot: its live key, cached for detect. */
+static void http_config(void *state, const struct sl_config *cfg)
+{
+	struct http_state *st = state;
+	st->enabled = SL_HTTP_CONF(cfg)->enabled;
+}
+
 static int http_detect(void *state, struct sl_flow *f, void *area, const uint8_t *p, uint32_t n)
 {
 	struct http_state *st = state;
@@ -278,7 +286,7 @@ static int http_detect(void *state, struct sl_flow *f, void *area, const uint8_t
 
 	if (r == -EAGAIN)
 		return SL_AN_MAYBE;
-	if (r != 1 || !SL_HTTP_CONF(sl_an_config(st->an))->enabled)
+	if (r != 1 || !st->enabled)
 		return SL_AN_PASS;
 	f->app_proto = SL_APP_HTTP;
 	if ((hf->slot = slot_get(st)) == 0)
@@ -364,6 +372,7 @@ static void http_counters(const void *state, struct sl_analysis_counters *c)
 static const struct sl_analysis_ops http_ops = {
 	.flow_bytes = sizeof(struct http_flow),
 	.init = http_init,
+	.config = http_config,
 	.detect = http_detect,
 	.on_payload = http_payload,
 	.on_gap = http_gap,

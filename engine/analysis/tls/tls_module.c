@@ -56,6 +56,7 @@ struct tls_state {
 	struct sl_tls_client_hello *ch; /* scratch parse outputs */
 	struct sl_tls_server_hello *sh;
 	uint64_t errors, too_big, parsed_bytes;
+	bool enabled, log_resumed; /* app.tls.* live keys of the snapshot in force (tls_config) */
 };
 
 static void keep_hello(struct tls_hello *h, const struct sl_tls_client_hello *ch)
@@ -118,7 +119,7 @@ static struct tls_stream *priv(struct sl_an_stream *s)
  * default. */
 static void done(struct tls_state *st, const struct sl_flow *f, struct tls_flow *tf, int resumed)
 {
-	if (tf->phase == TLS_SERVER && tf->stream && (!resumed || SL_TLS_CONF(sl_an_config(st->an))->log_resumed)) {
+	if (tf->phase == TLS_SERVER && tf->stream && (!resumed || st->log_resumed)) {
 		const struct tls_hello *h = &priv(sl_an_stream(st->an, tf->stream))->hello;
 		emit_tls(st, f, h, tf->version_server ? tf->version_server : h->version, resumed, tf->ts);
 	}
@@ -241,6 +242,14 @@ static void tls_fini(void *state)
 	free(st);
 }
 
+/* A new snapshot: its live keys, cached for detect and for writing the record. */
+static void tls_config(void *state, const struct sl_config *cfg)
+{
+	struct tls_state *st = state;
+	st->enabled = SL_TLS_CONF(cfg)->enabled;
+	st->log_resumed = SL_TLS_CONF(cfg)->log_resumed;
+}
+
 static int tls_detect(void *state, struct sl_flow *f, void *area, const uint8_t *p, uint32_t n)
 {
 	struct tls_state *st = state;
@@ -249,7 +258,7 @@ static int tls_detect(void *state, struct sl_flow *f, void *area, const uint8_t 
 
 	if (r == -EAGAIN)
 		return SL_AN_MAYBE;
-	if (r != 1 || !SL_TLS_CONF(sl_an_config(st->an))->enabled)
+	if (r != 1 || !st->enabled)
 		return SL_AN_PASS;
 	if ((tf->stream = sl_an_stream_get(st->an)) != 0) {
 		struct tls_stream *ts = priv(sl_an_stream(st->an, tf->stream));
@@ -302,6 +311,7 @@ static const struct sl_analysis_ops tls_ops = {
 	.flow_bytes = sizeof(struct tls_flow),
 	.stream_bytes = sizeof(struct tls_stream),
 	.init = tls_init,
+	.config = tls_config,
 	.detect = tls_detect,
 	.on_payload = tls_payload,
 	.on_gap = tls_gap,
