@@ -115,6 +115,10 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 
 	/* Sinks and the router's ring to each. */
 	for (const struct sl_module *const *m = sl__sink_modules; *m; m++) {
+		if (!(*m)->init || !(*m)->write) { /* a descriptor without its required hooks */
+			snprintf(errbuf, errlen, "sink %s: no init or write hook", (*m)->name);
+			return -EINVAL;
+		}
 		const struct sl_sink_conf *sc = sl_conf_block(cfg, (*m)->conf);
 		if (sc == NULL || !sc->enabled)
 			continue;

@@ -86,6 +86,12 @@ static int forced(struct sink_loop *l)
 	return 1;
 }
 
+/* flush is optional: a sink that buffers nothing has nothing to deliver. */
+static int flush(struct sl_sink *sk)
+{
+	return sk->mod->flush ? sk->mod->flush(sk->state) : 0;
+}
+
 /* Offer a batch; returns how many records the module took. */
 static size_t offer(struct sink_loop *l, const struct sl_rec *recs, size_t n)
 {
@@ -127,23 +133,23 @@ void *sl__sink_main(void *arg)
 					sl_ring_release(sk->ring, n);
 					continue;
 				}
-				sleep_until(l.next_tick < now_ns() + 1000000u ? l.next_tick : now_ns() + 1000000u);
+				uint64_t soon = now_ns() + 1000000u; /* at most 1 ms, or until the tick */
+				sleep_until(l.next_tick < soon ? l.next_tick : soon);
 			}
 			continue;
 		}
-		if (!idle_flushed) {
-			if (sk->mod->flush(sk->state) != -EAGAIN)
-				idle_flushed = 1;
-		}
+		if (!idle_flushed && flush(sk) != -EAGAIN)
+			idle_flushed = 1;
 		uint64_t t = now_ns();
 		int wait_ms = l.next_tick > t ? (int)((l.next_tick - t) / 1000000u) + 1 : 0;
 		if (sl_ring_wait_readable(sk->ring, wait_ms) == -EPIPE)
 			break;
 	}
-	/* the ring is finished and empty: deliver what the module holds */
-	while (sk->mod->flush(sk->state) == -EAGAIN) {
+	/* the ring is finished and empty: deliver what the module holds; once interrupted, a
+	 * module's next flush gives up what is left (counted), so at most one more is called */
+	while (flush(sk) == -EAGAIN && !l.interrupted) {
 		if (forced(&l))
-			continue; /* interrupted: the next flush gives up */
+			continue;
 		sleep_until(l.next_tick);
 		maybe_tick(&l);
 	}

@@ -195,16 +195,22 @@ static void compact(struct file_sink *f)
 	f->written -= keep_from;
 }
 
+/* interrupt() came (from any thread): on the sink's thread, give up what is held, once. */
+static int interrupted(struct file_sink *f)
+{
+	if (!f->interrupted && atomic_load_explicit(&f->stop_asked, memory_order_relaxed)) {
+		f->interrupted = 1;
+		give_up(f);
+	}
+	return f->interrupted;
+}
+
 static size_t file_write(void *state, const struct sl_rec *recs, size_t n, struct sl_sink_counters *ctr)
 {
 	struct file_sink *f = state;
 	size_t i;
 
-	if (atomic_load_explicit(&f->stop_asked, memory_order_relaxed) && !f->interrupted) {
-		f->interrupted = 1;
-		give_up(f);
-	}
-	if (f->interrupted) { /* a forced stop: take everything, deliver nothing */
+	if (interrupted(f)) { /* a forced stop: take everything, deliver nothing */
 		sl_count(&ctr->dropped, n);
 		return n;
 	}
@@ -243,11 +249,7 @@ static int file_flush(void *state)
 {
 	struct file_sink *f = state;
 
-	if (atomic_load_explicit(&f->stop_asked, memory_order_relaxed) && !f->interrupted) {
-		f->interrupted = 1;
-		give_up(f);
-	}
-	if (f->used == 0)
+	if (interrupted(f) || f->used == 0)
 		return 0;
 	if (drain(f) != 0) {
 		compact(f);

@@ -84,12 +84,6 @@ static void null_tick(void *state, uint64_t now_ns)
 	s->budget = atomic_load_explicit(&s->per_tick, memory_order_relaxed);
 }
 
-static int null_flush(void *state)
-{
-	(void)state;
-	return 0;
-}
-
 static void null_interrupt(void *state)
 {
 	struct null_sink *s = state;
@@ -109,7 +103,6 @@ const struct sl_module sl__sink_null = {
 	.init = null_init,
 	.write = null_write,
 	.tick = null_tick,
-	.flush = null_flush,
 	.interrupt = null_interrupt,
 	.fini = null_fini,
 };
