@@ -27,7 +27,8 @@
 static int ring(sl_ring **r, uint64_t size, const struct sl_config *cfg, const char *what, char *errbuf,
                 size_t errlen)
 {
-	struct sl_ring_config rc = { .capacity = size, .huge = cfg->rings.hugepages };
+	struct sl_ring_config rc = { .capacity = size, .huge = cfg->rings.hugepages,
+	                             .flags = cfg->rings.wake == SL_CONF_WAKE_FENCED ? SL_RING_FENCED : 0 };
 	int e = sl_ring_create(NULL, &rc, r);
 	if (e)
 		snprintf(errbuf, errlen, "%s ring (%llu bytes, hugepages %s): %s", what, (unsigned long long)size,

@@ -56,7 +56,7 @@ struct sl__ring_hdr {
 	uint64_t data_off;      /* file offset of the data area (one backing page) */
 	uint64_t page_size;     /* 4096 or the huge page size */
 	uint32_t backing;       /* enum sl_ring_backing */
-	uint32_t reserved0;
+	uint32_t flags;         /* SL_RING_FENCED (ring.h): the wake protocol, set at create */
 	/* Peers. Who holds a role is an open-file-description lock (F_OFD_SETLK, F_WRLCK) on one
 	 * byte of the ring file, SL__LOCK_PRODUCER or SL__LOCK_CONSUMER: the kernel drops it when
 	 * the holder dies, whatever its pid namespace and however pids get reused. The fields below

@@ -34,6 +34,9 @@
  * flag and re-reading the index, which puts the missing full barrier on every thread of every
  * registered process. Either way one side sees the other: still no missed wake. Without
  * membarrier a side falls back to the seq_cst store; the sleeper's call then fails harmlessly.
+ * A ring created with SL_RING_FENCED never takes this road: both sides use the seq_cst store and
+ * the sleeper makes no membarrier call (for rings whose sides sleep often, where an IPI per
+ * sleep costs more than a locked store per commit: sluiced's own stages, bench/RESULTS.md).
  *
  * A named ring's peer is another process that may die without a word. The waiter checks it at
  * most every SL__LIVENESS_NS (100 ms): the futex sleep has that timeout, and the check is the
@@ -496,7 +499,8 @@ static int wait_slow(sl_ring *r, int timeout_ms, uint64_t slot, _Atomic uint32_t
 		atomic_thread_fence(memory_order_seq_cst);
 		/* The peer's commit or release has no fence of its own when its process could
 		 * register (p_asym, c_asym): this one stands in for it (see sl_ring_release). */
-		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
+		if (!r->fenced)
+			syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
 		if (READY()) {
 			atomic_store_explicit(sleeping, 0, memory_order_relaxed);
 			return 0;

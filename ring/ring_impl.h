@@ -52,6 +52,7 @@ struct sl_ring {
 	size_t map_len;
 	size_t page_size;
 	enum sl_ring_backing backing;
+	int fenced;      /* the ring's SL_RING_FENCED, read once at create or open */
 	int fd;          /* the ring file; its open file description holds this handle's role
 	                    lock. -1 for an anonymous ring (no peer outside this process) */
 	int32_t owner;   /* pid that opened the handle: only it may finish or give up a role

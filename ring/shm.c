@@ -209,6 +209,7 @@ static void init_header(sl_ring *r, enum sl_ring_backing backing)
 	h->data_off = r->page_size;
 	h->page_size = r->page_size;
 	h->backing = backing;
+	h->flags = r->fenced ? SL_RING_FENCED : 0;
 	r->backing = backing;
 	/* release: an opener that sees the magic sees every field above (load-acquire in check_header) */
 	atomic_store_explicit((_Atomic uint64_t *)&h->magic, SL__RING_MAGIC, memory_order_release);
@@ -235,7 +236,7 @@ static void attach_producer(sl_ring *r)
 	r->p_tail_cache = atomic_load_explicit(&h->tail, memory_order_acquire);
 	r->p_records = atomic_load_explicit(&h->records_in, memory_order_relaxed);
 	r->p_bytes = atomic_load_explicit(&h->bytes_in, memory_order_relaxed);
-	r->p_asym = sl__membarrier_ready(); /* how commit orders head against cons_sleeping */
+	r->p_asym = !r->fenced && sl__membarrier_ready(); /* how commit orders head against cons_sleeping */
 	atomic_store_explicit(&h->producer_pid, r->owner, memory_order_relaxed);
 	atomic_store_explicit(&h->finished, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->producer_gen, 1, memory_order_release);
@@ -259,7 +260,7 @@ static void attach_consumer(sl_ring *r)
 	}
 	r->c_records = atomic_load_explicit(&h->records_out, memory_order_relaxed);
 	r->c_bytes = atomic_load_explicit(&h->bytes_out, memory_order_relaxed);
-	r->c_asym = sl__membarrier_ready(); /* how release orders tail against prod_sleeping */
+	r->c_asym = !r->fenced && sl__membarrier_ready(); /* how release orders tail against prod_sleeping */
 	atomic_store_explicit(&h->consumer_pid, r->owner, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->consumer_gen, 1, memory_order_release);
 	atomic_store_explicit(&h->consumer_attached, 1, memory_order_release);
@@ -447,8 +448,11 @@ int sl_ring_create(const char *name, const struct sl_ring_config *cfg, sl_ring *
 	if (name && (err = check_name(name)) != 0)
 		return err;
 	cap = round_pow2(cfg->capacity < SMALL_PAGE ? SMALL_PAGE : cfg->capacity);
+	if (cfg->flags & ~SL_RING_FENCED)
+		return -EINVAL;
 	if ((r = alloc_handle()) == NULL)
 		return -ENOMEM;
+	r->fenced = (cfg->flags & SL_RING_FENCED) != 0;
 
 	if (name == NULL) {
 		err = create_anonymous(cfg, cap, r);
@@ -480,6 +484,8 @@ static int check_header(const struct sl__ring_hdr *h, uint64_t file_size, size_t
 	    h->data_off != page || h->page_size != page || file_size != h->data_off + h->capacity)
 		return -EPROTO;
 	if (h->backing != SL_RING_BACKING_SHM && h->backing != SL_RING_BACKING_HUGETLBFS)
+		return -EPROTO;
+	if (h->flags & ~SL_RING_FENCED)
 		return -EPROTO;
 	return 0;
 }
@@ -537,6 +543,7 @@ int sl_ring_open(const char *name, enum sl_ring_role role, sl_ring **out)
 		goto fail;
 	}
 	r->backing = (enum sl_ring_backing)hdr.backing;
+	r->fenced = (hdr.flags & SL_RING_FENCED) != 0; /* from the validated copy, never re-read */
 	r->page_size = page;
 	r->cap = hdr.capacity;
 	r->mask = hdr.capacity - 1;

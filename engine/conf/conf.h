@@ -54,6 +54,7 @@ struct sl_conf_strs {
 };
 
 /* The order of each enum is the order of its names in the schema (conf_schema.c). */
+enum sl_conf_wake { SL_CONF_WAKE_FENCED = 0, SL_CONF_WAKE_ASYMMETRIC };
 enum sl_conf_policy { SL_CONF_POLICY_AUTO = 0, SL_CONF_POLICY_BLOCK, SL_CONF_POLICY_DROP };
 enum sl_conf_loglevel {
 	SL_CONF_LOG_ERROR = 0,
@@ -87,6 +88,7 @@ struct sl_config {
 	} router;
 	struct {
 		enum sl_hugepages hugepages; /* rings.hugepages */
+		enum sl_conf_wake wake;      /* rings.wake */
 	} rings;
 	struct {
 		int64_t max_flows; /* flow.max-flows, per worker */

@@ -24,6 +24,7 @@
 
 /* Enum names, in the order of their C enums (conf.h, sluice/ring.h). */
 static const char *const policy_names[] = { "auto", "block", "drop", NULL };
+static const char *const wake_names[] = { "fenced", "asymmetric", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
 
@@ -49,6 +50,8 @@ const struct sl_conf_key sl__conf_core[] = {
 
 	ENUM("rings.hugepages", rings.hugepages, "auto", hugepages_names,
 	     "hugepages for the rings; auto: when the system has them"),
+	ENUM("rings.wake", rings.wake, "fenced", wake_names,
+	     "wake protocol of the stage rings: fenced (a locked store per commit) or asymmetric (a membarrier per sleep)"),
 
 	INT("flow.max-flows", flow.max_flows, "65536", 16, 67108864,
 	    "flows tracked per worker; past it the oldest idle flow is evicted"),

@@ -84,7 +84,18 @@ struct sl_ring_config {
 	size_t capacity;        /* data bytes; rounded up to a power of two / page size      */
 	enum sl_hugepages huge; /* AUTO: hugepages when the system has them, else normal shm */
 	unsigned mode;          /* permissions of a named ring; 0 means 0600                 */
+	unsigned flags;         /* SL_RING_FENCED, or 0                                      */
 };
+
+/* The wake protocol a ring uses, for its whole life (every process that opens it follows it).
+ * Either way no wake is ever missed; they differ in who pays for it.
+ *   0 (default)     commit and release store their index with release order only; a side about
+ *                   to sleep pays instead, with membarrier(GLOBAL_EXPEDITED): an IPI to every CPU
+ *                   running a thread of a process that uses rings. Best when the sides stream at
+ *                   full rate and seldom sleep. (A kernel without membarrier: as FENCED.)
+ *   SL_RING_FENCED  every commit and every release is one locked store; sleeping costs nothing
+ *                   more. Best when the sides sleep often, e.g. pipeline stages sharing CPUs. */
+#define SL_RING_FENCED 1u
 
 /* One record as the consumer sees it: data points into ring memory and stays valid until the
  * record is released. data is 8-byte aligned. */

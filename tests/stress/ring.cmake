@@ -15,7 +15,9 @@ add_test(NAME stress.ring.xproc_huge COMMAND test_ring_stress xproc-huge 2000000
 add_test(NAME stress.ring.crash COMMAND test_ring_stress crash)
 # A producer sleeping on a full ring is woken by the consumer's fence-less release (membarrier).
 add_test(NAME stress.ring.wake COMMAND test_ring_stress wake 200000)
-set_tests_properties(stress.ring.wake PROPERTIES LABELS "stress;ring;threads" TIMEOUT 300)
+# The same with SL_RING_FENCED: locked stores, no membarrier on the sleeping side.
+add_test(NAME stress.ring.wake_fenced COMMAND test_ring_stress wake-fenced 200000)
+set_tests_properties(stress.ring.wake stress.ring.wake_fenced PROPERTIES LABELS "stress;ring;threads" TIMEOUT 300)
 set_tests_properties(stress.ring.threads stress.ring.xproc stress.ring.xproc_huge stress.ring.crash
   PROPERTIES LABELS "stress;ring" TIMEOUT 300 SKIP_RETURN_CODE 77)
 # The hugepage half changes a system-wide setting: never alongside another test that does.

@@ -448,9 +448,9 @@ static void *wake_consume(void *arg)
 	return NULL;
 }
 
-static int run_wake(uint64_t records)
+static int run_wake(uint64_t records, unsigned flags)
 {
-	struct sl_ring_config cfg = { .capacity = 4096, .huge = SL_HUGEPAGES_NEVER };
+	struct sl_ring_config cfg = { .capacity = 4096, .huge = SL_HUGEPAGES_NEVER, .flags = flags };
 	struct wake_side w = { .records = records };
 	struct sl_ring_stats st;
 	uint64_t timeouts = 0;
@@ -512,9 +512,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "crash") == 0) {
 		rc = run_crash();
 	} else if (strcmp(mode, "wake") == 0) {
-		rc = run_wake(records);
+		rc = run_wake(records, 0);
+	} else if (strcmp(mode, "wake-fenced") == 0) {
+		rc = run_wake(records, SL_RING_FENCED);
 	} else {
-		fprintf(stderr, "usage: %s threads|xproc|xproc-huge|crash|wake [RECORDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s threads|xproc|xproc-huge|crash|wake|wake-fenced [RECORDS]\n", argv[0]);
 		rc = 2;
 	}
 	rmdir(dir);

@@ -407,6 +407,31 @@ static void test_version_mismatch(void)
 	sl_ring_unlink("ver");
 }
 
+/* The wake protocol is the ring's, set at create and followed by every opener; an unknown flag
+ * is refused at create, and a header that claims one at open. */
+static void test_wake_flags(void)
+{
+	struct sl_ring_config cfg = { .capacity = 4096, .huge = SL_HUGEPAGES_NEVER, .flags = 2 };
+	sl_ring *p = NULL, *c = NULL;
+
+	CHECK_EQ(sl_ring_create("wake", &cfg, &p), -EINVAL);
+	cfg.flags = SL_RING_FENCED;
+	REQUIRE(sl_ring_create("wake", &cfg, &p) == 0);
+	CHECK_EQ(p->hdr->flags, SL_RING_FENCED);
+	CHECK(p->fenced && !p->p_asym);
+	REQUIRE(sl_ring_open("wake", SL_RING_CONSUMER, &c) == 0);
+	CHECK(c->fenced && !c->c_asym);
+	sl_ring_close(c);
+	p->hdr->flags = 6;
+	CHECK_EQ(sl_ring_open("wake", SL_RING_CONSUMER, &c), -EPROTO);
+	p->hdr->flags = 0; /* an asymmetric ring: the opener follows it */
+	REQUIRE(sl_ring_open("wake", SL_RING_CONSUMER, &c) == 0);
+	CHECK(!c->fenced);
+	sl_ring_close(c);
+	sl_ring_close(p);
+	sl_ring_unlink("wake");
+}
+
 static void test_validate_catches(void)
 {
 	sl_ring *r = anon(4096);
@@ -569,6 +594,7 @@ int main(void)
 	test_bad_input();
 	test_named();
 	test_version_mismatch();
+	test_wake_flags();
 	test_validate_catches();
 	test_hostile_head_len();
 	test_hostile_release();
