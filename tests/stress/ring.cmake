@@ -13,7 +13,8 @@ add_test(NAME stress.ring.threads COMMAND test_ring_stress threads ${RING_STRESS
 add_test(NAME stress.ring.xproc COMMAND test_ring_stress xproc 2000000)
 add_test(NAME stress.ring.xproc_huge COMMAND test_ring_stress xproc-huge 2000000)
 add_test(NAME stress.ring.crash COMMAND test_ring_stress crash)
-# A producer sleeping on a full ring is woken by the consumer's fence-less release (membarrier).
+# A producer sleeping on a full ring is woken, never left to its timeout (red without the
+# consumer's FUTEX_WAKE; a missing membarrier is a race too narrow for it to catch).
 add_test(NAME stress.ring.wake COMMAND test_ring_stress wake 200000)
 # The same with SL_RING_FENCED: locked stores, no membarrier on the sleeping side.
 add_test(NAME stress.ring.wake_fenced COMMAND test_ring_stress wake-fenced 200000)
