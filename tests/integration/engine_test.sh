@@ -9,13 +9,8 @@ set -uo pipefail
 sluiced=$1 synth=$2 pcap2shm=$3 corpus=$4
 tmp=$(mktemp -d /tmp/sluice-engine-XXXXXX)
 trap 'rm -rf "$tmp"; [ -n "${bgpid:-}" ] && kill "$bgpid" 2>/dev/null' EXIT
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/check.sh"
 
-# jq-free JSON reading: python3 is in the test dependencies
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1" "$2"; }
 # events without what legitimately differs between runs (flow_id carries the worker index)
 # A signal's default action kills a process that has not blocked it yet: wait until sluiced
 # has blocked SIGHUP (bit 0 of SigBlk; it blocks HUP, INT and TERM together).

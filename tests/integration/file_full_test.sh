@@ -27,11 +27,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0 skipped=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1" "$2"; }
+. "$(dirname "$0")/check.sh"
+skipped=0
 sink() { jget "$1" "[s for s in d['sinks'] if s['name']=='file'][0]['$2']"; }
 # every line is a JSON object and the file ends with a newline
 whole_lines() { python3 - "$1" <<'PY'

@@ -16,11 +16,7 @@ set -uo pipefail
 sluiced=$1 synth=$2
 tmp=$(mktemp -d /tmp/sluice-ledger-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$1" "$2"; }
+. "$(dirname "$0")/check.sh"
 
 "$synth" -o "$tmp/s.pcap" -n 20000 -f 300 -s 3 >/dev/null || { echo "sluice-synth failed"; exit 1; }
 
