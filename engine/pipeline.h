@@ -42,7 +42,6 @@ struct sl_capture_out {
 	int drop;                         /* ring policy: 1 drop, 0 block */
 	int use_vlan;                     /* flow.use-vlan: VLAN ids are part of a flow's key */
 	const _Atomic int *hard_stop;     /* block policy gives up waiting once this is set */
-	_Atomic uint64_t ring_drops;      /* packets dropped because a worker ring was full */
 	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */
 	/* The capture side of each capture -> worker hop (the ledger compares it with what the
 	 * worker took): records put into ring[w], and dropped for it (drop policy). */

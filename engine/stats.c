@@ -63,13 +63,13 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->packets += LD(ct->ctr.packets);
 		l->bytes += LD(ct->ctr.bytes);
 		l->kernel_dropped += LD(ct->ctr.kernel_drops);
-		l->ring_dropped += LD(ct->out.ring_drops);
 		l->oversize += LD(ct->out.oversize);
 		l->input_errors += LD(ct->ctr.errors);
 		l->producer_absent += LD(ct->ctr.producer_absent);
 		l->producer_restarts += LD(ct->ctr.producer_restarts);
 		/* capture c is input c of every worker (pipeline.c adds them in that order) */
 		for (unsigned w = 0; w < ct->out.nworkers; w++) {
+			l->ring_dropped += LD(ct->out.dropped[w]);
 			struct sl_ledger_ring *row = ring_row(l, ct->out.rings[w], LD(ct->out.pushed[w]),
 			                                      LD(ct->out.dropped[w]), LD(pl->workers[w]->taken[c]));
 			if (row)

@@ -53,7 +53,6 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 		sl_capture_flush(out);
 		if (out->drop) {
 			sl_ring_count_drop(r, 1);
-			sl_count(&out->ring_drops, 1);
 			sl_count(&out->dropped[w], 1);
 			return 0;
 		}
