@@ -88,7 +88,10 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		l->bad_records += LD(wk->bad_records);
 		sl_analysis_counters(wk->an, &l->an);
 		l->emit_dropped += LD(wk->emit_dropped);
-		struct sl_ledger_ring *row = ring_row(l, wk->out, LD(wk->emitted), LD(wk->emit_dropped),
+		uint64_t emitted = 0;
+		for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
+			emitted += LD(wk->events[t]);
+		struct sl_ledger_ring *row = ring_row(l, wk->out, emitted, LD(wk->emit_dropped),
 		                                      LD(pl->router.taken[w]));
 		if (row)
 			snprintf(row->name, sizeof row->name, "worker%u->router", w);

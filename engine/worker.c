@@ -68,8 +68,7 @@ void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len)
 void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 {
 	sl_ring_trim(w->out, len); /* the reservation was an upper bound */
-	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1);
-	sl_count(&w->emitted, 1 + sl__fault(SL_FAULT_WORKER));
+	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1 + sl__fault(SL_FAULT_WORKER));
 }
 
 /* The one place the worker loop reads configuration: the runtime snapshot in force, taken
@@ -114,7 +113,6 @@ void *sl_worker_main(void *arg)
 				sl_analysis_packet(w->an, p);
 			}
 			sl_ring_release(w->in[i], n);
-			sl_count(&w->packets, n);
 			sl_count(&w->taken[i], n);
 			got += n;
 		}

@@ -29,12 +29,11 @@ struct sl_worker {
 	struct sl_analysis *an;
 
 	/* Counters: written by the worker thread only. */
-	_Atomic uint64_t packets;                        /* packet records read */
 	_Atomic uint64_t taken[SL_MAX_CAPTURES];         /* records read from input ring i (its hop) */
-	_Atomic uint64_t emitted;                        /* records committed to the output ring */
 	_Atomic uint64_t decode[SL_DECODE_REASON_SLOTS]; /* outcome of sl_decode, [0] = ok */
 	_Atomic uint64_t truncated;                      /* decoded, but cut by the snap length */
-	_Atomic uint64_t events[SL_REC_TYPE_MAX];        /* records emitted, by type */
+	_Atomic uint64_t events[SL_REC_TYPE_MAX];        /* records put in the output ring, by type
+	                                                    (their sum is this side of its hop) */
 	_Atomic uint64_t emit_dropped;                   /* records that could not be emitted */
 	_Atomic uint64_t bad_records;                    /* input records that were not packets */
 };
