@@ -29,9 +29,7 @@
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)sl_mono_ns() / 1e9;
 }
 
 static void progress(const struct sl_pipeline *pl, double t0, int final)

@@ -127,6 +127,8 @@ void sl_fanin_idle(struct sl_fanin *f);
 
 /* Threads (thread.c) */
 int sl_thread_start(pthread_t *tid, const char *name, int cpu, void *(*fn)(void *), void *arg);
+/* CLOCK_MONOTONIC in nanoseconds: the engine's timers (ticks, the progress line). */
+uint64_t sl_mono_ns(void);
 
 /* The bodies of the stage threads: a capture source (capture/push.c), the router (router.c);
  * workers are worker.c's sl_worker_main, sinks sinks/sink.c's sl__sink_main. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "pipeline.h"
@@ -77,4 +78,11 @@ void sl_fanin_idle(struct sl_fanin *f)
 		f->live[i] = 0;
 		f->nlive--;
 	}
+}
+
+uint64_t sl_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

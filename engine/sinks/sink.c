@@ -10,6 +10,7 @@
 
 #include "encode_json.h"
 #include "fault.h"
+#include "pipeline.h"
 #include "sinks/sink.h"
 
 extern const struct sl_module sl__sink_file;
@@ -42,16 +43,9 @@ uint64_t sl_sink_types_mask(const struct sl_conf_strs *types)
 #define BATCH 64
 #define DEFAULT_TICK_NS 100000000u /* 100 ms */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_until(uint64_t t)
 {
-	uint64_t n = now_ns();
+	uint64_t n = sl_mono_ns();
 	if (t > n) {
 		struct timespec ts = { .tv_sec = (time_t)((t - n) / 1000000000u), .tv_nsec = (long)((t - n) % 1000000000u) };
 		nanosleep(&ts, NULL);
@@ -66,7 +60,7 @@ struct sink_loop {
 
 static void maybe_tick(struct sink_loop *l)
 {
-	uint64_t n = now_ns();
+	uint64_t n = sl_mono_ns();
 
 	if (n < l->next_tick)
 		return;
@@ -114,7 +108,7 @@ void *sl__sink_main(void *arg)
 	int idle_flushed = 1;
 
 	l.tick_ns = sk->mod->tick_ns ? sk->mod->tick_ns : DEFAULT_TICK_NS;
-	l.next_tick = now_ns() + l.tick_ns;
+	l.next_tick = sl_mono_ns() + l.tick_ns;
 	for (;;) {
 		maybe_tick(&l);
 		size_t n = sl_ring_peek(sk->ring, recs, BATCH);
@@ -133,14 +127,14 @@ void *sl__sink_main(void *arg)
 					sl_ring_release(sk->ring, n);
 					continue;
 				}
-				uint64_t soon = now_ns() + 1000000u; /* at most 1 ms, or until the tick */
+				uint64_t soon = sl_mono_ns() + 1000000u; /* at most 1 ms, or until the tick */
 				sleep_until(l.next_tick < soon ? l.next_tick : soon);
 			}
 			continue;
 		}
 		if (!idle_flushed && flush(sk) != -EAGAIN)
 			idle_flushed = 1;
-		uint64_t t = now_ns();
+		uint64_t t = sl_mono_ns();
 		int wait_ms = l.next_tick > t ? (int)((l.next_tick - t) / 1000000u) + 1 : 0;
 		if (sl_ring_wait_readable(sk->ring, wait_ms) == -EPIPE)
 			break;
