@@ -112,10 +112,6 @@ static inline void *area(const struct an_step *s, struct sl_flow *f)
 
 /* ---- what the steps are offered (analysis.h) --------------------------------------------- */
 
-const struct sl_config *sl_an_config(const struct sl_analysis *an)
-{
-	return an->cfg;
-}
 
 uint64_t sl_an_packet_ts(const struct sl_analysis *an)
 {

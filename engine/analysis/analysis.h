@@ -35,9 +35,10 @@
  * they ask for (a flow has one owner); steps without detect get an area each. Areas are
  * zeroed when a flow starts and when its owner hands it back to detection (a CONNECT tunnel).
  *
- * Configuration: a step reads configuration only through sl_an_config(), the snapshot the
- * worker set for the batch (one pointer per batch, see sl_analysis_batch in worker.h), never
- * a pointer kept from init. Everything else a step needs of the worker is the sl_an_* calls
+ * Configuration: what sizes a step's pools it reads at init; its live keys it reads in its
+ * config hook, which the worker calls with every new snapshot before the batch that uses it
+ * (sl_analysis_batch in worker.h), and caches in its state; it never keeps a pointer into a
+ * configuration. Everything else a step needs of the worker is the sl_an_* calls
  * below; all of them run on the worker thread and none blocks except sl_an_emit (which waits
  * while the router catches up, like every emit).
  */
@@ -85,8 +86,6 @@ extern const struct sl_module *const sl__analysis_modules[];
 
 /* ---- what the core offers the steps (worker_analysis.c) -------------------------------- */
 
-/* The configuration snapshot of the batch being processed. */
-const struct sl_config *sl_an_config(const struct sl_analysis *an);
 /* Capture time of the packet being processed. */
 uint64_t sl_an_packet_ts(const struct sl_analysis *an);
 

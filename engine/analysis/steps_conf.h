@@ -2,8 +2,8 @@
 /*
  * The configuration blocks of the analysis steps (app.http.*, app.tls.*, app.dns.*): each step
  * owns its keys, defined next to its code (http/, tls/, dns/), in a struct of its own. Read one
- * with sl_conf_block(cfg, &sl__http_conf): a step reads it from the snapshot of the batch
- * (sl_an_config), so the keys marked live change between two batches.
+ * with sl_conf_block(cfg, &sl__http_conf): a step reads its live keys in its config hook, with
+ * each new snapshot, so they change between two batches.
  */
 #ifndef SLUICE_ANALYSIS_STEPS_CONF_H
 #define SLUICE_ANALYSIS_STEPS_CONF_H
