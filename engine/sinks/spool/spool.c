@@ -641,7 +641,8 @@ int sl_spool_open(struct sl_spool **out, const struct sl_spool_conf *conf, char 
 			maxseq = seq;
 	}
 	closedir(d);
-	qsort(sp->segs, sp->nseg, sizeof *sp->segs, cmp_seq);
+	if (sp->nseg)
+		qsort(sp->segs, sp->nseg, sizeof *sp->segs, cmp_seq);
 	sp->next_seq = maxseq + 1;
 
 	/* Count what waits; drop what the cursor says was consumed and what holds nothing. */
