@@ -4,5 +4,6 @@
 if(TARGET sluiced)
   add_test(NAME integration.zmq
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/zmq_test.sh $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-synth>)
-  set_tests_properties(integration.zmq PROPERTIES LABELS "integration;engine;threads;zmq" TIMEOUT 300)
+  set_tests_properties(integration.zmq PROPERTIES LABELS "integration;engine;threads;zmq" TIMEOUT 300
+    ENVIRONMENT "TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/tsan.supp")
 endif()
