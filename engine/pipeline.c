@@ -200,10 +200,15 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 	int e;
 	char name[32]; /* sl_thread_start keeps the first 15 bytes */
 
+	/* every sink's start before any thread: a start that fails (a publisher's wait for its
+	 * subscribers timing out) leaves no sink thread waiting on a ring nobody will finish */
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];
 		if (sk->mod->start && (e = sk->mod->start(sk->state, errbuf, errlen)) != 0)
 			return e;
+	}
+	for (unsigned s = 0; s < pl->nsinks; s++) {
+		struct sl_sink *sk = pl->sinks[s];
 		snprintf(name, sizeof name, "sink-%s", sk->mod->name);
 		if ((e = sl_thread_start(&sk->tid, name, sk->cpu, sl__sink_main, sk)) != 0)
 			goto fail;

@@ -110,6 +110,11 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		row->spooled = LD(sk->ctr.spooled);
 		row->dropped = LD(sk->ctr.dropped);
 		row->bytes = LD(sk->ctr.bytes);
+		row->dropped_full = LD(sk->ctr.dropped_full);
+		row->dropped_encode = LD(sk->ctr.dropped_encode);
+		row->dropped_error = LD(sk->ctr.dropped_error);
+		row->subscribers = LD(sk->ctr.subscribers);
+		row->subscriptions = LD(sk->ctr.subscriptions);
 	}
 }
 
@@ -298,9 +303,13 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 	for (unsigned i = 0; i < l->nsinks; i++) {
 		const struct sl_ledger_sink *s = &l->sinks[i];
 		fprintf(f, "%s\n  {\"name\":\"%s\",\"received\":%llu,\"delivered\":%llu,\"spooled\":%llu,\"dropped\":%llu,"
-		           "\"bytes\":%llu}",
+		           "\"bytes\":%llu,\"drops\":{\"full\":%llu,\"encode\":%llu,\"error\":%llu},"
+		           "\"subscribers\":%llu,\"subscriptions\":%llu}",
 		        i ? "," : "", s->name, (unsigned long long)s->received, (unsigned long long)s->delivered,
-		        (unsigned long long)s->spooled, (unsigned long long)s->dropped, (unsigned long long)s->bytes);
+		        (unsigned long long)s->spooled, (unsigned long long)s->dropped, (unsigned long long)s->bytes,
+		        (unsigned long long)s->dropped_full, (unsigned long long)s->dropped_encode,
+		        (unsigned long long)s->dropped_error, (unsigned long long)s->subscribers,
+		        (unsigned long long)s->subscriptions);
 	}
 	fprintf(f, "],\n \"balanced\":%s}\n", sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
 	if (fclose(f) != 0) {

@@ -70,6 +70,13 @@ struct sl_sink_counters {
 	_Atomic uint64_t spooled;
 	_Atomic uint64_t dropped;
 	_Atomic uint64_t bytes; /* encoded bytes delivered */
+	/* dropped, by reason (a part of `dropped`, for the sinks that say why) */
+	_Atomic uint64_t dropped_full;   /* the destination was full (a ZMQ subscriber's high-water mark) */
+	_Atomic uint64_t dropped_encode; /* the record could not be encoded */
+	_Atomic uint64_t dropped_error;  /* the destination refused it otherwise */
+	/* publishers: connected subscribers and live subscriptions now */
+	_Atomic uint64_t subscribers;
+	_Atomic uint64_t subscriptions;
 };
 
 struct sl_sink {
