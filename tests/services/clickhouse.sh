@@ -14,19 +14,14 @@
 # As root the server runs as root: 18.16 does not drop privileges itself and this directory is
 # ours, so no system file is at stake. Nothing here listens beyond 127.0.0.1.
 
-ch_free_port() {
-  python3 - <<'PY'
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-PY
-}
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 ch_start() {
   local dir=$1
   mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
-  CH_HTTP_PORT=$(ch_free_port)
-  CH_TCP_PORT=$(ch_free_port)
-  while [ "$CH_TCP_PORT" = "$CH_HTTP_PORT" ]; do CH_TCP_PORT=$(ch_free_port); done
+  CH_HTTP_PORT=$(svc_free_port)
+  CH_TCP_PORT=$(svc_free_port)
+  while [ "$CH_TCP_PORT" = "$CH_HTTP_PORT" ]; do CH_TCP_PORT=$(svc_free_port); done
   # users.xml: the stock one (user "default", no password, localhost only) copied beside ours,
   # because users_config resolves relative to the config file.
   cp /etc/clickhouse-server/users.xml "$dir/users.xml"
@@ -86,13 +81,6 @@ ch_query() {
 
 ch_stop() {
   [ -n "${CH_PID:-}" ] || return 0
-  kill -TERM "$CH_PID" 2>/dev/null
-  local i
-  for i in $(seq 1 100); do
-    kill -0 "$CH_PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -KILL "$CH_PID" 2>/dev/null
-  wait "$CH_PID" 2>/dev/null
+  svc_stop "$CH_PID" 20
   CH_PID=
 }

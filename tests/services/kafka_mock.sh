@@ -5,6 +5,8 @@
 #                                its bootstrap line; sets KM_PID and KM_BOOTSTRAP
 #   km_down / km_up              all brokers down / up, waiting until the mock says it is done
 #   km_stop                      SIGTERM and wait (SIGKILL after 10 s); safe twice, and in a trap
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 km_start() {
   local mock=$1 dir=$2
   shift 2
@@ -36,13 +38,6 @@ km_down() { local n=$(($(grep -cx down "$KM_OUT") + 1)); kill -USR1 "$KM_PID"; k
 km_up() { local n=$(($(grep -cx up "$KM_OUT") + 1)); kill -USR2 "$KM_PID"; km_wait_line up $n; }
 km_stop() {
   [ -n "${KM_PID:-}" ] || return 0
-  kill -TERM "$KM_PID" 2>/dev/null
-  local i
-  for i in $(seq 1 100); do
-    kill -0 "$KM_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$KM_PID" 2>/dev/null
-  wait "$KM_PID" 2>/dev/null
+  svc_stop "$KM_PID" 10
   KM_PID=
 }

@@ -117,6 +117,16 @@ static void last_segment(const char *dir, char *out, size_t n)
 		pclose(f);
 }
 
+/* A spool in c->dir holding records from..to, closed; seg gets its last segment's path. */
+static void spool_fill(const struct sl_spool_conf *c, uint64_t from, uint64_t to, char *seg,
+		       size_t n)
+{
+	struct sl_spool *sp = open_or_die(c);
+	append_range(sp, from, to);
+	sl_spool_close(sp);
+	last_segment(c->dir, seg, n);
+}
+
 static int nsegs(const char *dir)
 {
 	char cmd[600];
@@ -180,15 +190,12 @@ static void test_torn_tail(void)
 {
 	const char *d = newdir();
 	struct sl_spool_conf c = mkconf(d, 8u << 20, 1u << 20, SL_SPOOL_BLOCK);
-	struct sl_spool *sp = open_or_die(&c);
-	append_range(sp, 0, 100);
-	sl_spool_close(sp);
 	char seg[400];
-	last_segment(d, seg, sizeof seg);
+	spool_fill(&c, 0, 100, seg, sizeof seg);
 	struct stat st;
 	REQUIRE(stat(seg, &st) == 0);
 	REQUIRE(truncate(seg, st.st_size - 3) == 0); /* the crash tore the last record */
-	sp = open_or_die(&c);
+	struct sl_spool *sp = open_or_die(&c);
 	CHECK_EQ(sl_spool_stats(sp)->torn, 1);
 	CHECK_EQ(sl_spool_stats(sp)->recovered, 99);
 	CHECK_EQ(drain(sp, 0, ~0ull), 99);
@@ -223,18 +230,15 @@ static void test_corrupt(void)
 {
 	const char *d = newdir();
 	struct sl_spool_conf c = mkconf(d, 8u << 20, 1u << 20, SL_SPOOL_BLOCK);
-	struct sl_spool *sp = open_or_die(&c);
-	append_range(sp, 0, 100);
-	sl_spool_close(sp);
 	char seg[400];
-	last_segment(d, seg, sizeof seg);
+	spool_fill(&c, 0, 100, seg, sizeof seg);
 	/* the offset of record 50: header + the sum of the first 50 records */
 	long off = SL_SPOOL_SEG_HDR;
 	char b[300];
 	for (int i = 0; i < 50; i++)
 		off += SL_SPOOL_REC_HDR + mkrec((uint64_t)i, b);
 	flip(seg, off + SL_SPOOL_REC_HDR + 3); /* a payload byte */
-	sp = open_or_die(&c);
+	struct sl_spool *sp = open_or_die(&c);
 	CHECK_EQ(sl_spool_stats(sp)->corrupt, 1);
 	CHECK_EQ(sl_spool_stats(sp)->recovered, 50);
 	CHECK(sl_spool_stats(sp)->skipped_bytes > 0);
@@ -245,10 +249,7 @@ static void test_corrupt(void)
 	/* a flipped length (huge): corrupt, not a record to wait for */
 	d = newdir();
 	c.dir = d;
-	sp = open_or_die(&c);
-	append_range(sp, 0, 10);
-	sl_spool_close(sp);
-	last_segment(d, seg, sizeof seg);
+	spool_fill(&c, 0, 10, seg, sizeof seg);
 	flip(seg, SL_SPOOL_SEG_HDR + 3);
 	sp = open_or_die(&c);
 	CHECK_EQ(sl_spool_stats(sp)->corrupt, 1);
