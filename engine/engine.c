@@ -24,6 +24,7 @@
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
+#include "ops.h"
 #include "runtime.h"
 #include "stats.h"
 
@@ -119,7 +120,19 @@ static void reload(const struct sl_engine_opts *opts)
 		       opts->config_path ? opts->config_path : "configuration", restart[0] ? "; waiting for a restart: " : "",
 		       restart);
 	sl_log_set_level((enum sl_log_level)sl_runtime_config()->log.level);
+	sl_log_set_rate((long)sl_runtime_config()->log.rate_limit);
 	sl_conf_fini(&c);
+}
+
+/* Once the captures are open: the drop to run.user, said in the log. */
+static int opened(void *arg, char *errbuf, size_t errlen)
+{
+	const struct sl_config *cfg = arg;
+	int e = sl_drop_privileges(cfg, errbuf, errlen);
+	if (e == 0 && cfg->run.user[0])
+		sl_log(SL_LOG_INFO, "running as %s (uid %ld), %zu capabilit%s kept", cfg->run.user, (long)getuid(),
+		       cfg->run.capabilities.n, cfg->run.capabilities.n == 1 ? "y" : "ies");
+	return e;
 }
 
 static void say_cpus(const struct sl_pipeline *pl)
@@ -165,6 +178,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any stage thread exists */
 	pl.capture_done = wake_main;
+	pl.opened = opened;
+	pl.opened_arg = (void *)cfg;
 	for (unsigned s = 0; s < pl.nsinks; s++)
 		pl.sinks[s]->wake = wake_main;
 	double t0 = now_s();
@@ -177,6 +192,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		return 1;
 	}
 
+	/* the service manager's Type=notify: up once every stage runs */
+	sl_notify("READY=1\nSTATUS=running");
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -190,6 +207,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
 			sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", strsignal(sig));
+			sl_notify("STOPPING=1\nSTATUS=draining");
 			sl_pipeline_stop(&pl);
 		} else if (sig == SIGHUP) {
 			reload(opts);
@@ -200,6 +218,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		}
 	}
 	int cap_err = sl_pipeline_join(&pl);
+	sl_notify("STOPPING=1\nSTATUS=stopped");
 	double dt = now_s() - t0;
 	if (opts->progress)
 		progress(&pl, t0, 1);

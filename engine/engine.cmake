@@ -14,6 +14,7 @@ add_library(sluice_engine STATIC
   ${SLUICE_ANALYSIS_STEPS}
   ${CMAKE_CURRENT_LIST_DIR}/stats.c
   ${CMAKE_CURRENT_LIST_DIR}/log.c
+  ${CMAKE_CURRENT_LIST_DIR}/ops.c
   ${CMAKE_CURRENT_LIST_DIR}/encode_json.c
   ${CMAKE_CURRENT_LIST_DIR}/router.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/sink.c

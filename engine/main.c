@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
+#include "ops.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "0.0.0"
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 	        "      --set KEY=VALUE     override one configuration key, e.g. --set flow.max-flows=1000\n"
 	        "      --stats-json PATH   write the ledger as JSON to PATH at exit\n"
 	        "  -q, --quiet             no progress line on a terminal\n"
-	        "  -D, --daemon            detach from the terminal\n"
+	        "  -D, --daemon            detach from the terminal (with run.pid-file, log.file or\n"
+	        "                          log.syslog); under systemd use the unit's Type=notify instead\n"
 	        "      --dump-config       print the effective configuration as YAML and exit\n"
 	        "  -V, --version           print the version and exit\n"
 	        "  -h, --help              this text\n"
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 	const char **sets = calloc((size_t)argc + 3, sizeof *sets);
 	const char *config = NULL, *output = NULL, *workers = NULL;
 	size_t npcaps = 0, nsets = 0;
-	int o, daemonize = 0, dump = 0, quiet = 0, rc;
+	int o, daemonize = 0, dump = 0, quiet = 0, rc, pidfd = -1;
 	char err[1024];
 
 	if (pcaps == NULL || sets == NULL)
@@ -136,8 +138,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sl_log_set_level((enum sl_log_level)cfg.log.level);
+	sl_log_set_rate((long)cfg.log.rate_limit);
 	if (sl_log_open(cfg.log.file) != 0) {
 		fprintf(stderr, "sluiced: log.file: cannot open %s: %s\n", cfg.log.file, strerror(errno));
+		goto out;
+	}
+	/* locked before daemon(), so "already running" reaches the terminal */
+	pidfd = sl_pidfile_lock(cfg.run.pid_file, err, sizeof err);
+	if (pidfd == -2) {
+		fprintf(stderr, "sluiced: %s\n", err);
 		goto out;
 	}
 
@@ -160,6 +169,13 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (pidfd >= 0 && sl_pidfile_write(pidfd, err, sizeof err) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	if (cfg.log.syslog)
+		sl_log_syslog(1);
 
 	/* Every thread inherits this mask; only the engine's main loop takes these signals. */
 	sigset_t set;
@@ -172,6 +188,8 @@ int main(int argc, char **argv)
 
 	rc = sl_engine_run(&cfg, &eo);
 out:
+	if (pidfd >= 0)
+		sl_pidfile_release(pidfd, cfg.run.pid_file);
 	sl_conf_fini(&cfg);
 	free(oset);
 out_args:

@@ -207,6 +207,15 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 		if (sk->mod->start && (e = sk->mod->start(sk->state, errbuf, errlen)) != 0)
 			return e;
 	}
+	/* every capture open before any thread too: then privileges can go for the whole process
+	 * at once (capabilities are per thread; threads inherit them from their creator) */
+	for (unsigned c = 0; c < pl->ncaptures; c++) {
+		struct sl_capture_thread *ct = &pl->cap[c];
+		if ((e = ct->mod->start(ct->state, errbuf, errlen)) != 0)
+			return e;
+	}
+	if (pl->opened && (e = pl->opened(pl->opened_arg, errbuf, errlen)) != 0)
+		return e;
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];
 		snprintf(name, sizeof name, "sink-%s", sk->mod->name);
@@ -226,15 +235,6 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 	}
 	for (unsigned c = 0; c < pl->ncaptures; c++) {
 		struct sl_capture_thread *ct = &pl->cap[c];
-		if ((e = ct->mod->start(ct->state, errbuf, errlen)) != 0) {
-			/* the threads already started drain and end once the captures finish */
-			for (unsigned k = c; k < pl->ncaptures; k++) {
-				for (unsigned w = 0; w < pl->cap[k].out.nworkers; w++)
-					sl_ring_finish(pl->cap[k].out.rings[w]);
-				atomic_store(&pl->cap[k].done, 1);
-			}
-			return e;
-		}
 		snprintf(name, sizeof name, "capture-%u", c);
 		if ((e = sl_thread_start(&ct->tid, name, ct->cpu, sl__capture_main, ct)) != 0)
 			goto fail;

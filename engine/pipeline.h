@@ -88,6 +88,11 @@ struct sl_pipeline {
 	struct sl_sink *sinks[SL_MAX_SINKS];
 	void (*capture_done)(void *arg); /* called by each capture thread as it ends */
 	void *capture_done_arg;
+	/* Called by sl_pipeline_start on the calling thread once every capture is open (its
+	 * sockets bound) and before any stage thread exists: where privileges are dropped. A
+	 * non-zero return fails the start. NULL: nothing. */
+	int (*opened)(void *arg, char *errbuf, size_t errlen);
+	void *opened_arg;
 	_Atomic int stop;      /* capture threads: stop reading */
 	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */
 };

@@ -116,11 +116,22 @@ struct sl_config {
 	struct {
 		enum sl_conf_loglevel level; /* log.level */
 		char *file;                  /* log.file; "": stderr */
+		bool syslog;                 /* log.syslog */
+		int64_t rate_limit;          /* log.rate-limit: lines per message per minute; 0: no limit */
 	} log;
+	struct {
+		char *user;                       /* run.user; "": stay who we are */
+		char *group;                      /* run.group; "": run.user's own */
+		struct sl_conf_strs capabilities; /* run.capabilities, from sl__cap_names */
+		char *pid_file;                   /* run.pid-file; "": none */
+	} run;
 	/* The modules' own blocks (struct sl_conf_block), in the order registered; owned. Read
 	 * them with sl_conf_block(). */
 	void *blocks[SL_CONF_BLOCKS_MAX];
 };
+
+/* The names run.capabilities accepts, NULL-terminated (conf_schema.c; ops.c maps them). */
+extern const char *const sl__cap_names[];
 
 /* ---- the configuration ------------------------------------------------------------------- */
 

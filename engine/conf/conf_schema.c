@@ -26,6 +26,7 @@
 static const char *const policy_names[] = { "auto", "block", "drop", NULL };
 static const char *const wake_names[] = { "fenced", "asymmetric", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
+const char *const sl__cap_names[] = { "net_raw", "net_admin", "ipc_lock", "sys_nice", "sys_resource", NULL };
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
 
 const struct sl_conf_key sl__conf_core[] = {
@@ -93,6 +94,17 @@ const struct sl_conf_key sl__conf_core[] = {
 
 	ENUM("log.level", log.level, "info", loglevel_names, "least severe messages logged", LIVE),
 	STRING("log.file", log.file, "", 0, 0, NULL, "file to log to; empty: standard error"),
+	BOOL("log.syslog", log.syslog, "false", "log to syslog (facility daemon) instead of standard error or log.file"),
+	INT("log.rate-limit", log.rate_limit, "20", 0, 1000000,
+	    "lines one kind of message may log per minute; the rest are counted and summed up; 0: no limit", LIVE),
+
+	STRING("run.user", run.user, "", 0, 0, NULL,
+	       "user to become once the capture sockets are open (needs root); empty: stay who we are"),
+	STRING("run.group", run.group, "", 0, 0, NULL, "group to become with run.user; empty: the user's own"),
+	STRINGS("run.capabilities", run.capabilities, "[]", sl__cap_names,
+	        "capabilities kept after the drop to run.user"),
+	STRING("run.pid-file", run.pid_file, "", 0, 0, NULL,
+	       "file holding sluiced's pid, locked while it runs; empty: none"),
 };
 
 const size_t sl__conf_core_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);

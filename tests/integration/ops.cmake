@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: MIT
+# Running sluiced unattended: notifications, the privilege drop, -D and the pid file, the unit.
+if(TARGET sluiced AND Python3_FOUND)
+  add_test(NAME integration.ops
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/ops_test.sh $<TARGET_FILE:sluiced> ${PROJECT_BINARY_DIR}/sluiced.service)
+  set_tests_properties(integration.ops PROPERTIES LABELS "integration;engine;threads" TIMEOUT 300
+    SKIP_RETURN_CODE 77)
+endif()
