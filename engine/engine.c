@@ -193,6 +193,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	}
 
 	/* the service manager's Type=notify: up once every stage runs */
+	sl_log(SL_LOG_INFO, "running: %u capture%s, %u worker%s, %u sink%s", pl.ncaptures, pl.ncaptures == 1 ? "" : "s",
+	       pl.nworkers, pl.nworkers == 1 ? "" : "s", pl.nsinks, pl.nsinks == 1 ? "" : "s");
 	sl_notify("READY=1\nSTATUS=running");
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

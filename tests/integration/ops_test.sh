@@ -79,6 +79,7 @@ pids+=($pid)
 check "READY=1 sent once every stage runs" 'wait_for 20 "grep -q READY=1 \"$tmp/notify.log\""'
 check "it is sluiced itself" '[ "$(cat /proc/$pid/comm 2>/dev/null)" = sluiced ]'
 status=$(cat /proc/$pid/status 2>/dev/null)
+echo "$status" | grep -E "^(Uid|Gid|Cap|NoNewPrivs)"
 check "Uid is nobody's, all four" 'echo "$status" | grep -qP "^Uid:\t65534\t65534\t65534\t65534$"'
 check "Gid is nogroup's" 'echo "$status" | grep -qP "^Gid:\t65534\t65534\t65534\t65534$"'
 check "no capability effective" 'echo "$status" | grep -qP "^CapEff:\t0{16}$"'
@@ -117,6 +118,7 @@ check "-D returns 0 at once" '[ $? = 0 ]'
 wait_for 10 '[ "$(cat "$tmp/sluiced.pid" 2>/dev/null)" != 99999 ] && [ -s "$tmp/sluiced.pid" ]'
 dpid=$(cat "$tmp/sluiced.pid")
 pids+=($dpid)
+wait_for 20 'grep -q "info: running: 1 capture" "$tmp/d.log"'
 check "the pid file names the daemon (stale one taken over)" '[ "$(cat /proc/$dpid/comm 2>/dev/null)" = sluiced ]'
 check "the daemon has no terminal" '[ "$(awk "{print \$7}" /proc/$dpid/stat)" = 0 ]'
 ip netns exec "$ns" "$sluiced" -q -i lo -o /dev/null --set run.pid-file="$tmp/sluiced.pid" 2>"$tmp/second.err"
@@ -131,6 +133,28 @@ check "its pid file is gone" '[ ! -e "$tmp/sluiced.pid" ]'
 n=$(dns_names "$tmp/d.json" daemon-)
 check "the daemon captured the 20 queries (got $n)" '[ "$n" = 20 ]'
 check "the daemon logged to log.file" 'grep -q "stopping, draining every ring" "$tmp/d.log"'
+
+# --- log.syslog: /dev/log is a socket of the test's own, in a mount namespace of its own -------
+mkdir -p "$tmp/dev/shm"
+python3 - "$tmp/dev/log" >"$tmp/syslog.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(30)
+print("listening", flush=True)
+try:
+    while True:
+        print(s.recv(4096).decode(errors="replace"), flush=True)
+except socket.timeout:
+    pass
+PY
+pids+=($!)
+wait_for 10 'grep -q listening "$tmp/syslog.out"'
+mknod -m 666 "$tmp/dev/null" c 1 3
+unshare -m sh -c 'mount --bind /dev/shm "$1/dev/shm" && mount --bind "$1/dev" /dev && exec "$2" -q -r /dev/null --set log.syslog=true -o /dev/null' \
+  sh "$tmp" "$sluiced" 2>"$tmp/syslog.err"
+wait_for 10 'grep -q "sluiced\[[0-9]*\]: \[sluiced\] capture 0 (pcap)" "$tmp/syslog.out"'
+check "log.syslog: the warning reaches syslog, facility daemon, level warning (<28>)" 'grep -q "^<28>.*sluiced\[[0-9]*\]: \[sluiced\] capture 0 (pcap)" "$tmp/syslog.out"'
+check "log.syslog: nothing of it on stderr" '! grep -q "capture 0 (pcap)" "$tmp/syslog.err"'
 
 # --- refused by name --------------------------------------------------------------------------
 "$sluiced" -q -i lo -o /dev/null --set run.user=no-such-user-here 2>"$tmp/bad1.err"
