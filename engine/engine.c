@@ -24,6 +24,7 @@
 #include "conf/conf.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "ops.h"
 #include "runtime.h"
 #include "stats.h"
@@ -192,6 +193,17 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		return 1;
 	}
 
+	struct sl_metrics *metrics = NULL;
+	if (cfg->metrics.enabled && (metrics = sl_metrics_start(cfg->metrics.listen, err, sizeof err)) == NULL) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pipeline_stop(&pl);
+		sl_pipeline_join(&pl);
+		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
+		return 1;
+	}
+	sl_metrics_update(metrics, &pl, 0);
+	double last_sample = t0;
 	/* the service manager's Type=notify: up once every stage runs */
 	sl_log(SL_LOG_INFO, "running: %u capture%s, %u worker%s, %u sink%s", pl.ncaptures, pl.ncaptures == 1 ? "" : "s",
 	       pl.nworkers, pl.nworkers == 1 ? "" : "s", pl.nsinks, pl.nsinks == 1 ? "" : "s");
@@ -214,6 +226,10 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		} else if (sig == SIGHUP) {
 			reload(opts);
 		}
+		if (metrics && now_s() - last_sample >= (double)cfg->stats.interval_ns / 1e9) {
+			last_sample = now_s();
+			sl_metrics_update(metrics, &pl, last_sample - t0);
+		}
 		if (opts->progress && now_s() - last_progress >= 1.0) {
 			progress(&pl, t0, 0);
 			last_progress = now_s();
@@ -221,6 +237,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	}
 	int cap_err = sl_pipeline_join(&pl);
 	sl_notify("STOPPING=1\nSTATUS=stopped");
+	sl_metrics_update(metrics, &pl, now_s() - t0); /* the final counts, for a last scrape */
+	sl_metrics_stop(metrics);
 	double dt = now_s() - t0;
 	if (opts->progress)
 		progress(&pl, t0, 1);

@@ -86,7 +86,7 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
 			l->events[t] += LD(wk->events[t]);
 		l->bad_records += LD(wk->bad_records);
-		sl_analysis_counters(wk->an, &l->an);
+		sl_worker_counters(wk, &l->an); /* the worker's published copy: safe while it runs */
 		l->emit_dropped += LD(wk->emit_dropped);
 		uint64_t emitted = 0;
 		for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
@@ -318,4 +318,15 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 		return -e;
 	}
 	return 0;
+}
+
+int sl_ledger_section_row(const struct sl_ledger *l, size_t i, const char **section, const char **key,
+                          uint64_t *v)
+{
+	if (i >= sizeof an_rows / sizeof an_rows[0])
+		return 0;
+	*section = an_rows[i].section;
+	*key = an_rows[i].key;
+	*v = *(const uint64_t *)((const char *)&l->an + an_rows[i].off);
+	return 1;
 }

@@ -42,6 +42,10 @@ struct sl_ledger {
 void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l);
 int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len);
 void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds);
+/* The analysis counters' rows as the text and JSON name them (section "tcp", key "gaps"):
+ * row i of them in *section, *key, *v; 0 past the last. */
+int sl_ledger_section_row(const struct sl_ledger *l, size_t i, const char **section, const char **key,
+                          uint64_t *v);
 int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errbuf, size_t errlen);
 
 #endif

@@ -85,6 +85,30 @@ static void batch_config(struct sl_worker *w)
 		sl_analysis_batch(w->an, w->cfg, 1);
 }
 
+/* Relaxed stores of a fresh sum: a reader may see words of two publications, each word
+ * monotonic, which is all a live view needs; the last publication, before the thread ends, is
+ * what the final ledger reads. */
+static void publish(struct sl_worker *w)
+{
+	struct sl_analysis_counters c;
+	uint64_t words[SL_AN_WORDS] = { 0 };
+	memset(&c, 0, sizeof c);
+	sl_analysis_counters(w->an, &c);
+	memcpy(words, &c, sizeof c);
+	for (size_t i = 0; i < sizeof c / sizeof(uint64_t); i++)
+		atomic_store_explicit(&w->an_pub[i], words[i], memory_order_relaxed);
+	w->publish_in = SL_WORKER_PUBLISH_BATCHES;
+}
+
+void sl_worker_counters(const struct sl_worker *w, struct sl_analysis_counters *c)
+{
+	uint64_t words[SL_AN_WORDS];
+	memcpy(words, c, sizeof *c);
+	for (size_t i = 0; i < sizeof *c / sizeof(uint64_t); i++)
+		words[i] += atomic_load_explicit(&w->an_pub[i], memory_order_relaxed);
+	memcpy(c, words, sizeof *c);
+}
+
 void *sl_worker_main(void *arg)
 {
 	struct sl_worker *w = arg;
@@ -96,6 +120,7 @@ void *sl_worker_main(void *arg)
 	 * stays online (it still reads its snapshot), which only delays freeing an old one. */
 	sl_runtime_register();
 	sl_fanin_init(&fin, w->in, w->nin);
+	w->publish_in = SL_WORKER_PUBLISH_BATCHES;
 	while (fin.nlive > 0) {
 		size_t got = 0;
 		batch_config(w);
@@ -118,11 +143,14 @@ void *sl_worker_main(void *arg)
 		}
 		sl_ring_commit(w->out);
 		if (got) {
+			if (--w->publish_in == 0)
+				publish(w);
 			sl_runtime_quiescent();
 			continue;
 		}
 		batch_config(w);
 		sl_analysis_tick(w->an);
+		publish(w);
 		sl_runtime_offline();
 		sl_fanin_idle(&fin);
 		sl_runtime_online();
@@ -130,6 +158,7 @@ void *sl_worker_main(void *arg)
 	batch_config(w);
 	sl_analysis_flush(w->an);
 	sl_ring_commit(w->out);
+	publish(w); /* before finish: whoever sees the end of the stream sees the final counts */
 	sl_ring_finish(w->out);
 	sl_runtime_unregister();
 	return NULL;

@@ -16,6 +16,10 @@
 
 struct sl_analysis; /* worker_analysis.c */
 
+struct sl_analysis_counters;
+/* words of struct sl_analysis_counters (below; every field a uint64_t) */
+#define SL_AN_WORDS 40
+
 struct sl_worker {
 	unsigned index;
 	int cpu;
@@ -36,7 +40,13 @@ struct sl_worker {
 	                                                    (their sum is this side of its hop) */
 	_Atomic uint64_t emit_dropped;                   /* records that could not be emitted */
 	_Atomic uint64_t bad_records;                    /* input records that were not packets */
+	/* The analysis counters (struct sl_analysis_counters, word for word) as the worker last
+	 * published them: every SL_WORKER_PUBLISH_BATCHES busy batches, when idle, and at the end
+	 * (so after the join they are exact). Other threads read these, never the analysis. */
+	_Atomic uint64_t an_pub[SL_AN_WORDS];
+	unsigned publish_in;
 };
+#define SL_WORKER_PUBLISH_BATCHES 64
 
 struct sl_worker *sl_worker_create(unsigned index, const struct sl_config *cfg, char *errbuf, size_t errlen);
 void sl_worker_destroy(struct sl_worker *w);
@@ -62,6 +72,12 @@ struct sl_analysis_counters {
 	uint64_t http_skipped_bytes; /* HTTP stream bytes not parsed because no parser was free */
 	uint64_t tls_parsed_bytes; /* stream bytes the hello parsers read (work, for tests) */
 };
+
+_Static_assert(sizeof(struct sl_analysis_counters) % sizeof(uint64_t) == 0 &&
+                       sizeof(struct sl_analysis_counters) <= SL_AN_WORDS * sizeof(uint64_t),
+               "struct sl_analysis_counters: only uint64_t fields, at most SL_AN_WORDS of them");
+/* The worker's published copy, added to *c (any thread). */
+void sl_worker_counters(const struct sl_worker *w, struct sl_analysis_counters *c);
 
 /* worker_analysis.c: the per-packet work, kept apart from the loop; the protocol steps it
  * runs are modules (analysis/analysis.h). */

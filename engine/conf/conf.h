@@ -120,6 +120,10 @@ struct sl_config {
 		int64_t rate_limit;          /* log.rate-limit: lines per message per minute; 0: no limit */
 	} log;
 	struct {
+		bool enabled;  /* metrics.enabled */
+		char *listen;  /* metrics.listen: ADDRESS:PORT */
+	} metrics;
+	struct {
 		char *user;                       /* run.user; "": stay who we are */
 		char *group;                      /* run.group; "": run.user's own */
 		struct sl_conf_strs capabilities; /* run.capabilities, from sl__cap_names */
@@ -129,6 +133,11 @@ struct sl_config {
 	 * them with sl_conf_block(). */
 	void *blocks[SL_CONF_BLOCKS_MAX];
 };
+
+/* "127.0.0.1:9580" or "[::1]:9580", numeric only (no name lookup): 0, or -EINVAL with msg
+ * saying why. */
+struct sockaddr_storage;
+int sl_conf_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *len, char *msg, size_t msglen);
 
 /* The names run.capabilities accepts, NULL-terminated (conf_schema.c; ops.c maps them). */
 extern const char *const sl__cap_names[];

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "conf_impl.h"
 #define SL_CONF_STRUCT struct sl_config
 #include "conf_rows.h"
@@ -28,6 +30,13 @@ static const char *const wake_names[] = { "fenced", "asymmetric", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 const char *const sl__cap_names[] = { "net_raw", "net_admin", "ipc_lock", "sys_nice", "sys_resource", NULL };
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
+
+static int check_listen(const void *value, char *msg, size_t msglen)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+	return sl_conf_parse_addr(*(char *const *)value, &ss, &len, msg, msglen) ? -1 : 0;
+}
 
 const struct sl_conf_key sl__conf_core[] = {
 	INT("workers.count", workers.count, "2", 1, 64,
@@ -97,6 +106,10 @@ const struct sl_conf_key sl__conf_core[] = {
 	BOOL("log.syslog", log.syslog, "false", "log to syslog (facility daemon) instead of standard error or log.file"),
 	INT("log.rate-limit", log.rate_limit, "20", 0, 1000000,
 	    "lines one kind of message may log per minute; the rest are counted and summed up; 0: no limit", LIVE),
+
+	BOOL("metrics.enabled", metrics.enabled, "false", "serve Prometheus metrics (every ledger counter) over HTTP"),
+	STRING("metrics.listen", metrics.listen, "127.0.0.1:9580", 3, 64, check_listen,
+	       "numeric ADDRESS:PORT the metrics endpoint listens on; GET /metrics"),
 
 	STRING("run.user", run.user, "", 0, 0, NULL,
 	       "user to become once the capture sockets are open (needs root); empty: stay who we are"),

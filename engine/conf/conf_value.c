@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "conf_impl.h"
 
@@ -971,4 +974,60 @@ bool sl__conf_field_equal(const struct sl_conf_key *k, const void *a, const void
 	}
 	}
 	return false;
+}
+
+/* ---- socket addresses (metrics.listen and the like) --------------------------------------- */
+
+int sl_conf_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *len, char *msg, size_t msglen)
+{
+	char host[64];
+	const char *colon;
+	size_t hl;
+	char *end;
+
+	memset(ss, 0, sizeof *ss);
+	if (s[0] == '[') { /* [v6]:port */
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':') {
+			snprintf(msg, msglen, "\"%s\": an IPv6 address is written [ADDR]:PORT", s);
+			return -EINVAL;
+		}
+		hl = (size_t)(rb - s - 1);
+		if (hl >= sizeof host)
+			goto bad;
+		memcpy(host, s + 1, hl);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - s);
+		if (hl >= sizeof host)
+			goto bad;
+		memcpy(host, s, hl);
+	}
+	host[hl] = 0;
+	errno = 0;
+	long port = strtol(colon + 1, &end, 10);
+	if (colon[1] == 0 || *end || errno || port < 1 || port > 65535) {
+		snprintf(msg, msglen, "\"%s\": the port must be 1..65535", s);
+		return -EINVAL;
+	}
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof *a4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *a6;
+		return 0;
+	}
+bad:
+	snprintf(msg, msglen, "\"%s\" is not ADDRESS:PORT (a numeric address, e.g. 127.0.0.1:9580)", s);
+	return -EINVAL;
 }

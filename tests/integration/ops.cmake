@@ -6,3 +6,10 @@ if(TARGET sluiced AND Python3_FOUND)
   set_tests_properties(integration.ops PROPERTIES LABELS "integration;engine;threads" TIMEOUT 300
     SKIP_RETURN_CODE 77)
 endif()
+
+# The Prometheus endpoint scraped by Debian's prometheus, read back through its query API.
+if(TARGET sluiced AND Python3_FOUND)
+  add_test(NAME integration.metrics COMMAND ${CMAKE_CURRENT_LIST_DIR}/metrics_test.sh $<TARGET_FILE:sluiced>)
+  set_tests_properties(integration.metrics PROPERTIES LABELS "integration;engine;threads" TIMEOUT 300
+    SKIP_RETURN_CODE 77)
+endif()
