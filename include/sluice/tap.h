@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tap record layout: what another process reads, in place, from a sluiced tap
+ * (`outputs.tap.names`). A tap is a named sluice ring (sluice/ring.h) that sluiced produces and
+ * one outside process consumes; its records are sluiced's binary metadata records exactly as the
+ * router hands them to every sink, so reading a tap costs sluiced no encoding and no copy beyond
+ * the router's one.
+ *
+ * Each ring record's type is one of sluice/record.h's metadata types (SL_REC_FLOW, SL_REC_HTTP,
+ * SL_REC_TLS, SL_REC_DNS today) and its payload is the struct of that type below, then the
+ * record's strings. Every struct starts with struct sl_tap_common, whose `version` is
+ * SL_TAP_VERSION of the sluiced that wrote it: a consumer checks it (sl_tap_check does) and
+ * refuses records of another version: a version is one layout, and any byte of this file may
+ * move in the next one.
+ *
+ * A string is a 32-bit offset from the start of the record and a 32-bit length; the bytes are
+ * not NUL-terminated and may be any byte. The optional enrichment block (GeoIP/ASN, a
+ * watchlist's alert) is at common.enrich (0: none), 4-byte aligned.
+ *
+ * The producer is another process, so a consumer treats every record as untrusted:
+ * sl_tap_check() verifies the length, the version, every string and the enrichment block against
+ * the record's length before anything is read through an offset. Little endian, the natural
+ * alignment of each field (ring records are 8-byte aligned); the sizes are fixed below by
+ * static_assert so a mismatch fails the build instead of misreading records.
+ */
+#ifndef SLUICE_TAP_H
+#define SLUICE_TAP_H
+
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The layout version every record carries in common.version. */
+#define SL_TAP_VERSION 1u
+
+/* Longest string sluiced writes into a record. */
+#define SL_TAP_STR_MAX 2048u
+
+struct sl_tap_str {
+	uint32_t off; /* from the start of the record */
+	uint32_t len;
+};
+
+struct sl_tap_common {
+	uint64_t ts_ns;           /* event time, ns since the Unix epoch */
+	uint64_t flow_id;
+	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes */
+	uint16_t sport, dport;
+	uint8_t ipver;            /* 4 or 6 */
+	uint8_t proto;            /* IP protocol number */
+	uint8_t vlan_count;
+	uint8_t worker;
+	uint16_t vlan[2];
+	uint32_t enrich;          /* offset of struct sl_tap_enrich; 0: none */
+	uint16_t version;         /* SL_TAP_VERSION */
+	uint16_t pad[3];
+};
+
+enum sl_tap_app_proto { SL_TAP_APP_NONE = 0, SL_TAP_APP_HTTP, SL_TAP_APP_TLS, SL_TAP_APP_DNS, SL_TAP_APP_FAILED };
+
+struct sl_tap_flow { /* SL_REC_FLOW */
+	struct sl_tap_common c;
+	uint64_t pkts_toserver, pkts_toclient;
+	uint64_t bytes_toserver, bytes_toclient;
+	uint64_t start_ns, end_ns;
+	uint8_t state;     /* 0 new, 1 established (both ways seen), 2 closed (TCP) */
+	uint8_t reason;    /* 1 timeout, 2 evicted, 3 shutdown, 4 TCP port reuse */
+	uint8_t app_proto; /* enum sl_tap_app_proto */
+	uint8_t tcp_flags_ts, tcp_flags_tc;
+	uint8_t icmp_type, icmp_code;
+	uint8_t pad;
+};
+
+struct sl_tap_http { /* SL_REC_HTTP */
+	struct sl_tap_common c;
+	uint64_t length; /* response body length */
+	uint16_t status; /* 0: no response seen */
+	uint16_t pad[3];
+	struct sl_tap_str hostname, url, user_agent, method, protocol, content_type;
+};
+
+struct sl_tap_tls { /* SL_REC_TLS */
+	struct sl_tap_common c;
+	uint16_t version; /* TLS version: the server's choice when seen, else the client's best */
+	uint8_t resumed;
+	uint8_t pad[5];
+	struct sl_tap_str version_name, sni, ja3, ja3_hash, ja4, alpn;
+};
+
+#define SL_TAP_DNS_MAX_ANSWERS 16
+
+struct sl_tap_dns_answer {
+	uint16_t rrtype;
+	uint16_t pad;
+	uint32_t ttl;
+	struct sl_tap_str rrname, rdata;
+};
+
+struct sl_tap_dns { /* SL_REC_DNS */
+	struct sl_tap_common c;
+	uint16_t id;
+	uint16_t flags;
+	uint16_t rrtype;
+	uint8_t is_response;
+	uint8_t rcode;
+	uint8_t answer_count; /* entries in answers[], at most SL_TAP_DNS_MAX_ANSWERS */
+	uint8_t pad[7];
+	struct sl_tap_str rrname;
+	struct sl_tap_dns_answer answers[];
+};
+
+struct sl_tap_geo {
+	int32_t lat_e6, lon_e6; /* micro-degrees, with SL_TAP_GEO_LOCATION */
+	uint32_t asn;           /* with SL_TAP_GEO_ASN */
+	uint16_t flags;
+	uint16_t pad;
+	struct sl_tap_str country, city, as_org;
+};
+#define SL_TAP_GEO_LOCATION 0x1u
+#define SL_TAP_GEO_ASN 0x2u
+
+struct sl_tap_alert {
+	uint8_t severity; /* 1 (high) .. 255 */
+	uint8_t pad[7];
+	struct sl_tap_str signature, category, watchlist;
+};
+
+struct sl_tap_enrich {
+	uint16_t flags; /* SL_TAP_ENRICH_* */
+	uint16_t pad[3];
+	struct sl_tap_geo src, dst;
+	struct sl_tap_alert alert;
+};
+#define SL_TAP_ENRICH_SRC_GEO 0x1u
+#define SL_TAP_ENRICH_DST_GEO 0x2u
+#define SL_TAP_ENRICH_ALERT 0x4u
+
+static_assert(sizeof(struct sl_tap_common) == 72, "tap layout 1: common part");
+static_assert(sizeof(struct sl_tap_flow) == 128, "tap layout 1: flow");
+static_assert(sizeof(struct sl_tap_http) == 136, "tap layout 1: http");
+static_assert(sizeof(struct sl_tap_tls) == 128, "tap layout 1: tls");
+static_assert(sizeof(struct sl_tap_dns) == 96 && sizeof(struct sl_tap_dns_answer) == 24, "tap layout 1: dns");
+static_assert(sizeof(struct sl_tap_enrich) == 120, "tap layout 1: enrichment");
+
+/* What sl_tap_check returns (negative errno values, as everywhere in sluice). */
+#define SL_TAP_EBADREC (-EPROTO)           /* a length, offset or count out of bounds */
+#define SL_TAP_EVERSION (-EPROTONOSUPPORT) /* another layout version */
+#define SL_TAP_ETYPE (-ENOMSG)             /* a record type this layout does not describe */
+
+/* Size of the fixed part of a record of type t (0: not a type this layout describes). */
+static inline uint32_t sl_tap_fixed_size(uint16_t type)
+{
+	switch (type) {
+	case SL_REC_FLOW: return (uint32_t)sizeof(struct sl_tap_flow);
+	case SL_REC_HTTP: return (uint32_t)sizeof(struct sl_tap_http);
+	case SL_REC_TLS: return (uint32_t)sizeof(struct sl_tap_tls);
+	case SL_REC_DNS: return (uint32_t)sizeof(struct sl_tap_dns);
+	default: return 0;
+	}
+}
+
+static inline int sl__tap_str_ok(struct sl_tap_str s, uint32_t len)
+{
+	return s.off <= len && s.len <= len - s.off;
+}
+
+static inline int sl__tap_geo_ok(const struct sl_tap_geo *g, uint32_t len)
+{
+	return sl__tap_str_ok(g->country, len) && sl__tap_str_ok(g->city, len) && sl__tap_str_ok(g->as_org, len);
+}
+
+/* Checks one record read from a tap: 0 when every field may be used (every string lies inside
+ * the record's len bytes), else SL_TAP_EBADREC, SL_TAP_EVERSION or SL_TAP_ETYPE. rec is the
+ * ring record's data (8-byte aligned), len and type its length and type. */
+static inline int sl_tap_check(const void *rec, uint32_t len, uint16_t type)
+{
+	uint32_t fixed = sl_tap_fixed_size(type);
+	const struct sl_tap_common *c = (const struct sl_tap_common *)rec;
+
+	if (fixed == 0)
+		return SL_TAP_ETYPE;
+	if (len < sizeof *c)
+		return SL_TAP_EBADREC;
+	if (c->version != SL_TAP_VERSION)
+		return SL_TAP_EVERSION;
+	if (len < fixed)
+		return SL_TAP_EBADREC;
+	switch (type) {
+	case SL_REC_HTTP: {
+		const struct sl_tap_http *h = (const struct sl_tap_http *)rec;
+		if (!sl__tap_str_ok(h->hostname, len) || !sl__tap_str_ok(h->url, len) ||
+		    !sl__tap_str_ok(h->user_agent, len) || !sl__tap_str_ok(h->method, len) ||
+		    !sl__tap_str_ok(h->protocol, len) || !sl__tap_str_ok(h->content_type, len))
+			return SL_TAP_EBADREC;
+		break;
+	}
+	case SL_REC_TLS: {
+		const struct sl_tap_tls *t = (const struct sl_tap_tls *)rec;
+		if (!sl__tap_str_ok(t->version_name, len) || !sl__tap_str_ok(t->sni, len) ||
+		    !sl__tap_str_ok(t->ja3, len) || !sl__tap_str_ok(t->ja3_hash, len) || !sl__tap_str_ok(t->ja4, len) ||
+		    !sl__tap_str_ok(t->alpn, len))
+			return SL_TAP_EBADREC;
+		break;
+	}
+	case SL_REC_DNS: {
+		const struct sl_tap_dns *d = (const struct sl_tap_dns *)rec;
+		if (d->answer_count > SL_TAP_DNS_MAX_ANSWERS ||
+		    (uint64_t)fixed + (uint64_t)d->answer_count * sizeof d->answers[0] > len ||
+		    !sl__tap_str_ok(d->rrname, len))
+			return SL_TAP_EBADREC;
+		for (unsigned i = 0; i < d->answer_count; i++)
+			if (!sl__tap_str_ok(d->answers[i].rrname, len) || !sl__tap_str_ok(d->answers[i].rdata, len))
+				return SL_TAP_EBADREC;
+		break;
+	}
+	default:
+		break;
+	}
+	if (c->enrich) {
+		const struct sl_tap_enrich *e;
+		if (c->enrich < sizeof *c || (c->enrich & 3u) || c->enrich > len || len - c->enrich < sizeof *e)
+			return SL_TAP_EBADREC;
+		e = (const struct sl_tap_enrich *)(const void *)((const uint8_t *)rec + c->enrich);
+		if (!sl__tap_geo_ok(&e->src, len) || !sl__tap_geo_ok(&e->dst, len) ||
+		    !sl__tap_str_ok(e->alert.signature, len) || !sl__tap_str_ok(e->alert.category, len) ||
+		    !sl__tap_str_ok(e->alert.watchlist, len))
+			return SL_TAP_EBADREC;
+	}
+	return 0;
+}
+
+/* The bytes of a string of a checked record. */
+static inline const char *sl_tap_str_ptr(const void *rec, struct sl_tap_str s)
+{
+	return (const char *)rec + s.off;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLUICE_TAP_H */
