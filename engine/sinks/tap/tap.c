@@ -147,11 +147,6 @@ int sl__tap_create(struct sl_pipeline *pl, const struct sl_config *cfg, char *er
 			         SL_TAP_NAME_MAX);
 			return -EINVAL;
 		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(tc->names.v[j], n) == 0) {
-				snprintf(errbuf, errlen, "outputs.tap.names: \"%s\" is named twice", n);
-				return -EINVAL;
-			}
 	}
 	for (size_t i = 0; i < tc->names.n; i++) {
 		const char *n = tc->names.v[i];

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: MIT
+# integration.tap: taps against their example consumers (examples/tap/: the C one built from an
+# installed tree with pkg-config, the Python one with mmap only); counts against the ledger and
+# the EVE output, a consumer that stalls, one killed, none at all, and the refusals
+# (tests/tap/tap_test.sh).
+if(TARGET sluiced)
+  add_test(NAME integration.tap
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/tap/tap_test.sh $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-synth>
+            ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+  set_tests_properties(integration.tap PROPERTIES LABELS "integration;engine;threads;tap" TIMEOUT 300)
+endif()
