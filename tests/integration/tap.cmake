@@ -8,4 +8,9 @@ if(TARGET sluiced)
     COMMAND ${PROJECT_SOURCE_DIR}/tests/tap/tap_test.sh $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-synth>
             ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
   set_tests_properties(integration.tap PROPERTIES LABELS "integration;engine;threads;tap" TIMEOUT 300)
+  if(SLUICE_SANITIZE)
+    # the installed library is instrumented: the consumer built against it is too
+    set_tests_properties(integration.tap PROPERTIES
+      ENVIRONMENT "SLUICE_TEST_CFLAGS=-fsanitize=${SLUICE_SANITIZE} -fno-omit-frame-pointer")
+  endif()
 endif()

@@ -33,8 +33,8 @@ common=(--set rings.hugepages=never --set outputs.tap.enabled=true)
 # the C consumer, from an install of this build
 cmake --install "$build" --prefix "$tmp/prefix" --component Unspecified >/dev/null || { echo "install failed"; exit 1; }
 pc=$(find "$tmp/prefix" -name sluice-ring.pc | head -n1)
-# shellcheck disable=SC2046
-${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$tmp/tapread" "$src/examples/tap/sluice_tap_read.c" \
+# shellcheck disable=SC2046,SC2086
+${CC:-cc} -std=c11 -Wall -Wextra -Werror ${SLUICE_TEST_CFLAGS:-} -o "$tmp/tapread" "$src/examples/tap/sluice_tap_read.c" \
   $(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs sluice-ring) || { echo "consumer build failed"; exit 1; }
 libdir=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=libdir sluice-ring)
 # exec: each runs as the background job itself, so $! is the consumer (the test kills it)
