@@ -12,20 +12,22 @@
 # order; /usr/bin/time gives wall and CPU seconds of sluiced (user+sys, start-up included).
 # Prints medians and min-max of the ratios, packets per second and per CPU-second.
 #
-# usage: bench/tap_bench.sh [--rounds N] [--packets N] [--pub-rounds N] [--workers W]
+# usage: bench/tap_bench.sh [--rounds N] [--packets N] [--pub-rounds N] [--workers W] [--only 1|2]
+#   --only 1: the PUB comparison alone; --only 2: the sluiced runs (2 and 3) alone
 #   BUILD=DIR (default build) holds sluiced, sluice-synth, pub_bench and libsluice_ring.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 BUILD=${BUILD:-$ROOT/build}
-ROUNDS=7 PUB_ROUNDS=7 PACKETS=600000 WORKERS=1
+ROUNDS=7 PUB_ROUNDS=7 PACKETS=600000 WORKERS=1 PARTS=12
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) ROUNDS=$2; shift ;;
 	--pub-rounds) PUB_ROUNDS=$2; shift ;;
 	--packets) PACKETS=$2; shift ;;
 	--workers) WORKERS=$2; shift ;;
+	--only) PARTS=$2; shift ;;
 	*) sed -n '/^# usage:/,/^#   BUILD/s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 	shift
@@ -49,6 +51,7 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: other build
 "$synth" -o "$tmp/s.pcap" -n "$PACKETS" -f $((PACKETS / 100)) -s 7 >/dev/null 2>&1 || { echo "sluice-synth failed"; exit 1; }
 
 # ---- 1. PUB vs bare libzmq ------------------------------------------------------------------
+if [[ $PARTS == *1* ]]; then
 echo
 echo "== 1. zmq sink vs bare libzmq XPUB->SUB, same messages"
 name=bench$$
@@ -60,6 +63,8 @@ bg+=($pubpid)
 	--set outputs.tap.wait-consumers=true --set outputs.tap.drain-timeout=60s 2>/dev/null
 wait $pubpid
 grep -v notice "$tmp/pub.txt"
+fi
+[[ $PARTS == *2* ]] || exit 0
 
 # ---- 2 and 3. sluiced with PUB + tap + metrics --------------------------------------------------
 # one CONFIG ROUND -> "config round wall cpu packets tap_dropped zmq_dropped"
