@@ -129,6 +129,7 @@ struct sub {
 	_Atomic uint64_t expect;       /* stop once this many arrived (0: not known yet) */
 	double last;                   /* time of the last message */
 	int stall;
+	int hwm;                       /* receive high-water mark */
 	pthread_t tid;
 };
 
@@ -137,7 +138,7 @@ static void *sub_main(void *arg)
 	struct sub *s = arg;
 	void *ctx = zmq_ctx_new();
 	void *so = zmq_socket(ctx, ZMQ_SUB);
-	int hwm = HWM, tmo = 50;
+	int hwm = s->hwm, tmo = 50;
 
 	zmq_setsockopt(so, ZMQ_RCVHWM, &hwm, sizeof hwm);
 	zmq_setsockopt(so, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
@@ -220,9 +221,11 @@ static void finish(struct sub *s, uint64_t sent, double t0, double c0, struct re
 	r->rpc = (double)r->got / (c1 - c0);
 }
 
-static void sub_start(struct sub *s, const char *ep)
+static void sub_start(struct sub *s, const char *ep, int hwm, int stall)
 {
 	memset(s, 0, sizeof *s);
+	s->hwm = hwm;
+	s->stall = stall;
 	snprintf(s->endpoint, sizeof s->endpoint, "%s", ep);
 	pthread_create(&s->tid, NULL, sub_main, s);
 	while (!atomic_load(&s->ready))
@@ -246,7 +249,7 @@ static int run_bare(const struct corpus *c, size_t n, struct result *r)
 		fprintf(stderr, "pub_bench: bind %s: %s\n", ep, zmq_strerror(errno));
 		return -1;
 	}
-	sub_start(&s, ep);
+	sub_start(&s, ep, HWM, 0);
 	{ /* the subscription arrives as a message on the XPUB: then the subscriber is there */
 		zmq_msg_t m;
 		zmq_msg_init(&m);
@@ -298,7 +301,7 @@ static int run_sink(const struct corpus *c, size_t n, struct result *r)
 		fprintf(stderr, "pub_bench: zmq init: %s\n", err);
 		return -1;
 	}
-	sub_start(&s, ep);
+	sub_start(&s, ep, HWM, 0);
 	if (sl__sink_zmq.start(st, err, sizeof err) != 0) { /* waits for the subscriber */
 		fprintf(stderr, "pub_bench: zmq start: %s\n", err);
 		return -1;
@@ -340,8 +343,8 @@ static double median(double *v, int n)
 static int sub_only(const char *ep, int stall)
 {
 	struct sub s;
-	sub_start(&s, ep);
-	s.stall = stall;
+	/* libzmq's default mark: a stalled subscriber's queue fills, as a real one's would */
+	sub_start(&s, ep, 1000, stall);
 	/* count until 300 ms of silence after the first message (or forever when stalled: the
 	 * script kills it) */
 	uint64_t seen = 0;
