@@ -292,7 +292,7 @@ static int run_sink(const struct corpus *c, size_t n, struct result *r)
 	snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_port());
 	snprintf(set1, sizeof set1, "outputs.zmq.endpoints=%s", ep);
 	memset(&ctr, 0, sizeof ctr);
-	if (sl_engine_config(&cfg, NULL, sets, err, sizeof err) != 0) {
+	if (sl_engine_config(&cfg, NULL, NULL, sets, err, sizeof err) != 0) {
 		fprintf(stderr, "pub_bench: %s\n", err);
 		return -1;
 	}
