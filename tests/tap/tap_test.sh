@@ -139,6 +139,15 @@ check "a name given twice is refused" "grep -q 'outputs.tap.names=.*\"x$n\" is l
 rc=$?
 check "wait-consumers: exit 1 (got $rc), says it timed out naming the tap" \
   "[ $rc = 1 ] && grep -q 'outputs.tap.wait-consumers: timed out after 0.3 s with no consumer on \"w$n\"' $tmp/e3"
+"$sluiced" -q -r "$tmp/s.pcap" -o /dev/null "${common[@]}" --set outputs.tap.names="[i$n]" \
+  --set outputs.tap.wait-consumers=true --set outputs.tap.wait-timeout=60s 2>"$tmp/e5" &
+spid=$!
+for _ in $(seq 100); do [ -e "$SLUICE_SHM_DIR/sluice.i$n" ] && break; sleep 0.05; done
+kill -INT $spid
+wait $spid
+rc=$?
+check "wait-consumers: SIGINT ends the wait (exit $rc), said, the ring unlinked" \
+  "[ $rc = 1 ] && grep -q 'outputs.tap.wait-consumers: Interrupt while waiting for a consumer on \"i$n\"' $tmp/e5 && [ ! -e $SLUICE_SHM_DIR/sluice.i$n ]"
 head -c 8192 /dev/urandom >"$SLUICE_SHM_DIR/sluice.s$n"
 "$sluiced" -q -r "$tmp/s.pcap" -o /dev/null --stats-json "$tmp/l5.json" "${common[@]}" --set outputs.tap.names="[s$n]" 2>"$tmp/e4"
 check "a stale file of the name is replaced (exit $?)" "[ \"\$(jget $tmp/l5.json 'd[\"balanced\"]')\" = True ] && [ ! -e $SLUICE_SHM_DIR/sluice.s$n ]"

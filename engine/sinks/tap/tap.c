@@ -43,6 +43,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,26 +204,45 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* With wait-consumers: until this tap's ring has a live consumer. */
+/* With wait-consumers: until this tap's ring has a live consumer. On the main thread before any
+ * stage runs; SIGINT and SIGTERM are taken here (blocked, then looked for between polls) so they
+ * end the wait, and sluiced, cleanly: the pipeline is torn down and the tap names unlinked. */
 static int tap_start(void *state, char *errbuf, size_t errlen)
 {
 	struct tap *t = state;
 	struct sl_ring_stats st;
+	struct timespec zero = { 0, 0 };
+	sigset_t stop, old;
 	uint64_t t0 = now_ns();
+	int rc = 0;
 
 	if (!t->wait)
 		return 0;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	for (;;) {
 		if (sl_ring_stats(t->ring, &st) == 0 && st.consumer_alive)
-			return 0;
+			break;
+		int sig = sigtimedwait(&stop, NULL, &zero);
+		if (sig > 0) {
+			snprintf(errbuf, errlen, "outputs.tap.wait-consumers: %s while waiting for a consumer on \"%s\"",
+			         strsignal(sig), t->name);
+			rc = -EINTR;
+			break;
+		}
 		if (now_ns() - t0 >= t->wait_ns) {
 			snprintf(errbuf, errlen, "outputs.tap.wait-consumers: timed out after %.1f s with no consumer on \"%s\"",
 			         (double)t->wait_ns / 1e9, t->name);
-			return -ETIMEDOUT;
+			rc = -ETIMEDOUT;
+			break;
 		}
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 /* Called by the engine's main loop (a tap has no thread) until it returns 0: -EAGAIN while the
