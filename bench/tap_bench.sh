@@ -57,7 +57,7 @@ echo "== 1. zmq sink vs bare libzmq XPUB->SUB, same messages"
 name=bench$$
 "$pub" --tap "$name" --rounds "$PUB_ROUNDS" --messages 300000 >"$tmp/pub.txt" 2>&1 &
 pubpid=$!
-bg+=($pubpid)
+bg+=("$pubpid")
 "$sluiced" -q -w "$WORKERS" -r "$tmp/s.pcap" -o /dev/null --set rings.hugepages=never \
 	--set outputs.tap.enabled=true --set outputs.tap.names="[$name]" --set outputs.tap.ring-size=64MiB \
 	--set outputs.tap.wait-consumers=true --set outputs.tap.drain-timeout=60s 2>/dev/null
@@ -69,14 +69,14 @@ fi
 # ---- 2 and 3. sluiced with PUB + tap + metrics --------------------------------------------------
 # one CONFIG ROUND -> "config round wall cpu packets tap_dropped zmq_dropped"
 one() {
-	local cfg=$1 r=$2 zp tp mp args=() pids=()
+	local cfg=$1 r=$2 zp mp args=() pids=()
 	zp=$(port)
 	mp=$(port)
 	local ep=tcp://127.0.0.1:$zp tname=t$$r$cfg
 	if [ "$cfg" != off ]; then
 		args=(--set outputs.zmq.enabled=true --set outputs.zmq.endpoints="$ep" --set outputs.zmq.linger=0s
 		      --set outputs.tap.enabled=true --set outputs.tap.names="[$tname]" --set outputs.tap.drain-timeout=0s
-		      --set metrics.enabled=true --set metrics.listen=127.0.0.1:$mp)
+		      --set metrics.enabled=true --set "metrics.listen=127.0.0.1:$mp")
 	fi
 	case $cfg in
 	live)

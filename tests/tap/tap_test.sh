@@ -154,4 +154,4 @@ check "a stale file of the name is replaced (exit $?)" "[ \"\$(jget $tmp/l5.json
 check "no ring is left behind" "[ -z \"\$(ls $SLUICE_SHM_DIR)\" ]"
 
 echo "tap test: $pass passed, $fail failed"
-[ $fail = 0 ]
+[ "$fail" = 0 ]
