@@ -14,3 +14,12 @@ if(TARGET sluiced)
       ENVIRONMENT "SLUICE_TEST_CFLAGS=-fsanitize=${SLUICE_SANITIZE} -fno-omit-frame-pointer")
   endif()
 endif()
+
+# unit.tap.cross: the Python consumer's record check against sl_tap_check on the same bytes
+# (valid records, thousands of mutations, random bytes): they must agree on every one.
+add_executable(tap_check_tool ${PROJECT_SOURCE_DIR}/tests/tap/tap_check_tool.c)
+target_include_directories(tap_check_tool PRIVATE ${PROJECT_SOURCE_DIR}/include)
+add_test(NAME unit.tap.cross
+  COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/tap/tap_check_cross.py $<TARGET_FILE:tap_check_tool>
+          ${PROJECT_SOURCE_DIR})
+set_tests_properties(unit.tap.cross PROPERTIES LABELS "unit;tap" TIMEOUT 120)
