@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 tool, src = sys.argv[1], sys.argv[2]
+sys.dont_write_bytecode = True  # nothing written into the source tree
 spec = importlib.util.spec_from_file_location("tapread", os.path.join(src, "examples/tap/sluice_tap_read.py"))
 tapread = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tapread)
