@@ -861,6 +861,7 @@ int sl_http_gap(struct sl_http_conn *c, int dir, uint64_t missing, struct sl_htt
 		return SL_HTTP_NEED_MORE;
 	}
 	start_resync(s);
+	m->resync = 1;
 	return ev;
 }
 

@@ -111,6 +111,7 @@ struct sl_http_msg {
 	uint8_t framing;        /* SL_HTTP_F_* */
 	uint16_t bad_lines;     /* malformed header lines skipped */
 	uint16_t junk_lines;    /* junk lines skipped before the request line */
+	uint8_t resync;         /* sl_http_gap: the direction now looks for the next message */
 	uint16_t status;        /* responses */
 	uint32_t seq;           /* requests: 0, 1, 2...; responses: the request answered */
 	int64_t content_length; /* -1 when absent */
