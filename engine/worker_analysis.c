@@ -655,6 +655,7 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 	fc.tcp.chunks = (uint32_t)(cfg->tcp.segment_pool / fc.tcp.chunk_size);
 	fc.tcp.window = (uint32_t)cfg->tcp.window;
 	fc.tcp.depth = cfg->tcp.reassembly_depth;
+	fc.tcp.policy = (uint8_t)cfg->tcp.overlap_policy;
 	struct sl_tcp_ops ops = tcp_ops; /* the table keeps its own copy */
 	ops.ctx = an;
 	fc.tcp_ops = &ops;

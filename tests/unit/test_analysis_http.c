@@ -9,7 +9,8 @@
  * by field in the records: the request lost (the server's bytes come first), a connection
  * picked up mid-stream at a response, an odd method sent one byte per segment with an IPv6
  * Host, junk before a request, HTTP/0.9, an absolute-form target, malformed header lines and
- * conflicting framing, and gaps inside a body and across message boundaries.
+ * conflicting framing, and gaps inside a body and across message boundaries; and overlapping
+ * segments that disagree, read by the configured target policy.
  */
 #include "test_analysis_harness.h"
 
@@ -110,6 +111,35 @@ static struct sl_analysis_counters finish(struct harness *h, struct hconn *c)
 	} while (0)
 
 #define SEND(h, c, dir, lit, seg) h_send(h, c, dir, lit, sizeof(lit) - 1, seg)
+
+/* Overlapping segments that disagree (evasion): the configured target policy decides what
+ * the HTTP parser reads. "/" is lost at first, "aaaa" waits behind it, then "/bbbb" comes in
+ * order over it: a segment starting before the old one wins on bsd (the default), not on
+ * first. */
+static void overlap_policy(const char *const *sets, const char *want)
+{
+	struct harness h;
+	struct hconn c = { .cport = 42100, .sport = 80 };
+	static const char req[] = "GET /xxxx HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	h_init(&h, sets);
+	h.on_rec = on_full;
+	nrecs = 0;
+	h_handshake(&h, &c);
+	uint32_t base = c.seq[0];
+	h_tcp(&h, &c, 0, TH_ACK, "GET ", 4);
+	c.seq[0] = base + 5;
+	h_tcp(&h, &c, 0, TH_ACK, "aaaa", 4);
+	c.seq[0] = base + 4;
+	h_tcp(&h, &c, 0, TH_ACK, "/bbbb", 5);
+	h_tcp(&h, &c, 0, TH_ACK | TH_PSH, req + 9, sizeof req - 1 - 9);
+	SEND(&h, &c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 1460);
+	struct sl_analysis_counters k = finish(&h, &c);
+	CHECK_EQ(nrecs, 1);
+	CHECK_STR(recs[0].url, want);
+	CHECK_EQ(k.tcp_overlap_conflicts, 1);
+	h_fini(&h);
+}
 
 static void odd_traffic(void)
 {
@@ -345,5 +375,9 @@ int main(void)
 	h_fini(&h);
 
 	odd_traffic();
+	overlap_policy(NULL, "/bbbb");
+	overlap_policy((const char *const[]){ "tcp.overlap-policy=first", NULL }, "/aaaa");
+	overlap_policy((const char *const[]){ "tcp.overlap-policy=linux", NULL }, "/bbbb");
+	overlap_policy((const char *const[]){ "tcp.overlap-policy=vista", NULL }, "/aaaa");
 	return check_result();
 }
