@@ -954,7 +954,7 @@ int sl_http_probe(const uint8_t *p, size_t n)
 		while (i < n && (p[i] == '\r' || p[i] == '\n'))
 			i++;
 		if (i == n)
-			return -EAGAIN;
+			return n >= SL_HTTP_PROBE_MAX ? 0 : -EAGAIN;
 		r = request_line(p + i, n - i, &us);
 		if (r == 1)
 			return 1;
