@@ -867,10 +867,17 @@ int sl_http_gap(struct sl_http_conn *c, int dir, uint64_t missing, struct sl_htt
 
 int sl_http_idle(const struct sl_http_conn *c)
 {
-	for (int d = 0; d < 2; d++)
-		if (c->side[d].state != ST_HEAD || c->side[d].hlen != 0)
+	for (int d = 0; d < 2; d++) {
+		const struct sl_http_side *s = &c->side[d];
+		if (s->state == ST_RESYNC ? s->rs_bol == 0 : (s->state != ST_HEAD || s->hlen != 0))
 			return 0;
+	}
 	return c->p_count == 0;
+}
+
+int sl_http_resyncing(const struct sl_http_conn *c, int dir)
+{
+	return (dir == SL_HTTP_TO_SERVER || dir == SL_HTTP_TO_CLIENT) && c->side[dir].state == ST_RESYNC;
 }
 
 /* Methods of RFC 9110 and WebDAV (RFC 4918) that clients send in practice. */

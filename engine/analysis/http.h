@@ -159,8 +159,11 @@ int sl_http_close(struct sl_http_conn *c, int dir, struct sl_http_msg *msg);
 /* 1 when neither direction holds part of a message and no request awaits its response: a
  * caller may let this state go between transactions and start a fresh one (sl_http_init)
  * for the next message, so long keep-alive connections hold parser memory only while a
- * transaction is in flight. */
+ * transaction is in flight. A direction that is resynchronising at a line start counts as
+ * idle; the caller keeps that fact (sl_http_resyncing) and calls sl_http_resync on the fresh
+ * state. */
 int sl_http_idle(const struct sl_http_conn *c);
+int sl_http_resyncing(const struct sl_http_conn *c, int dir);
 
 /* Bytes of direction dir were lost (missing of them; 0: an unknown amount). Inside a body
  * they are skipped as body; otherwise the direction resynchronises at the next message start.

@@ -286,6 +286,7 @@ static void feed(struct http_state *st, struct sl_flow *f, struct http_flow *hf,
 	/* Between transactions a keep-alive connection needs no parser: give it back, so the
 	 * pool bounds transactions in flight rather than open connections. */
 	if (s->count == 0 && !s->dead[0] && !s->dead[1] && sl_http_idle(&s->conn)) {
+		hf->resync = (uint8_t)(sl_http_resyncing(&s->conn, 0) | sl_http_resyncing(&s->conn, 1) << 1);
 		slot_put(st, hf);
 		hf->parked = 1;
 	}
