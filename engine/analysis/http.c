@@ -399,6 +399,26 @@ static int v09_response(struct sl_http_conn *c, struct sl_http_side *s, struct s
 	return SL_HTTP_HEAD;
 }
 
+/* A response whose first line does not start with "HTTP" (after spaces, any case) is not a
+ * head: libhtp then takes all of it as body, as browsers do. The line lies in hbuf[0, hlen)
+ * and then data[start, end). */
+static int looks_like_status(const struct sl_http_side *s, const uint8_t *data, size_t start,
+                             size_t end)
+{
+	size_t n = s->hlen + (end - start), k = 0, m = 0;
+
+	for (; k < n && m < 4; k++) {
+		char c = k < s->hlen ? s->hbuf[k] : (char)data[start + (k - s->hlen)];
+
+		if (m == 0 && is_ws(c))
+			continue;
+		if (lower(c) != "http"[m])
+			return 0;
+		m++;
+	}
+	return m == 4;
+}
+
 /* The first line of a request is scanned byte by byte as it comes (it may come one byte per
  * segment): its words decide whether it is a request line (three words), an HTTP/0.9 request
  * (two) or junk before the request (fewer, or a first word that is not a token). */
@@ -452,6 +472,19 @@ static int feed_head(struct sl_http_conn *c, struct sl_http_side *s, const uint8
 
 		if (!s->l1done && s->is_response) {
 			s->l1done = ch == '\n';
+			if (s->l1done && !looks_like_status(s, data, start, i)) {
+				/* no status line: the response is all body, to the close */
+				uint64_t seen = s->hlen + (i + 1 - start);
+
+				*consumed = i + 1;
+				s->started = 0;
+				s->hlen = 0;
+				v09_response(c, s, m);
+				m->v09 = 0;
+				m->no_head = 1;
+				s->body_len = seen;
+				return SL_HTTP_HEAD;
+			}
 		} else if (!s->l1done) {
 			if (ch == '\n') {
 				s->l1done = 1;

@@ -36,9 +36,11 @@
  * Body framing follows libhtp: a Transfer-Encoding containing "chunked" wins over a
  * Content-Length (msg->framing says so), another coding is ignored; a Content-Length is its
  * leading digits; a value without digits, or two different values, report the head and then
- * stop the direction, as libhtp's parser stops there. What cannot be HTTP at all (a status
- * line without "HTTP/", a bad chunk size, a request line longer than the limit) gives
- * SL_HTTP_ERROR once, with a reason, and the direction then ignores all further bytes.
+ * stop the direction, as libhtp's parser stops there. A response whose first line does not
+ * start with "HTTP" is all body up to the close, as libhtp (and browsers) take it
+ * (msg->no_head). What cannot be HTTP at all (a status line that starts with "HTTP" but is
+ * none, a bad chunk size, a request line longer than the limit) gives SL_HTTP_ERROR once,
+ * with a reason, and the direction then ignores all further bytes.
  *
  * Lost bytes (sl_http_gap): a gap inside a body is skipped as body; any other gap makes the
  * direction resynchronise: it skips to the next line that starts a request (a request line)
@@ -112,6 +114,7 @@ struct sl_http_msg {
 	uint16_t bad_lines;     /* malformed header lines skipped */
 	uint16_t junk_lines;    /* junk lines skipped before the request line */
 	uint8_t resync;         /* sl_http_gap: the direction now looks for the next message */
+	uint8_t no_head;        /* a response whose first line was no status line: all body */
 	uint16_t status;        /* responses */
 	uint32_t seq;           /* requests: 0, 1, 2...; responses: the request answered */
 	int64_t content_length; /* -1 when absent */

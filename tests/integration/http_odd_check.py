@@ -22,6 +22,7 @@ Connections (one per case, client 10.0.0.1, server 10.0.0.2):
                  lost: the later requests are all logged
   overlap        "/" lost, then "aaaa" behind it, then "/bbbb" over it: bsd (the default)
                  takes the segment that starts first
+  no-head        an HTTP/1.1 request answered without a status line: all body (libhtp)
 
     http_odd_check.py --sluiced build/engine/sluiced [--keep DIR]
 """
@@ -162,6 +163,12 @@ def build(path):
     c.seq[0] = base + 9 + len(rest)
     c.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     c.close()
+    # no-head
+    c = Conn(w, 43009)
+    c.handshake()
+    c.send(0, b"GET /nohead HTTP/1.1\r\nHost: n\r\n\r\n")
+    c.send(1, b"<html>raw</html>\r\n")
+    c.close()
     w.close()
 
 
@@ -182,8 +189,9 @@ WANT = [
     (43007, {"url": "/3", "status": 201}),
     (43007, {"url": "/4", "status": 202}),
     (43008, {"url": "/bbbb", "hostname": "o", "status": 200}),
+    (43009, {"url": "/nohead", "protocol": "HTTP/1.1", "status": None, "length": 18}),
 ]
-LEDGER = {("app", "http_bad_lines"): 2, ("app", "http_framing"): 1, ("app", "http_resyncs"): 2,
+LEDGER = {("app", "http_bad_lines"): 3, ("app", "http_framing"): 1, ("app", "http_resyncs"): 2,
           ("app", "http_errors"): 0, ("tcp", "overlap_conflicts"): 1}
 
 

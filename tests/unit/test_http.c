@@ -19,7 +19,7 @@
 
 struct hx {
 	int is_resp, interim, status, chunked, ended, complete;
-	int v09, truncated, framing, bad_lines, junk_lines;
+	int v09, truncated, framing, bad_lines, junk_lines, no_head;
 	char method[32], uri[512], host[128], ua[256], proto[32], ctype[128];
 	long long clen;
 	unsigned long long body;
@@ -57,6 +57,7 @@ static void record(struct hlog *L, int dir, int ev, const struct sl_http_msg *m,
 		x->chunked = m->chunked;
 		x->clen = m->content_length;
 		x->v09 = m->v09;
+		x->no_head = m->no_head;
 		x->truncated = m->truncated;
 		x->framing = m->framing;
 		x->bad_lines = m->bad_lines;
@@ -436,15 +437,23 @@ static void handmade(void)
 		CHECK(H.m[1][0].ended && !H.m[1][0].complete);
 		CHECK_INT(H.m[1][0].body, 5);
 
-		/* junk lines before a request are skipped and counted; a status line that is
-		 * not one gives one error, then everything is swallowed */
+		/* junk lines before a request are skipped and counted; a response whose first
+		 * line does not start with HTTP is all body to the close (libhtp) */
 		both("\x16\x03\x01 not http\r\n\r\nx\r\nGET / HTTP/1.1\r\n\r\n",
 		     "SSH-2.0-x\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", step);
 		CHECK_INT(H.n[0], 1);
 		CHECK_STR(H.m[0][0].method, "GET");
 		CHECK_INT(H.m[0][0].junk_lines, 3);
+		CHECK_INT(H.n[1], 1);
+		CHECK(H.m[1][0].no_head);
+		CHECK_INT(H.m[1][0].status, 0);
+		CHECK_INT(H.errors[0] + H.errors[1], 0);
+		close_dir(&conn, &H, 1);
+		CHECK(H.m[1][0].ended);
+		CHECK_INT(H.m[1][0].body, 32);
+		/* a line that starts like a status line but is none is an error */
+		both("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 abc\r\n\r\n", step);
 		CHECK_INT(H.n[1], 0);
-		CHECK_INT(H.errors[0], 0);
 		CHECK_INT(H.errors[1], 1);
 		CHECK_STR(sl_http_error_name(H.err_code[1]), "bad_status_line");
 		/* a request line of more words than three that is not HTTP is an error */

@@ -258,7 +258,7 @@ static void feed(struct http_state *st, struct sl_flow *f, struct http_flow *hf,
 		n -= (uint32_t)used;
 		switch (ev) {
 		case SL_HTTP_HEAD:
-			st->bad_lines += m.bad_lines + m.junk_lines + m.truncated;
+			st->bad_lines += m.bad_lines + m.junk_lines + m.truncated + m.no_head;
 			st->framing += m.framing != 0;
 			if (!m.is_response)
 				hold(st, f, s, &m, sl_an_packet_ts(st->an));
