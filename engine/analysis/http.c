@@ -888,6 +888,18 @@ int sl_http_gap(struct sl_http_conn *c, int dir, uint64_t missing, struct sl_htt
 		ev = body_done(s, 1, m);
 		break;
 	case ST_HEAD:
+		/* a head cut by the gap after its first line: what came of it is reported, as
+		 * libhtp keeps a transaction whose request or status line it has */
+		if (s->started && s->l1done && s->hlen) {
+			size_t hn = cut_head(s->hbuf, s->hlen);
+
+			if (hn && parse_head(c, s, s->hbuf, hn, m) == 0) {
+				m->truncated = 1;
+				s->status = m->status;
+				ev = SL_HTTP_HEAD;
+			}
+		}
+		break;
 	case ST_RESYNC:
 		break;
 	default: /* a tunnel, or given up: nothing to find again */

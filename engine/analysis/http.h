@@ -171,7 +171,8 @@ int sl_http_resyncing(const struct sl_http_conn *c, int dir);
 /* Bytes of direction dir were lost (missing of them; 0: an unknown amount). Inside a body
  * they are skipped as body; otherwise the direction resynchronises at the next message start.
  * Returns SL_HTTP_END when a body in progress ended (msg->complete 0 when the gap cut it),
- * else SL_HTTP_NEED_MORE. */
+ * SL_HTTP_HEAD for a head the gap cut after its first line (what came of it, msg->truncated;
+ * its body is lost with the rest), else SL_HTTP_NEED_MORE. */
 int sl_http_gap(struct sl_http_conn *c, int dir, uint64_t missing, struct sl_http_msg *msg);
 
 /* The parser was set up on a connection already under way (its first bytes seen were the

@@ -23,6 +23,8 @@ Connections (one per case, client 10.0.0.1, server 10.0.0.2):
   overlap        "/" lost, then "aaaa" behind it, then "/bbbb" over it: bsd (the default)
                  takes the segment that starts first
   no-head        an HTTP/1.1 request answered without a status line: all body (libhtp)
+  cut-heads      a request's and a response's heads cut by lost segments after their first
+                 lines: both kept with what came, and the next exchange pairs right
 
     http_odd_check.py --sluiced build/engine/sluiced [--keep DIR]
 """
@@ -169,6 +171,16 @@ def build(path):
     c.send(0, b"GET /nohead HTTP/1.1\r\nHost: n\r\n\r\n")
     c.send(1, b"<html>raw</html>\r\n")
     c.close()
+    # cut-heads
+    c = Conn(w, 43010)
+    c.handshake()
+    c.send(0, b"GET /a HTTP/1.1\r\nHost: cut.example\r\nX-Lo")
+    c.seq[0] += 30
+    c.send(1, b"HTTP/1.1 206 Partial\r\nContent-Ty")
+    c.seq[1] += 60
+    c.send(0, b"GET /b HTTP/1.1\r\nHost: cut.example\r\n\r\n")
+    c.send(1, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    c.close()
     w.close()
 
 
@@ -190,8 +202,10 @@ WANT = [
     (43007, {"url": "/4", "status": 202}),
     (43008, {"url": "/bbbb", "hostname": "o", "status": 200}),
     (43009, {"url": "/nohead", "protocol": "HTTP/1.1", "status": None, "length": 18}),
+    (43010, {"url": "/a", "hostname": "cut.example", "status": 206}),
+    (43010, {"url": "/b", "hostname": "cut.example", "status": 200, "length": 2}),
 ]
-LEDGER = {("app", "http_bad_lines"): 3, ("app", "http_framing"): 1, ("app", "http_resyncs"): 2,
+LEDGER = {("app", "http_bad_lines"): 5, ("app", "http_framing"): 1, ("app", "http_resyncs"): 4,
           ("app", "http_errors"): 0, ("tcp", "overlap_conflicts"): 1}
 
 

@@ -597,6 +597,20 @@ static void handmade(void)
 		CHECK_INT(H.n[0], 2);
 		CHECK_STR(H.m[0][1].method, "PUT");
 		CHECK_STR(H.m[0][1].uri, "/q");
+		/* a head cut by a gap after its first line: what came of it is reported */
+		memset(&H, 0, sizeof(H));
+		sl_http_init(&conn);
+		feed(&conn, &H, 0, (const uint8_t *)"GET /cut HTTP/1.1\r\nHost: a\r\nUser-Ag", 36, 0);
+		CHECK_INT(H.n[0], 0);
+		CHECK_INT(sl_http_gap(&conn, 0, 50, &m), SL_HTTP_HEAD);
+		CHECK(m.truncated && m.resync);
+		CHECK_MEM(m.uri.ptr, m.uri.len, "/cut");
+		CHECK_MEM(m.host.ptr, m.host.len, "a");
+		CHECK(m.user_agent.ptr == NULL);
+		/* ...but not one whose first line is not whole */
+		sl_http_init(&conn);
+		feed(&conn, &H, 0, (const uint8_t *)"GET /cut HT", 11, 0);
+		CHECK_INT(sl_http_gap(&conn, 0, 50, &m), SL_HTTP_NEED_MORE);
 		/* a body read to the close takes any gap */
 		memset(&H, 0, sizeof(H));
 		sl_http_init(&conn);

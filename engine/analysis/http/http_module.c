@@ -428,6 +428,16 @@ static void http_gap(void *state, struct sl_flow *f, void *area, unsigned dir)
 	int ev = sl_http_gap(&s->conn, (int)dir, sl_an_gap_missing(st->an), &m);
 	if (ev == SL_HTTP_END && m.is_response && !m.interim)
 		pop(st, f, s, m.body_len);
+	if (ev == SL_HTTP_HEAD) { /* a head cut by the gap: what came of it */
+		st->bad_lines++;
+		if (!m.is_response) {
+			hold(st, f, s, &m, sl_an_packet_ts(st->an));
+		} else if (!m.interim) {
+			answer(st, f, s, &m);
+			if (!m.no_body) /* (answer already sent it out when it has no body) */
+				pop(st, f, s, 0);
+		}
+	}
 	if (m.resync)
 		st->resyncs++;
 }
