@@ -55,7 +55,7 @@ static int seen(const char *s)
 
 struct hrec {
 	char method[32], url[96], host[64], proto[16], ctype[32];
-	unsigned status;
+	unsigned status, port;
 	unsigned long long length;
 };
 static struct hrec recs[16];
@@ -81,6 +81,7 @@ static void on_full(struct harness *h, const struct sl_rec *r)
 	cpm(x->proto, sizeof x->proto, r, e->protocol);
 	cpm(x->ctype, sizeof x->ctype, r, e->content_type);
 	x->status = e->status;
+	x->port = e->port;
 	x->length = e->length;
 }
 
@@ -165,6 +166,8 @@ static void odd_traffic(void)
 		CHECK_STR(recs[1].method, "GET");
 		CHECK_STR(recs[1].url, "/next");
 		CHECK_STR(recs[1].host, "example.com");
+		CHECK_EQ(recs[1].port, 8080);
+		CHECK_EQ(recs[0].port, 0);
 		CHECK_EQ(recs[1].status, 404);
 		CHECK_EQ(k.http_errors, 0);
 		h_fini(&h);
@@ -201,6 +204,7 @@ static void odd_traffic(void)
 		CHECK_STR(recs[0].method, "BREW");
 		CHECK_STR(recs[0].url, "/pot");
 		CHECK_STR(recs[0].host, "[2001:db8::1]");
+		CHECK_EQ(recs[0].port, 8080);
 		CHECK_EQ(recs[0].status, 418);
 		h_fini(&h);
 	}
@@ -251,6 +255,7 @@ static void odd_traffic(void)
 		k = finish(&h, &c);
 		CHECK_EQ(nrecs, 1);
 		CHECK_STR(recs[0].host, "www.example.org");
+		CHECK_EQ(recs[0].port, 8080);
 		CHECK_STR(recs[0].url, "http://User@WWW.Example.org:8080/p?q");
 		CHECK_EQ(recs[0].length, 3);
 		CHECK_EQ(k.http_bad_lines, 1);

@@ -39,6 +39,7 @@ struct http_req {
 	struct sl_mstr method, uri, protocol, host, user_agent, content_type; /* offsets into arena */
 	uint16_t used;
 	uint16_t status; /* 0: no response head yet */
+	uint16_t port;   /* of the Host header or absolute target; 0: none */
 	char arena[HTTP_ARENA];
 };
 
@@ -131,6 +132,7 @@ static void emit_http(struct http_state *st, const struct sl_flow *f, const stru
 	sl_meta_put(&b, &e->user_agent, rq->arena + rq->user_agent.off, rq->user_agent.len);
 	sl_meta_put(&b, &e->content_type, rq->arena + rq->content_type.off, rq->content_type.len);
 	e->status = rq->status;
+	e->port = rq->port;
 	e->length = body_len;
 	sl_an_emitted(st->an, SL_REC_HTTP, b.used);
 }
@@ -164,7 +166,7 @@ static int iprefix(struct sl_http_str s, const char *lit)
  * there is one, else the Host header; without user info or port; an IPv6 literal keeps its
  * brackets ("[::1]:80" -> "[::1]", "example.com:8080" -> "example.com"). Lower-cased by the
  * caller. */
-static struct sl_http_str host_of(const struct sl_http_msg *m)
+static struct sl_http_str host_of(const struct sl_http_msg *m, uint16_t *port)
 {
 	struct sl_http_str h = m->host;
 	struct sl_http_str u = m->uri;
@@ -182,17 +184,37 @@ static struct sl_http_str host_of(const struct sl_http_msg *m)
 			h.len = (uint32_t)(e - at);
 		}
 	}
+	*port = 0;
 	if (h.len == 0)
 		return h;
+	const char *colon = NULL;
 	if (h.ptr[0] == '[') {
 		const char *end = memchr(h.ptr, ']', h.len);
-		if (end)
-			h.len = (uint32_t)(end - h.ptr + 1);
-		return h;
+		if (end) {
+			uint32_t n = (uint32_t)(end - h.ptr + 1);
+			if (n < h.len && h.ptr[n] == ':')
+				colon = h.ptr + n;
+			h.len = n;
+		}
+	} else {
+		colon = memchr(h.ptr, ':', h.len);
+		if (colon && memchr(colon + 1, ':', h.len - (uint32_t)(colon + 1 - h.ptr)) != NULL)
+			colon = NULL; /* a bare IPv6 address, no port */
 	}
-	const char *colon = memchr(h.ptr, ':', h.len);
-	if (colon && memchr(colon + 1, ':', h.len - (uint32_t)(colon + 1 - h.ptr)) == NULL)
-		h.len = (uint32_t)(colon - h.ptr);
+	if (colon) {
+		/* the port as libhtp takes it: digits only, 1..65535; otherwise none */
+		const char *p = colon + 1, *e = m->host.ptr == h.ptr ? m->host.ptr + m->host.len : NULL;
+		uint32_t v = 0, digits = 0;
+		if (e == NULL) /* the authority of the target: up to the path */
+			for (e = p; e < m->uri.ptr + m->uri.len && *e != '/' && *e != '?' && *e != '#'; e++)
+				;
+		for (; p < e && *p >= '0' && *p <= '9' && v <= 65535; p++, digits++)
+			v = v * 10 + (uint32_t)(*p - '0');
+		if (digits && p == e && v >= 1 && v <= 65535)
+			*port = (uint16_t)v;
+		if (h.ptr[0] != '[')
+			h.len = (uint32_t)(colon - h.ptr);
+	}
 	return h;
 }
 
@@ -208,7 +230,7 @@ static void hold(struct http_state *st, const struct sl_flow *f, struct http_slo
 	r->content_type.len = 0;
 	put_str(r, &r->method, m->method, 32);
 	put_str(r, &r->protocol, m->protocol, 32);
-	put_str(r, &r->host, host_of(m), 256);
+	put_str(r, &r->host, host_of(m, &r->port), 256);
 	for (uint32_t i = 0; i < r->host.len; i++)
 		r->arena[r->host.off + i] = (char)lower_c((unsigned char)r->arena[r->host.off + i]);
 	put_str(r, &r->user_agent, m->user_agent, 512);
