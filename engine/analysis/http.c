@@ -13,6 +13,11 @@
  *                                                      ├──▶ WAIT_CONNECT (request side)
  *                                                      └──▶ TUNNEL (CONNECT 2xx / 101)
  *   any ── error ──▶ (report ERROR once) ──▶ GAVE_UP (swallow everything)
+ *   any but a body that can take it ── gap ──▶ RESYNC ── a line that starts a message ──▶ HEAD
+ *
+ * The first line of a head is also looked at byte by byte while it comes: on the request side
+ * it decides junk (skipped), HTTP/0.9 (the line is the request) or a request line; on the
+ * response side a line that does not start with "HTTP" makes the response all body.
  *
  * Invariants:
  *   1. NEED_MORE is returned only after consuming all input, so callers loop until it.
