@@ -79,7 +79,8 @@ struct sl_ev_http {
 	struct sl_ev_common c;
 	uint64_t length;      /* response body length (Content-Length or counted) */
 	uint16_t status;      /* 0: no response seen */
-	uint16_t pad[3];
+	uint16_t port;        /* EVE http_port: the port the Host header or target named; 0: none */
+	uint16_t pad[2];
 	struct sl_mstr hostname, url, user_agent, method, protocol, content_type;
 };
 
@@ -173,6 +174,7 @@ SL__TAP_SAME(sl_ev_flow, sl_tap_flow, tcp_flags_tc); SL__TAP_SAME(sl_ev_flow, sl
 SL__TAP_SAME(sl_ev_flow, sl_tap_flow, icmp_code);
 SL__TAP_SIZE(sl_ev_http, sl_tap_http);
 SL__TAP_SAME(sl_ev_http, sl_tap_http, length); SL__TAP_SAME(sl_ev_http, sl_tap_http, status);
+SL__TAP_SAME(sl_ev_http, sl_tap_http, port);
 SL__TAP_SAME(sl_ev_http, sl_tap_http, hostname); SL__TAP_SAME(sl_ev_http, sl_tap_http, url);
 SL__TAP_SAME(sl_ev_http, sl_tap_http, user_agent); SL__TAP_SAME(sl_ev_http, sl_tap_http, method);
 SL__TAP_SAME(sl_ev_http, sl_tap_http, protocol); SL__TAP_SAME(sl_ev_http, sl_tap_http, content_type);

@@ -82,7 +82,8 @@ struct sl_tap_http { /* SL_REC_HTTP */
 	struct sl_tap_common c;
 	uint64_t length; /* response body length */
 	uint16_t status; /* 0: no response seen */
-	uint16_t pad[3];
+	uint16_t port;   /* EVE http_port: the port the Host header or the target named; 0: none */
+	uint16_t pad[2];
 	struct sl_tap_str hostname, url, user_agent, method, protocol, content_type;
 };
 
