@@ -151,7 +151,9 @@ static int opened(void *arg, char *errbuf, size_t errlen)
 static void say_cpus(const struct sl_pipeline *pl)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = pl->ncaptures + pl->nworkers + 1 + pl->nsinks;
+	unsigned threads = pl->ncaptures + pl->nworkers + 1;
+	for (unsigned s = 0; s < pl->nsinks; s++)
+		threads += !pl->sinks[s]->external; /* a tap has no thread */
 	if (ncpu > 0 && threads > (unsigned)ncpu)
 		sl_log(SL_LOG_NOTICE, "%u stage threads on %ld CPUs: threads share CPUs", threads, ncpu);
 }
