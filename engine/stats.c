@@ -137,6 +137,10 @@ static const struct counter_row an_rows[] = {
 	ROW("app", "http_errors", http_errors),        ROW("app", "tls_errors", tls_errors),
 	ROW("app", "dns_errors", dns_errors),          ROW("app", "no_http_parser", no_http_slot),
 	ROW("app", "no_stream_buffer", no_stream_slot),
+	ROW("enrich", "geoip_lookups", geoip_lookups), ROW("enrich", "geoip_found", geoip_found),
+	ROW("enrich", "geoip_decodes", geoip_decodes), ROW("enrich", "alerts", watchlist_alerts),
+	ROW("enrich", "alerts_suppressed", watchlist_suppressed),
+	ROW("enrich", "alerts_untracked", watchlist_untracked), ROW("enrich", "alerts_lost", watchlist_lost),
 };
 #undef ROW
 
