@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: MIT
+# GeoIP/ASN enrichment and watchlists (engine/analysis/geoip, engine/analysis/watchlist):
+#   unit.watchlist      the parser and index alone: kinds, refusals, 10,000 rows with bad ones
+#                       named, 100,000 entries
+#   unit.geoip          lookups and decoding on MMDB files written by MaxMind's own Perl writer
+#                       (v4 and v6 networks), private addresses, damaged files refused by name
+#   integration.enrich  sluiced on synthetic traffic with both: every record's geo equal to
+#                       mmdblookup's, alerts equal to an independent re-implementation, ledger
+#   integration.enrich_reload  100 reloads each of the databases and the watchlist while
+#                       millions of packets flow; every record from one snapshot; ledger exact
+if(TARGET sluice_engine)
+  add_executable(test_watchlist ${CMAKE_CURRENT_LIST_DIR}/test_watchlist.c)
+  target_include_directories(test_watchlist PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib ${PROJECT_SOURCE_DIR}/engine)
+  target_link_libraries(test_watchlist PRIVATE sluice_engine)
+  add_test(NAME unit.watchlist COMMAND test_watchlist)
+  set_tests_properties(unit.watchlist PROPERTIES LABELS "unit;enrich" TIMEOUT 120)
+endif()
