@@ -15,3 +15,8 @@ if(TARGET sluice_engine)
   add_test(NAME unit.watchlist COMMAND test_watchlist)
   set_tests_properties(unit.watchlist PROPERTIES LABELS "unit;enrich" TIMEOUT 120)
 endif()
+
+if(TARGET sluiced)
+  add_test(NAME integration.enrich COMMAND ${CMAKE_CURRENT_LIST_DIR}/enrich_test.sh $<TARGET_FILE:sluiced>)
+  set_tests_properties(integration.enrich PROPERTIES LABELS "integration;enrich" TIMEOUT 300)
+endif()
