@@ -20,3 +20,15 @@ if(TARGET sluiced)
   add_test(NAME integration.enrich COMMAND ${CMAKE_CURRENT_LIST_DIR}/enrich_test.sh $<TARGET_FILE:sluiced>)
   set_tests_properties(integration.enrich PROPERTIES LABELS "integration;enrich" TIMEOUT 300)
 endif()
+
+if(TARGET sluiced)
+  # millions of packets in the release build; the sanitizer builds run slower, so fewer
+  if(SLUICE_SANITIZE)
+    set(_sl_enrich_packets 1000000)
+  else()
+    set(_sl_enrich_packets 3000000)
+  endif()
+  add_test(NAME integration.enrich_reload
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/enrich_reload_test.sh $<TARGET_FILE:sluiced> 100 ${_sl_enrich_packets})
+  set_tests_properties(integration.enrich_reload PROPERTIES LABELS "integration;enrich;threads" TIMEOUT 900)
+endif()
