@@ -137,6 +137,7 @@ static const char *const bad_rows[] = {
 	"ip 10.0.0.0/ t 1",
 	"domain exa$mple.com t 1",
 	"domain a..b t 1",
+	"domain a.b.. t 1",              /* one trailing dot is dropped, not two */
 	"domain *. t 1",
 	"ja3 abc t 1",
 	"ja4 bad-ja4! t 1",

@@ -119,7 +119,7 @@ static size_t norm_name(const char *s, size_t n, char *out)
 		}
 		out[i] = (char)c;
 	}
-	return n;
+	return label ? n : 0; /* "a.b.." : an empty last label */
 }
 
 static size_t norm_hex32(const char *s, size_t n, char *out)
