@@ -14,6 +14,12 @@ if(TARGET sluice_engine)
   target_link_libraries(test_watchlist PRIVATE sluice_engine)
   add_test(NAME unit.watchlist COMMAND test_watchlist)
   set_tests_properties(unit.watchlist PROPERTIES LABELS "unit;enrich" TIMEOUT 120)
+
+  add_executable(test_geoip ${CMAKE_CURRENT_LIST_DIR}/test_geoip.c)
+  target_include_directories(test_geoip PRIVATE ${PROJECT_SOURCE_DIR}/tests/lib ${PROJECT_SOURCE_DIR}/engine)
+  target_link_libraries(test_geoip PRIVATE sluice_engine)
+  add_test(NAME unit.geoip COMMAND sh -c "d=$(mktemp -d /tmp/sluice-geoip-XXXXXX) && perl ${CMAKE_CURRENT_LIST_DIR}/make_mmdb.pl $d a && perl ${CMAKE_CURRENT_LIST_DIR}/make_mmdb.pl $d b && $<TARGET_FILE:test_geoip> $d; rc=$?; rm -rf $d; exit $rc")
+  set_tests_properties(unit.geoip PROPERTIES LABELS "unit;enrich" TIMEOUT 120)
 endif()
 
 if(TARGET sluiced)

@@ -36,12 +36,13 @@ static _Atomic uint32_t next_gen = 1;
 static int open_one(MMDB_s *db, const char *path, const char *what, char *errbuf, size_t errlen)
 {
 	int st = MMDB_open(path, MMDB_MODE_MMAP, db);
-	int gai = 0, e;
+	int sys = errno, gai = 0, e;
 
 	if (st != MMDB_SUCCESS) {
-		snprintf(errbuf, errlen, "%s %s: %s%s%s", what, path, MMDB_strerror(st),
-		         st == MMDB_IO_ERROR ? ": " : "", st == MMDB_IO_ERROR ? strerror(errno) : "");
-		return st == MMDB_IO_ERROR ? -EIO : -EINVAL;
+		int io = st == MMDB_IO_ERROR || st == MMDB_FILE_OPEN_ERROR;
+		snprintf(errbuf, errlen, "%s %s: %s%s%s", what, path, MMDB_strerror(st), io && sys ? ": " : "",
+		         io && sys ? strerror(sys) : "");
+		return io ? (sys ? -sys : -EIO) : -EINVAL;
 	}
 	/* a walk down the tree for each family, so a truncated tree is refused here */
 	static const char *const probe[] = { "1.1.1.1", "2001:db8::1" };
