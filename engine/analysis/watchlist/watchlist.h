@@ -29,6 +29,13 @@
  * longest first, so every matching entry is found (a /32 and its /8 both alert), the memory is
  * a few dozen bytes per entry whatever the family, and the work is bounded by the number of
  * distinct prefix lengths (a 100,000-entry list of hosts and a few network sizes: a handful).
+ *
+ *   function                   who                                 progress
+ *   -------------------------  ----------------------------------  -------------------------
+ *   sl_watchlist_parse/load    the control thread (a new snapshot)  allocates; O(rows)
+ *   sl_watchlist_free          call_rcu's thread (an old snapshot)  -
+ *   sl_watchlist_match(_ip)    any thread, concurrently             wait-free, no allocation
+ *   count/gen/has/entry        any thread, concurrently             wait-free
  */
 #ifndef SLUICE_ANALYSIS_WATCHLIST_H
 #define SLUICE_ANALYSIS_WATCHLIST_H
