@@ -114,6 +114,19 @@ struct sl_ev_dns {
 	struct sl_ev_dns_answer answers[]; /* answer_count of them, then the strings */
 };
 
+/* A watchlist match, written beside the record that matched (same common part): the enrichment
+ * block carries EVE's alert{severity, signature, category, watchlist}; this part says what
+ * matched. */
+struct sl_ev_alert {
+	struct sl_ev_common c;
+	uint16_t event_type;   /* the record type that matched (SL_REC_*) */
+	uint16_t pad[3];
+	struct sl_mstr kind;   /* "ip", "domain", "ja3", "ja4", "country" */
+	struct sl_mstr entry;  /* the entry as the list has it ("*.example.com") */
+	struct sl_mstr value;  /* what was seen ("www.example.com") */
+	struct sl_mstr field;  /* where: "http.hostname", "tls.sni", "dest_ip", ... */
+};
+
 /* ---- enrichment ---------------------------------------------------------------------------- */
 
 /* GeoIP/ASN of one address. Fields absent from the database are empty strings or flags off. */
@@ -197,9 +210,13 @@ SL__TAP_SAME(sl_ev_geo, sl_tap_geo, lat_e6); SL__TAP_SAME(sl_ev_geo, sl_tap_geo,
 SL__TAP_SAME(sl_ev_geo, sl_tap_geo, asn); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, flags);
 SL__TAP_SAME(sl_ev_geo, sl_tap_geo, country); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, city);
 SL__TAP_SAME(sl_ev_geo, sl_tap_geo, as_org);
-SL__TAP_SIZE(sl_ev_alert_tag, sl_tap_alert);
-SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert, severity); SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert, signature);
-SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert, category); SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert, watchlist);
+SL__TAP_SIZE(sl_ev_alert_tag, sl_tap_alert_tag);
+SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, severity); SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, signature);
+SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, category); SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, watchlist);
+SL__TAP_SIZE(sl_ev_alert, sl_tap_alert);
+SL__TAP_SAME(sl_ev_alert, sl_tap_alert, event_type); SL__TAP_SAME(sl_ev_alert, sl_tap_alert, kind);
+SL__TAP_SAME(sl_ev_alert, sl_tap_alert, entry); SL__TAP_SAME(sl_ev_alert, sl_tap_alert, value);
+SL__TAP_SAME(sl_ev_alert, sl_tap_alert, field);
 SL__TAP_SIZE(sl_ev_enrich, sl_tap_enrich);
 SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, flags); SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, src);
 SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, dst); SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, alert);

@@ -9,7 +9,7 @@
  * It opens the tap's ring as its consumer, reads the records where they lie (no copy), checks
  * each with sl_tap_check (sluiced is another process: its records are not trusted), tallies
  * them, and prints one JSON line at the end of the stream:
- *   {"records":N,"bad":N,"flow":N,"http":N,"tls":N,"dns":N,"flow_pkts":N,"http_host_bytes":N}
+ *   {"records":N,"bad":N,"flow":N,"http":N,"tls":N,"dns":N,"alert":N,"flow_pkts":N,"http_host_bytes":N}
  * The tests compare these with sluiced's ledger and its EVE output.
  *
  *   --wait-ms MS      how long to wait for the tap to appear (default 10000)
@@ -28,7 +28,7 @@
 #include <sluice/tap.h>
 
 struct tally {
-	unsigned long long records, bad, flow, http, tls, dns, flow_pkts, http_host_bytes;
+	unsigned long long records, bad, flow, http, tls, dns, alert, flow_pkts, http_host_bytes;
 };
 
 static void nap_ms(long ms)
@@ -62,6 +62,9 @@ static void take(struct tally *t, const struct sl_rec *r)
 		break;
 	case SL_REC_DNS:
 		t->dns++;
+		break;
+	case SL_REC_ALERT:
+		t->alert++;
 		break;
 	}
 }
@@ -122,9 +125,9 @@ int main(int argc, char **argv)
 		/* -ENOTCONN: sluiced went away without finishing (killed); wait for it, as a ring
 		 * consumer does; -ETIMEDOUT: nothing yet */
 	}
-	printf("{\"records\":%llu,\"bad\":%llu,\"flow\":%llu,\"http\":%llu,\"tls\":%llu,\"dns\":%llu,"
+	printf("{\"records\":%llu,\"bad\":%llu,\"flow\":%llu,\"http\":%llu,\"tls\":%llu,\"dns\":%llu,\"alert\":%llu,"
 	       "\"flow_pkts\":%llu,\"http_host_bytes\":%llu}\n",
-	       t.records, t.bad, t.flow, t.http, t.tls, t.dns, t.flow_pkts, t.http_host_bytes);
+	       t.records, t.bad, t.flow, t.http, t.tls, t.dns, t.alert, t.flow_pkts, t.http_host_bytes);
 	sl_ring_close(r);
 	return 0;
 }

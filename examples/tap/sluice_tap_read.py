@@ -30,7 +30,7 @@ millisecond.
     sluice_tap_read.py NAME [--wait-ms MS] [--stall-after N]
 
 prints one JSON line at the end of the stream, the same as the C example:
-    {"records":N,"bad":N,"flow":N,"http":N,"tls":N,"dns":N,"flow_pkts":N,"http_host_bytes":N}
+    {"records":N,"bad":N,"flow":N,"http":N,"tls":N,"dns":N,"alert":N,"flow_pkts":N,"http_host_bytes":N}
 """
 import argparse
 import fcntl
@@ -54,12 +54,13 @@ OFF_HEAD, OFF_RECORDS_IN = 128, 136
 OFF_TAIL, OFF_RECORDS_OUT, OFF_BYTES_OUT = 256, 264, 272
 LOCK_CONSUMER = 1
 
-REC_FLOW, REC_HTTP, REC_TLS, REC_DNS = 16, 17, 18, 19
+REC_FLOW, REC_HTTP, REC_TLS, REC_DNS, REC_ALERT = 16, 17, 18, 19, 20
 # include/sluice/tap.h
 COMMON = struct.Struct("<QQ16s16sHHBBBBHHIH6x")  # 72 bytes
-FIXED = {REC_FLOW: 128, REC_HTTP: 136, REC_TLS: 128, REC_DNS: 96}
+FIXED = {REC_FLOW: 128, REC_HTTP: 136, REC_TLS: 128, REC_DNS: 96, REC_ALERT: 112}
 FLOW_PKTS = struct.Struct("<QQ")  # at 72
 STRS6 = struct.Struct("<12I")     # six (off, len): http at 88, tls at 80
+STRS4 = struct.Struct("<8I")      # four (off, len): alert at 80
 DNS_HDR = struct.Struct("<HHHBBB7xII")  # at 72: id, flags, rrtype, is_response, rcode, count, rrname
 DNS_ANSWER = struct.Struct("<HHIIIII")  # 24 bytes
 ENRICH_STRS = ((24, 3), (64, 3), (96, 3))  # (offset in the block, strings): src geo, dst geo, alert
@@ -196,6 +197,10 @@ def check(typ, rec):
         s = STRS6.unpack_from(rec, 88 if typ == REC_HTTP else 80)
         if not all(str_ok(s[i], s[i + 1], n) for i in range(0, 12, 2)):
             return "string out of bounds"
+    if typ == REC_ALERT:
+        s = STRS4.unpack_from(rec, 80)
+        if not all(str_ok(s[i], s[i + 1], n) for i in range(0, 8, 2)):
+            return "string out of bounds"
     if typ == REC_DNS:
         d = DNS_HDR.unpack_from(rec, 72)
         count = d[5]
@@ -233,8 +238,8 @@ def main():
             if (time.monotonic() - t0) * 1000 > a.wait_ms:
                 sys.exit("tap %s: no such ring" % a.name)
             time.sleep(0.01)
-    tally = dict(records=0, bad=0, flow=0, http=0, tls=0, dns=0, flow_pkts=0, http_host_bytes=0)
-    names = {REC_FLOW: "flow", REC_HTTP: "http", REC_TLS: "tls", REC_DNS: "dns"}
+    tally = dict(records=0, bad=0, flow=0, http=0, tls=0, dns=0, alert=0, flow_pkts=0, http_host_bytes=0)
+    names = {REC_FLOW: "flow", REC_HTTP: "http", REC_TLS: "tls", REC_DNS: "dns", REC_ALERT: "alert"}
     try:
         while True:
             batch, pos = tap.peek(1 if a.stall_after else 64)

@@ -7,7 +7,7 @@
  * the router's one.
  *
  * Each ring record's type is one of sluice/record.h's metadata types (SL_REC_FLOW, SL_REC_HTTP,
- * SL_REC_TLS, SL_REC_DNS today) and its payload is the struct of that type below, then the
+ * SL_REC_TLS, SL_REC_DNS, SL_REC_ALERT today) and its payload is the struct of that type below, then the
  * record's strings. Every struct starts with struct sl_tap_common, whose `version` is
  * SL_TAP_VERSION of the sluiced that wrote it: a consumer checks it (sl_tap_check does) and
  * refuses records of another version: a version is one layout, and any byte of this file may
@@ -117,6 +117,18 @@ struct sl_tap_dns { /* SL_REC_DNS */
 	struct sl_tap_dns_answer answers[];
 };
 
+/* SL_REC_ALERT: a watchlist match, written beside the record that matched (same common part);
+ * its enrichment block carries the alert tag (severity, signature, category, watchlist). */
+struct sl_tap_alert {
+	struct sl_tap_common c;
+	uint16_t event_type;     /* the record type that matched (SL_REC_*) */
+	uint16_t pad[3];
+	struct sl_tap_str kind;  /* "ip", "domain", "ja3", "ja4", "country" */
+	struct sl_tap_str entry; /* the entry as the list has it ("*.example.com") */
+	struct sl_tap_str value; /* what was seen ("www.example.com") */
+	struct sl_tap_str field; /* where: "http.hostname", "tls.sni", "dest_ip", ... */
+};
+
 struct sl_tap_geo {
 	int32_t lat_e6, lon_e6; /* micro-degrees, with SL_TAP_GEO_LOCATION */
 	uint32_t asn;           /* with SL_TAP_GEO_ASN */
@@ -127,7 +139,7 @@ struct sl_tap_geo {
 #define SL_TAP_GEO_LOCATION 0x1u
 #define SL_TAP_GEO_ASN 0x2u
 
-struct sl_tap_alert {
+struct sl_tap_alert_tag { /* EVE's alert{}: in the enrichment block of the record that matched */
 	uint8_t severity; /* 1 (high) .. 255 */
 	uint8_t pad[7];
 	struct sl_tap_str signature, category, watchlist;
@@ -137,7 +149,7 @@ struct sl_tap_enrich {
 	uint16_t flags; /* SL_TAP_ENRICH_* */
 	uint16_t pad[3];
 	struct sl_tap_geo src, dst;
-	struct sl_tap_alert alert;
+	struct sl_tap_alert_tag alert;
 };
 #define SL_TAP_ENRICH_SRC_GEO 0x1u
 #define SL_TAP_ENRICH_DST_GEO 0x2u
@@ -148,6 +160,7 @@ static_assert(sizeof(struct sl_tap_flow) == 128, "tap layout 1: flow");
 static_assert(sizeof(struct sl_tap_http) == 136, "tap layout 1: http");
 static_assert(sizeof(struct sl_tap_tls) == 128, "tap layout 1: tls");
 static_assert(sizeof(struct sl_tap_dns) == 96 && sizeof(struct sl_tap_dns_answer) == 24, "tap layout 1: dns");
+static_assert(sizeof(struct sl_tap_alert) == 112, "tap layout 1: alert");
 static_assert(sizeof(struct sl_tap_enrich) == 120, "tap layout 1: enrichment");
 
 /* What sl_tap_check returns (negative errno values, as everywhere in sluice). */
@@ -163,6 +176,7 @@ static inline uint32_t sl_tap_fixed_size(uint16_t type)
 	case SL_REC_HTTP: return (uint32_t)sizeof(struct sl_tap_http);
 	case SL_REC_TLS: return (uint32_t)sizeof(struct sl_tap_tls);
 	case SL_REC_DNS: return (uint32_t)sizeof(struct sl_tap_dns);
+	case SL_REC_ALERT: return (uint32_t)sizeof(struct sl_tap_alert);
 	default: return 0;
 	}
 }
@@ -219,6 +233,13 @@ static inline int sl_tap_check(const void *rec, uint32_t len, uint16_t type)
 		for (unsigned i = 0; i < d->answer_count; i++)
 			if (!sl__tap_str_ok(d->answers[i].rrname, len) || !sl__tap_str_ok(d->answers[i].rdata, len))
 				return SL_TAP_EBADREC;
+		break;
+	}
+	case SL_REC_ALERT: {
+		const struct sl_tap_alert *a = (const struct sl_tap_alert *)rec;
+		if (!sl__tap_str_ok(a->kind, len) || !sl__tap_str_ok(a->entry, len) || !sl__tap_str_ok(a->value, len) ||
+		    !sl__tap_str_ok(a->field, len))
+			return SL_TAP_EBADREC;
 		break;
 	}
 	default:

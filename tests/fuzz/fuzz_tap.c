@@ -29,7 +29,7 @@ static uint64_t geo(const void *rec, const struct sl_tap_geo *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint16_t types[] = { SL_REC_FLOW, SL_REC_HTTP, SL_REC_TLS, SL_REC_DNS, SL_REC_PACKET, 200 };
+	static const uint16_t types[] = { SL_REC_FLOW, SL_REC_HTTP, SL_REC_TLS, SL_REC_DNS, SL_REC_ALERT, SL_REC_PACKET, 200 };
 	uint64_t x = 0;
 
 	if (size < 1)
@@ -62,6 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			x += sum(rec, d->rrname);
 			for (unsigned i = 0; i < d->answer_count; i++)
 				x += sum(rec, d->answers[i].rrname) + sum(rec, d->answers[i].rdata) + d->answers[i].ttl;
+			break;
+		}
+		case SL_REC_ALERT: {
+			const struct sl_tap_alert *a = rec;
+			x += sum(rec, a->kind) + sum(rec, a->entry) + sum(rec, a->value) + sum(rec, a->field) + a->event_type;
 			break;
 		}
 		case SL_REC_FLOW: {

@@ -70,10 +70,15 @@ def dns(n):
         tail += names[2 * i] + names[2 * i + 1]
     return 19, common() + struct.pack("<HHHBBB7xII", 7, 0x8180, 1, 1, 0, n, rrname_off, 9) + answers + tail
 
+def alert():
+    items = [b"domain", b"*.example.com", b"www.example.com", b"http.hostname"]
+    pairs, tail = strs(112, items)
+    return 20, common() + struct.pack("<H6x8I", 17, *pairs) + tail
+
 def flow():
     return 16, common() + struct.pack("<QQQQQQ8B", 3, 2, 300, 200, 1, 2, 1, 3, 1, 0x1b, 0x1b, 0, 0, 0)
 
-valid = [http(0), http(1), tls(), dns(0), dns(3), flow()]
+valid = [http(0), http(1), tls(), dns(0), dns(3), alert(), flow()]
 rnd = random.Random(8)
 cases = list(valid)
 for _ in range(6000):
@@ -89,10 +94,10 @@ for _ in range(6000):
     elif k == 2:  # cut
         b = b[:rnd.randrange(len(b))]
     else:         # the type
-        t = rnd.choice([1, 16, 17, 18, 19, 20, 300])
+        t = rnd.choice([1, 16, 17, 18, 19, 20, 21, 300])
     cases.append((t, bytes(b)))
 for _ in range(1000):
-    cases.append((rnd.choice([16, 17, 18, 19]), bytes(rnd.randrange(256) for _ in range(rnd.randrange(200)))))
+    cases.append((rnd.choice([16, 17, 18, 19, 20]), bytes(rnd.randrange(256) for _ in range(rnd.randrange(200)))))
 
 with tempfile.NamedTemporaryFile(prefix="sluice-tapcheck-", delete=False) as f:
     for t, r in cases:

@@ -68,7 +68,7 @@ struct tap_conf {
 static const struct sl_conf_key tap_keys[] = {
 	BOOL("outputs.tap.enabled", common.enabled, "false",
 	     "give the binary records to other processes through named shm rings (include/sluice/tap.h)"),
-	STRINGS("outputs.tap.types", common.types, "[flow, http, tls, dns]", sl__event_type_names,
+	STRINGS("outputs.tap.types", common.types, "[flow, http, tls, dns, alert]", sl__event_type_names,
 	        "event types sent to every tap"),
 	SIZE("outputs.tap.ring-size", common.ring_size, "4MiB", RING_MIN, RING_MAX, "size of each tap's ring"),
 	STRINGS("outputs.tap.names", names, "[tap0]", NULL,
