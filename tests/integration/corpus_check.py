@@ -122,17 +122,30 @@ def dns_answers_match(have, want):
     return True
 
 
+def authority_match(have, want):
+    """An authority entry of the wanted type whose rdata object holds every wanted value."""
+    rrtype = want.get("rrtype")
+    for a in have:
+        if a.get("rrtype") != rrtype:
+            continue
+        obj = a.get(rrtype.lower(), {}) if rrtype in ("SOA", "SRV", "SSHFP") else a
+        if all(obj.get(k) == v for k, v in want.items() if k != "rrtype"):
+            return True
+    return False
+
+
 def match_dns(e, want):
+    """EVE v3 (Suricata 8): one event per message, questions in dns.queries[]."""
     d = e.get("dns", {})
-    wtype = {"request": "query", "response": "answer"}.get(want.get("type"), want.get("type"))
-    if d.get("type") != wtype:
+    if d.get("type") != want.get("type"):
         return False
+    q0 = (d.get("queries") or [{}])[0]
     for k, v in want.items():
         if k in ("type", "note", "counts", "edns"):
             continue
-        if k == "query" and d.get("rrname") != v:
+        if k == "query" and q0.get("rrname") != v:
             return False
-        if k == "qtype" and d.get("rrtype") != v:
+        if k == "qtype" and q0.get("rrtype") != v:
             return False
         if k == "rcode" and d.get("rcode") != v:
             return False
@@ -154,8 +167,8 @@ def match_dns(e, want):
             return False
         if k == "answer_rrtype" and not any(a.get("rrtype") == v for a in d.get("answers", [])):
             return False
-        if k == "authority":
-            continue  # authority sections are not logged yet
+        if k == "authority" and not authority_match(d.get("authorities", []), v):
+            return False
     return True
 
 
@@ -205,9 +218,13 @@ def check_file(entry, events, ledger, c):
                f"tls events: {[(e.get('tls', {}).get('sni'), e.get('tls', {}).get('version')) for e in tlss][:5]}")
     for w in exp.get("dns", []) if isinstance(exp.get("dns"), list) else []:
         if "queries" in w:
-            for q in w["queries"]:
-                qw = {"type": w["type"], "query": q["rrname"], "qtype": q["rrtype"]}
-                c.fact(f"{name}: dns {w['type']} {q['rrname']}", any(match_dns(e, qw) for e in dnss))
+            # every question in one event's dns.queries[], at its place
+            for i, q in enumerate(w["queries"]):
+                def has_query(e, i=i, q=q):
+                    qs = e.get("dns", {}).get("queries", [])
+                    return e.get("dns", {}).get("type") == w["type"] and len(qs) > i and \
+                        (qs[i].get("rrname"), qs[i].get("rrtype")) == (q["rrname"], q["rrtype"])
+                c.fact(f"{name}: dns {w['type']} queries[{i}] {q['rrname']}", any(has_query(e) for e in dnss))
             continue
         c.fact(f"{name}: dns {w.get('type')} {w.get('query', '')} {w.get('qtype', '')}",
                any(match_dns(e, w) for e in dnss), f"{len(dnss)} dns events")
@@ -242,9 +259,9 @@ def check_file(entry, events, ledger, c):
                 if k.startswith("src_"):
                     n = sum(1 for e in evs if canon(e.get("src_ip", "")) == canon(k[4:]))
                 elif k.startswith("request_from_"):
-                    n = sum(1 for e in evs if canon(e.get("src_ip", "")) == canon(k[13:]) and e["dns"]["type"] == "query")
+                    n = sum(1 for e in evs if canon(e.get("src_ip", "")) == canon(k[13:]) and e["dns"]["type"] == "request")
                 elif k.startswith("response_to_"):
-                    n = sum(1 for e in evs if canon(e.get("dest_ip", "")) == canon(k[12:]) and e["dns"]["type"] == "answer")
+                    n = sum(1 for e in evs if canon(e.get("dest_ip", "")) == canon(k[12:]) and e["dns"]["type"] == "response")
                 else:
                     c.skip()
                     continue
