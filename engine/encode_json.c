@@ -437,6 +437,39 @@ static void enc_tls(struct sl_json_enc *e, struct out *o, const struct sl_ev_tls
 		PUTS(o, "}");
 	}
 	field_mstr(o, &first, "ja4", t, len, t->ja4);
+	if (t->ja3s.len) {
+		PUTS(o, ",\"ja3s\":{\"hash\":");
+		put_mstr(o, t, len, t->ja3s_hash);
+		PUTS(o, ",\"string\":");
+		put_mstr(o, t, len, t->ja3s);
+		PUTS(o, "}");
+	}
+	field_mstr(o, &first, "ja4s", t, len, t->ja4s);
+	field_mstr(o, &first, "subject", t, len, t->subject);
+	field_mstr(o, &first, "issuerdn", t, len, t->issuerdn);
+	field_mstr(o, &first, "serial", t, len, t->serial);
+	field_mstr(o, &first, "fingerprint", t, len, t->fingerprint);
+	field_mstr(o, &first, "notbefore", t, len, t->notbefore);
+	field_mstr(o, &first, "notafter", t, len, t->notafter);
+	if (t->subjectaltname.len) {
+		/* NUL-terminated names; EVE has a list */
+		const uint8_t *p = (const uint8_t *)t + t->subjectaltname.off, *end = p + t->subjectaltname.len;
+		if (!mstr_ok(t->subjectaltname, len)) {
+			o->full = 1;
+			return;
+		}
+		PUTS(o, ",\"subjectaltname\":[");
+		for (int item = 0; p < end; item++) {
+			const uint8_t *c = memchr(p, 0, (size_t)(end - p));
+			if (!c)
+				c = end;
+			if (item)
+				PUTS(o, ",");
+			put_str(o, p, (size_t)(c - p));
+			p = c + 1;
+		}
+		PUTS(o, "]");
+	}
 	if (t->alpn.len) {
 		/* stored comma-separated; EVE has a list */
 		const uint8_t *p = (const uint8_t *)t + t->alpn.off, *end = p + t->alpn.len;

@@ -84,6 +84,10 @@ struct sl_ev_tls {
 	uint8_t resumed;         /* the server resumed a session (no certificate exchange) */
 	uint8_t pad[5];
 	struct sl_mstr version_name, sni, ja3, ja3_hash, ja4, alpn; /* alpn: "h2,http/1.1" */
+	struct sl_mstr ja3s, ja3s_hash, ja4s;                      /* of the ServerHello */
+	/* the server's first certificate (TLS 1.2 and earlier); subjectaltname holds the DNS
+	 * names, each followed by a NUL */
+	struct sl_mstr subject, issuerdn, serial, fingerprint, notbefore, notafter, subjectaltname;
 };
 
 /* A dns record is one DNS message, laid out as EVE v3 writes it: the questions, then the

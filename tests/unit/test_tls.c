@@ -378,8 +378,29 @@ static void misc(void)
 	CHECK_STR(sl_tls_version_name(0x0301), "TLSv1");
 	CHECK_STR(sl_tls_version_name(0x0302), "TLS 1.1");
 	CHECK_STR(sl_tls_version_name(0x7f12), "TLS 1.3 draft-18");
-	CHECK_STR(sl_tls_version_name(0x7f50), "TLS 1.3 draft");
-	CHECK_STR(sl_tls_version_name(0x1234), "UNDETERMINED");
+	CHECK(sl_tls_version_name(0x7f50) == NULL);
+	CHECK_STR(sl_tls_version_name(0x7f1c), "TLS 1.3 draft-28");
+	CHECK_STR(sl_tls_version_name(0x7f10), "TLS 1.3 draft-16");
+	CHECK_STR(sl_tls_version_name(0x7f0e), "TLS 1.3 draft-<16");
+	CHECK_STR(sl_tls_version_name(0x7f01), "TLS 1.3 draft-<16");
+	CHECK_STR(sl_tls_version_name(0xfb1a), "TLS 1.3 draft-26-fb");
+	CHECK_STR(sl_tls_version_name(0xfb14), "TLS 1.3 draft-20-fb");
+	CHECK_STR(sl_tls_version_name(0x0200), "SSLv2");
+	CHECK_STR(sl_tls_version_name(0x0300), "SSLv3");
+	CHECK_STR(sl_tls_version_name(0x0301), "TLSv1");
+	CHECK_STR(sl_tls_version_name(0x0302), "TLS 1.1");
+	CHECK_STR(sl_tls_version_name(0), "UNDETERMINED");
+	{
+		char vt[20];
+
+		sl_tls_version_text(0x7f50, vt);
+		CHECK_STR(vt, "0x7f50");
+		sl_tls_version_text(0xfeff, vt);
+		CHECK_STR(vt, "0xfeff");
+		sl_tls_version_text(0x0303, vt);
+		CHECK_STR(vt, "TLS 1.2");
+	}
+	CHECK(sl_tls_version_name(0x1234) == NULL);
 }
 
 int main(void)
