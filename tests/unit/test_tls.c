@@ -9,6 +9,7 @@
  * example is rebuilt byte by byte.
  */
 #include "tls.h"
+#include "x509.h"
 #include "test_analysis_util.h"
 
 #include <errno.h>
@@ -119,6 +120,50 @@ static void corpus(void)
 		}
 		streams_free(ss);
 	}
+}
+
+/* The server certificate of sv-tls-pre-1970 against the fields the peer's own test asserts
+ * (suricata-verify tls-pre-1970: subject, issuerdn, serial, fingerprint, validity before
+ * 1970), found in the server's stream after its hello. */
+static void certificate(void)
+{
+	static struct sl_tls_cert cert;
+	static struct sl_x509 x;
+	struct tstreams *ss = streams_load("sv-tls-pre-1970.pcap");
+	struct tstream *c = streams_find(ss, 0, 443, 0), *s = c ? streams_reverse(ss, c) : NULL;
+	size_t need, have;
+	int rc;
+
+	CHECK(s != NULL);
+	if (s == NULL) {
+		streams_free(ss);
+		return;
+	}
+	rc = sl_tls_find_certificate(s->buf, s->len, &cert, &need);
+	CHECK_STR(sl_tls_reason_name(rc), "ok");
+	if (rc == SL_TLS_OK) {
+		CHECK_INT(sl_x509_parse(cert.der, cert.der_len, &x), SL_X509_OK);
+		CHECK_STR(x.subject, "OU=vd, CN=fkp.samsungcloudsolution.com");
+		CHECK_STR(x.issuer, "C=KR, ST=Kyunggido, L=Suwon, O=Samsung Electronics, OU=SW2 SISC, CN=ROOT CA SISC FKP2_PLUS");
+		CHECK_STR(x.serial, "32");
+		CHECK_STR(x.fingerprint, "71:cd:fe:08:7f:3d:2a:18:32:69:38:fa:bd:64:7b:c6:cf:cc:44:8e");
+		CHECK_STR(x.notbefore, "1969-12-31T00:00:00");
+		CHECK_STR(x.notafter, "2038-12-31T00:10:03");
+	}
+	/* grown as NEED_MORE asks, from nothing: never more than the stream, then found */
+	for (have = 0, rc = SL_TLS_NEED_MORE; rc == SL_TLS_NEED_MORE;) {
+		rc = sl_tls_find_certificate(s->buf, have, &cert, &need);
+		if (rc == SL_TLS_NEED_MORE) {
+			CHECK(need > have && need <= s->len);
+			if (need <= have || need > s->len)
+				break;
+			have = need;
+		}
+	}
+	CHECK_INT(rc, SL_TLS_OK);
+	/* the client's stream holds no certificate */
+	CHECK_STR(sl_tls_reason_name(sl_tls_find_certificate(c->buf, c->len, &cert, &need)), "unexpected_handshake");
+	streams_free(ss);
 }
 
 /* The hello of a capture made with a 300-byte MTU spans several segments; every prefix is
@@ -405,6 +450,7 @@ static void misc(void)
 
 int main(void)
 {
+	certificate();
 	corpus();
 	segmented();
 	foxio_example();
