@@ -286,7 +286,8 @@ const struct sl_module sl__analysis_dns = {
 #define SL_CONF_STRUCT struct sl_dns_conf
 #include "conf/conf_rows.h"
 static const struct sl_conf_key dns_keys[] = {
-	BOOL("app.dns.enabled", enabled, "true", "extract DNS queries and answers", LIVE),
+	BOOL("app.dns.enabled", enabled, "true", "extract DNS messages (queries, answers, authorities, additionals)",
+	     LIVE),
 	INTS("app.dns.ports", ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
 };
 const struct sl_conf_block sl__dns_conf = { "app.dns", sizeof(struct sl_dns_conf), dns_keys,

@@ -456,7 +456,8 @@ const struct sl_module sl__analysis_tls = {
 #define SL_CONF_STRUCT struct sl_tls_conf
 #include "conf/conf_rows.h"
 static const struct sl_conf_key tls_keys[] = {
-	BOOL("app.tls.enabled", enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)", LIVE),
+	BOOL("app.tls.enabled", enabled, "true",
+	     "extract TLS handshake metadata (SNI, versions, JA3/JA4, JA3S/JA4S, the server certificate)", LIVE),
 	INT("app.tls.max-sessions", max_sessions, "4096", 0, 1048576,
 	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
 	BOOL("app.tls.log-resumed", log_resumed, "false",
