@@ -251,6 +251,48 @@ static void len16(struct w *w, size_t at)
 	w->b[at + 1] = (uint8_t)l;
 }
 
+/* An SSLv3 ClientHello: no extensions at all (RFC 6101 has none). JA4 names the version
+ * "s3", counts no extensions and hashes the cipher list only, the extension part being
+ * zeros; JA3 ends in three empty lists. The expected hash is of "000a,002f,0035" (sha256sum).
+ * Then the ServerHello choosing SSLv3: its name and JA4S (no extensions: zeros). */
+static void sslv3(void)
+{
+	static struct w w;
+	static struct sl_tls_client_hello c3;
+	static struct sl_tls_server_hello s3;
+	size_t need;
+
+	w.n = 0;
+	w8(&w, 22), w16(&w, 0x0300), w16(&w, 0);
+	w8(&w, 1), w8(&w, 0), w16(&w, 0);
+	w16(&w, 0x0300);
+	for (int i = 0; i < 32; i++)
+		w8(&w, i);
+	w8(&w, 0);
+	w16(&w, 6), w16(&w, 0x0035), w16(&w, 0x002f), w16(&w, 0x000a);
+	w8(&w, 1), w8(&w, 0);
+	len16(&w, 3);
+	w.b[7] = (uint8_t)((w.n - 9) >> 8), w.b[8] = (uint8_t)(w.n - 9);
+	CHECK_INT(sl_tls_parse_client_hello(w.b, w.n, &c3, &need), SL_TLS_OK);
+	CHECK_STR(c3.ja3, "768,53-47-10,,,");
+	CHECK_STR(c3.ja4, "ts3i030000_5704bdfc91c6_000000000000");
+
+	w.n = 0;
+	w8(&w, 22), w16(&w, 0x0300), w16(&w, 0);
+	w8(&w, 2), w8(&w, 0), w16(&w, 0);
+	w16(&w, 0x0300);
+	for (int i = 0; i < 32; i++)
+		w8(&w, i);
+	w8(&w, 0);
+	w16(&w, 0x002f), w8(&w, 0);
+	len16(&w, 3);
+	w.b[7] = (uint8_t)((w.n - 9) >> 8), w.b[8] = (uint8_t)(w.n - 9);
+	CHECK_INT(sl_tls_parse_server_hello(w.b, w.n, &s3, &need), SL_TLS_OK);
+	CHECK_STR(sl_tls_version_name(s3.version), "SSLv3");
+	CHECK_STR(s3.ja3s, "768,47,");
+	CHECK_STR(s3.ja4s, "ts30000_002f_000000000000");
+}
+
 static void foxio_example(void)
 {
 	static const uint16_t ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
@@ -451,6 +493,7 @@ static void misc(void)
 int main(void)
 {
 	certificate();
+	sslv3();
 	corpus();
 	segmented();
 	foxio_example();
