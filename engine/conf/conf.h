@@ -124,6 +124,14 @@ struct sl_config {
 		char *listen;  /* metrics.listen: ADDRESS:PORT */
 	} metrics;
 	struct {
+		bool enabled;              /* postgres.enabled */
+		char *conninfo;            /* postgres.conninfo: a libpq connection string */
+		char *sensor;              /* postgres.sensor: rows of this sensor override sensor '*' */
+		char *channel;             /* postgres.channel: the NOTIFY channel */
+		uint64_t connect_timeout_ns; /* postgres.connect-timeout */
+		uint64_t reconnect_max_ns;   /* postgres.reconnect-max */
+	} postgres;
+	struct {
 		char *user;                       /* run.user; "": stay who we are */
 		char *group;                      /* run.group; "": run.user's own */
 		struct sl_conf_strs capabilities; /* run.capabilities, from sl__cap_names */
