@@ -91,7 +91,9 @@ struct sl_ev_tls {
 };
 
 /* A dns record is one DNS message, laid out as EVE v3 writes it: the questions, then the
- * answer, authority and additional entries, each an sl_ev_dns_rr, then the strings. */
+ * answer, authority and additional entries, each an sl_ev_dns_rr, then the strings. Its
+ * strings are written whole, not cut at SL_MSTR_MAX: the record is sized per message (a DNS
+ * message is at most 64 KiB; a record larger than the ring takes is counted dropped). */
 #define SL_EV_DNS_QUESTION 0   /* sl_ev_dns_rr.section: enum sl_dns_section (analysis/dns.h) */
 #define SL_EV_DNS_ANSWER 1
 #define SL_EV_DNS_AUTHORITY 2
