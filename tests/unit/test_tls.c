@@ -482,6 +482,9 @@ static void misc(void)
 
 		sl_tls_version_text(0x7f50, vt);
 		CHECK_STR(vt, "0x7f50");
+		/* BoringSSL's TLS 1.3 experiments (0x7e01..0x7e03) have no name in Suricata either */
+		sl_tls_version_text(0x7e02, vt);
+		CHECK_STR(vt, "0x7e02");
 		sl_tls_version_text(0xfeff, vt);
 		CHECK_STR(vt, "0xfeff");
 		sl_tls_version_text(0x0303, vt);
