@@ -107,6 +107,7 @@ struct sl_config {
 		uint64_t reassembly_depth; /* tcp.reassembly-depth, per direction */
 		uint64_t window;           /* tcp.window: out-of-order bytes kept per direction */
 		uint64_t segment_pool;     /* tcp.segment-pool: bytes per worker */
+		int overlap_policy;        /* tcp.overlap-policy: enum sl_tcp_policy (flow/tcp.h) */
 	} tcp;
 	struct {
 		uint64_t interval_ns;              /* stats.interval: sampling */

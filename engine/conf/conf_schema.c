@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "conf_impl.h"
+#include "../flow/tcp.h" /* the overlap policies' names (header only) */
 #define SL_CONF_STRUCT struct sl_config
 #include "conf_rows.h"
 
@@ -29,6 +30,12 @@ static const char *const policy_names[] = { "auto", "block", "drop", NULL };
 static const char *const wake_names[] = { "fenced", "asymmetric", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 const char *const sl__cap_names[] = { "net_raw", "net_admin", "ipc_lock", "sys_nice", "sys_resource", NULL };
+static const char *const tcp_policy_names[] = {
+#define SL_TCP_POLICY_NAME(name, text) text,
+	SL_TCP_POLICIES(SL_TCP_POLICY_NAME)
+#undef SL_TCP_POLICY_NAME
+	NULL,
+};
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
 
 static int check_listen(const void *value, char *msg, size_t msglen)
@@ -93,6 +100,8 @@ const struct sl_conf_key sl__conf_core[] = {
 	     "out-of-order bytes held per direction while waiting for a gap to fill"),
 	SIZE("tcp.segment-pool", tcp.segment_pool, "32MiB", 1 * MiB, 16 * GiB,
 	     "memory for held segments, per worker"),
+	ENUM("tcp.overlap-policy", tcp.overlap_policy, "bsd", tcp_policy_names,
+	     "target OS whose rule picks the bytes of overlapping segments that differ (Suricata's names)"),
 
 	DURATION("stats.interval", stats.interval_ns, "1s", 10 * MS, HOUR,
 	         "how often counters are sampled"),
