@@ -90,28 +90,41 @@ struct sl_ev_tls {
 	uint8_t resumed;         /* the server resumed a session (no certificate exchange) */
 	uint8_t pad[5];
 	struct sl_mstr version_name, sni, ja3, ja3_hash, ja4, alpn; /* alpn: "h2,http/1.1" */
+	struct sl_mstr ja3s, ja3s_hash, ja4s;                      /* of the ServerHello */
+	/* the server's first certificate (TLS 1.2 and earlier); subjectaltname holds the DNS
+	 * names, each followed by a NUL */
+	struct sl_mstr subject, issuerdn, serial, fingerprint, notbefore, notafter, subjectaltname;
 };
 
-#define SL_EV_DNS_MAX_ANSWERS 16
+/* A dns record is one DNS message, laid out as EVE v3 writes it: the questions, then the
+ * answer, authority and additional entries, each an sl_ev_dns_rr, then the strings. Its
+ * strings are written whole, not cut at SL_MSTR_MAX: the record is sized per message (a DNS
+ * message is at most 64 KiB; a record larger than the ring takes is counted dropped). */
+#define SL_EV_DNS_QUESTION 0   /* sl_ev_dns_rr.section: enum sl_dns_section (analysis/dns.h) */
+#define SL_EV_DNS_ANSWER 1
+#define SL_EV_DNS_AUTHORITY 2
+#define SL_EV_DNS_ADDITIONAL 3
 
-struct sl_ev_dns_answer {
+struct sl_ev_dns_rr {
 	uint16_t rrtype;
-	uint16_t pad;
+	uint8_t section; /* SL_EV_DNS_* */
+	uint8_t kind;    /* enum sl_dns_rdata_kind (analysis/dns.h): how rdata is written */
 	uint32_t ttl;
-	struct sl_mstr rrname, rdata;
+	uint32_t v[5];   /* SOA: serial, refresh, retry, expire, minimum; SRV: priority, weight,
+	                  * port; SSHFP: algorithm, fingerprint type */
+	uint32_t pad;
+	struct sl_mstr rrname, rdata, rdata2; /* SOA: mname, rname; SRV: target */
 };
 
 struct sl_ev_dns {
 	struct sl_ev_common c;
+	uint32_t tx_id;       /* the message's index in its flow */
 	uint16_t id;
-	uint16_t flags;
-	uint16_t rrtype;
-	uint8_t is_response;
-	uint8_t rcode;
-	uint8_t answer_count; /* entries in answers[] */
-	uint8_t pad[7];
-	struct sl_mstr rrname;
-	struct sl_ev_dns_answer answers[]; /* answer_count of them, then the strings */
+	uint16_t flags;       /* the header's flag word as sent (QR, opcode, AA.. and RCODE) */
+	uint16_t n_rr;        /* entries in rr[]: questions first, then the other sections */
+	uint8_t truncated;    /* a name was cut, or entries were dropped */
+	uint8_t pad[5];
+	struct sl_ev_dns_rr rr[];
 };
 
 /* A watchlist match, written beside the record that matched (same common part): the enrichment
@@ -196,15 +209,23 @@ SL__TAP_SAME(sl_ev_tls, sl_tap_tls, version); SL__TAP_SAME(sl_ev_tls, sl_tap_tls
 SL__TAP_SAME(sl_ev_tls, sl_tap_tls, version_name); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, sni);
 SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3_hash);
 SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja4); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, alpn);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3s); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3s_hash);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja4s); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, subject);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, issuerdn); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, serial);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, fingerprint); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, notbefore);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, notafter); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, subjectaltname);
 SL__TAP_SIZE(sl_ev_dns, sl_tap_dns);
-SL__TAP_SIZE(sl_ev_dns_answer, sl_tap_dns_answer);
-SL__TAP_SAME(sl_ev_dns_answer, sl_tap_dns_answer, rrtype); SL__TAP_SAME(sl_ev_dns_answer, sl_tap_dns_answer, ttl);
-SL__TAP_SAME(sl_ev_dns_answer, sl_tap_dns_answer, rrname); SL__TAP_SAME(sl_ev_dns_answer, sl_tap_dns_answer, rdata);
-SL__TAP_SAME(sl_ev_dns, sl_tap_dns, id); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, flags);
-SL__TAP_SAME(sl_ev_dns, sl_tap_dns, rrtype); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, is_response);
-SL__TAP_SAME(sl_ev_dns, sl_tap_dns, rcode); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, answer_count);
-SL__TAP_SAME(sl_ev_dns, sl_tap_dns, rrname); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, answers);
-static_assert(SL_EV_DNS_MAX_ANSWERS == SL_TAP_DNS_MAX_ANSWERS && SL_MSTR_MAX == SL_TAP_STR_MAX, "tap.h limits");
+SL__TAP_SIZE(sl_ev_dns_rr, sl_tap_dns_rr);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rrtype); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, section);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, kind); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, ttl);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, v); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rrname);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rdata); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rdata2);
+SL__TAP_SAME(sl_ev_dns, sl_tap_dns, tx_id); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, id);
+SL__TAP_SAME(sl_ev_dns, sl_tap_dns, flags); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, n_rr);
+SL__TAP_SAME(sl_ev_dns, sl_tap_dns, truncated); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, rr);
+static_assert(SL_EV_DNS_QUESTION == SL_TAP_DNS_QUESTION && SL_EV_DNS_ANSWER == SL_TAP_DNS_ANSWER &&
+              SL_EV_DNS_AUTHORITY == SL_TAP_DNS_AUTHORITY && SL_EV_DNS_ADDITIONAL == SL_TAP_DNS_ADDITIONAL &&
+              SL_MSTR_MAX == SL_TAP_STR_MAX, "tap.h dns sections, string limit");
 SL__TAP_SIZE(sl_ev_geo, sl_tap_geo);
 SL__TAP_SAME(sl_ev_geo, sl_tap_geo, lat_e6); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, lon_e6);
 SL__TAP_SAME(sl_ev_geo, sl_tap_geo, asn); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, flags);

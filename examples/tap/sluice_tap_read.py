@@ -57,12 +57,13 @@ LOCK_CONSUMER = 1
 REC_FLOW, REC_HTTP, REC_TLS, REC_DNS, REC_ALERT = 16, 17, 18, 19, 20
 # include/sluice/tap.h
 COMMON = struct.Struct("<QQ16s16sHHBBBBHHIH6x")  # 72 bytes
-FIXED = {REC_FLOW: 128, REC_HTTP: 136, REC_TLS: 128, REC_DNS: 96, REC_ALERT: 112}
+FIXED = {REC_FLOW: 128, REC_HTTP: 136, REC_TLS: 208, REC_DNS: 88, REC_ALERT: 112}
 FLOW_PKTS = struct.Struct("<QQ")  # at 72
-STRS6 = struct.Struct("<12I")     # six (off, len): http at 88, tls at 80
+STRS6 = struct.Struct("<12I")     # six (off, len): http at 88
+STRS16 = struct.Struct("<32I")    # sixteen (off, len): tls at 80
 STRS4 = struct.Struct("<8I")      # four (off, len): alert at 80
-DNS_HDR = struct.Struct("<HHHBBB7xII")  # at 72: id, flags, rrtype, is_response, rcode, count, rrname
-DNS_ANSWER = struct.Struct("<HHIIIII")  # 24 bytes
+DNS_HDR = struct.Struct("<IHHHB5x")   # at 72: tx_id, id, flags, n_rr, truncated
+DNS_RR = struct.Struct("<HBBI5II6I")  # 56 bytes: rrtype, section, kind, ttl, v[5], pad, 3 strings
 ENRICH_STRS = ((24, 3), (64, 3), (96, 3))  # (offset in the block, strings): src geo, dst geo, alert
 
 
@@ -194,22 +195,21 @@ def check(typ, rec):
     if n < FIXED[typ]:
         return "short"
     if typ in (REC_HTTP, REC_TLS):
-        s = STRS6.unpack_from(rec, 88 if typ == REC_HTTP else 80)
-        if not all(str_ok(s[i], s[i + 1], n) for i in range(0, 12, 2)):
+        s = STRS6.unpack_from(rec, 88) if typ == REC_HTTP else STRS16.unpack_from(rec, 80)
+        if not all(str_ok(s[i], s[i + 1], n) for i in range(0, len(s), 2)):
             return "string out of bounds"
     if typ == REC_ALERT:
         s = STRS4.unpack_from(rec, 80)
         if not all(str_ok(s[i], s[i + 1], n) for i in range(0, 8, 2)):
             return "string out of bounds"
     if typ == REC_DNS:
-        d = DNS_HDR.unpack_from(rec, 72)
-        count = d[5]
-        if count > 16 or FIXED[REC_DNS] + count * DNS_ANSWER.size > n or not str_ok(d[6], d[7], n):
-            return "answers out of bounds"
+        count = DNS_HDR.unpack_from(rec, 72)[3]
+        if FIXED[REC_DNS] + count * DNS_RR.size > n:
+            return "entries out of bounds"
         for i in range(count):
-            a = DNS_ANSWER.unpack_from(rec, FIXED[REC_DNS] + i * DNS_ANSWER.size)
-            if not (str_ok(a[3], a[4], n) and str_ok(a[5], a[6], n)):
-                return "answer string out of bounds"
+            a = DNS_RR.unpack_from(rec, FIXED[REC_DNS] + i * DNS_RR.size)
+            if not (str_ok(a[10], a[11], n) and str_ok(a[12], a[13], n) and str_ok(a[14], a[15], n)):
+                return "entry string out of bounds"
     if enrich:
         if enrich < COMMON.size or enrich & 3 or enrich > n or n - enrich < 120:
             return "enrichment out of bounds"

@@ -92,29 +92,50 @@ struct sl_tap_tls { /* SL_REC_TLS */
 	uint16_t version; /* TLS version: the server's choice when seen, else the client's best */
 	uint8_t resumed;
 	uint8_t pad[5];
-	struct sl_tap_str version_name, sni, ja3, ja3_hash, ja4, alpn;
+	struct sl_tap_str version_name, sni, ja3, ja3_hash, ja4, alpn; /* alpn: "h2,http/1.1" */
+	struct sl_tap_str ja3s, ja3s_hash, ja4s;                        /* of the ServerHello */
+	/* the server's first certificate (TLS 1.2 and earlier); subjectaltname holds the DNS
+	 * names, each followed by a NUL */
+	struct sl_tap_str subject, issuerdn, serial, fingerprint, notbefore, notafter, subjectaltname;
 };
 
-#define SL_TAP_DNS_MAX_ANSWERS 16
+/* SL_REC_DNS: one DNS message as EVE v3 writes it: the questions, then the answer, authority
+ * and additional entries (rr[], n_rr of them, section saying which), then the strings. DNS
+ * strings are whole (a message is at most 64 KiB), not cut at SL_TAP_STR_MAX. */
+#define SL_TAP_DNS_QUESTION 0
+#define SL_TAP_DNS_ANSWER 1
+#define SL_TAP_DNS_AUTHORITY 2
+#define SL_TAP_DNS_ADDITIONAL 3
 
-struct sl_tap_dns_answer {
+/* How an entry's rdata is written (kind). */
+enum sl_tap_dns_kind {
+	SL_TAP_DNS_RD_NONE = 0, /* no rdata: a type not decoded */
+	SL_TAP_DNS_RD_TEXT,     /* rdata: A, AAAA, CNAME, NS, PTR, MX (exchange), TXT (one string), NULL */
+	SL_TAP_DNS_RD_SOA,      /* rdata = mname, rdata2 = rname, v[] = serial, refresh, retry, expire, minimum */
+	SL_TAP_DNS_RD_SRV,      /* rdata = target, v[] = priority, weight, port */
+	SL_TAP_DNS_RD_SSHFP,    /* rdata = fingerprint as colon-separated hex, v[] = algorithm, type */
+	SL_TAP_DNS_RD_OPT,      /* rdata = the raw EDNS option list (code, length, data)* */
+};
+
+struct sl_tap_dns_rr {
 	uint16_t rrtype;
-	uint16_t pad;
+	uint8_t section; /* SL_TAP_DNS_QUESTION .. SL_TAP_DNS_ADDITIONAL */
+	uint8_t kind;    /* enum sl_tap_dns_kind */
 	uint32_t ttl;
-	struct sl_tap_str rrname, rdata;
+	uint32_t v[5];
+	uint32_t pad;
+	struct sl_tap_str rrname, rdata, rdata2;
 };
 
-struct sl_tap_dns { /* SL_REC_DNS */
+struct sl_tap_dns {
 	struct sl_tap_common c;
+	uint32_t tx_id;    /* the message's index in its flow */
 	uint16_t id;
-	uint16_t flags;
-	uint16_t rrtype;
-	uint8_t is_response;
-	uint8_t rcode;
-	uint8_t answer_count; /* entries in answers[], at most SL_TAP_DNS_MAX_ANSWERS */
-	uint8_t pad[7];
-	struct sl_tap_str rrname;
-	struct sl_tap_dns_answer answers[];
+	uint16_t flags;    /* the header's flag word as sent (QR, opcode, AA.. and RCODE) */
+	uint16_t n_rr;     /* entries in rr[] */
+	uint8_t truncated; /* a name was cut, or entries were dropped */
+	uint8_t pad[5];
+	struct sl_tap_dns_rr rr[];
 };
 
 /* SL_REC_ALERT: a watchlist match, written beside the record that matched (same common part);
@@ -158,8 +179,8 @@ struct sl_tap_enrich {
 static_assert(sizeof(struct sl_tap_common) == 72, "tap layout 1: common part");
 static_assert(sizeof(struct sl_tap_flow) == 128, "tap layout 1: flow");
 static_assert(sizeof(struct sl_tap_http) == 136, "tap layout 1: http");
-static_assert(sizeof(struct sl_tap_tls) == 128, "tap layout 1: tls");
-static_assert(sizeof(struct sl_tap_dns) == 96 && sizeof(struct sl_tap_dns_answer) == 24, "tap layout 1: dns");
+static_assert(sizeof(struct sl_tap_tls) == 208, "tap layout 1: tls");
+static_assert(sizeof(struct sl_tap_dns) == 88 && sizeof(struct sl_tap_dns_rr) == 56, "tap layout 1: dns");
 static_assert(sizeof(struct sl_tap_alert) == 112, "tap layout 1: alert");
 static_assert(sizeof(struct sl_tap_enrich) == 120, "tap layout 1: enrichment");
 
@@ -220,18 +241,21 @@ static inline int sl_tap_check(const void *rec, uint32_t len, uint16_t type)
 		const struct sl_tap_tls *t = (const struct sl_tap_tls *)rec;
 		if (!sl__tap_str_ok(t->version_name, len) || !sl__tap_str_ok(t->sni, len) ||
 		    !sl__tap_str_ok(t->ja3, len) || !sl__tap_str_ok(t->ja3_hash, len) || !sl__tap_str_ok(t->ja4, len) ||
-		    !sl__tap_str_ok(t->alpn, len))
+		    !sl__tap_str_ok(t->alpn, len) || !sl__tap_str_ok(t->ja3s, len) || !sl__tap_str_ok(t->ja3s_hash, len) ||
+		    !sl__tap_str_ok(t->ja4s, len) || !sl__tap_str_ok(t->subject, len) ||
+		    !sl__tap_str_ok(t->issuerdn, len) || !sl__tap_str_ok(t->serial, len) ||
+		    !sl__tap_str_ok(t->fingerprint, len) || !sl__tap_str_ok(t->notbefore, len) ||
+		    !sl__tap_str_ok(t->notafter, len) || !sl__tap_str_ok(t->subjectaltname, len))
 			return SL_TAP_EBADREC;
 		break;
 	}
 	case SL_REC_DNS: {
 		const struct sl_tap_dns *d = (const struct sl_tap_dns *)rec;
-		if (d->answer_count > SL_TAP_DNS_MAX_ANSWERS ||
-		    (uint64_t)fixed + (uint64_t)d->answer_count * sizeof d->answers[0] > len ||
-		    !sl__tap_str_ok(d->rrname, len))
+		if ((uint64_t)fixed + (uint64_t)d->n_rr * sizeof d->rr[0] > len)
 			return SL_TAP_EBADREC;
-		for (unsigned i = 0; i < d->answer_count; i++)
-			if (!sl__tap_str_ok(d->answers[i].rrname, len) || !sl__tap_str_ok(d->answers[i].rdata, len))
+		for (unsigned i = 0; i < d->n_rr; i++)
+			if (!sl__tap_str_ok(d->rr[i].rrname, len) || !sl__tap_str_ok(d->rr[i].rdata, len) ||
+			    !sl__tap_str_ok(d->rr[i].rdata2, len))
 				return SL_TAP_EBADREC;
 		break;
 	}

@@ -54,14 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case SL_REC_TLS: {
 			const struct sl_tap_tls *t = rec;
 			x += sum(rec, t->version_name) + sum(rec, t->sni) + sum(rec, t->ja3) + sum(rec, t->ja3_hash) +
-			     sum(rec, t->ja4) + sum(rec, t->alpn);
+			     sum(rec, t->ja4) + sum(rec, t->alpn) + sum(rec, t->ja3s) + sum(rec, t->ja4s) +
+			     sum(rec, t->subject) + sum(rec, t->subjectaltname) + sum(rec, t->notafter);
 			break;
 		}
 		case SL_REC_DNS: {
 			const struct sl_tap_dns *d = rec;
-			x += sum(rec, d->rrname);
-			for (unsigned i = 0; i < d->answer_count; i++)
-				x += sum(rec, d->answers[i].rrname) + sum(rec, d->answers[i].rdata) + d->answers[i].ttl;
+			for (unsigned i = 0; i < d->n_rr; i++)
+				x += sum(rec, d->rr[i].rrname) + sum(rec, d->rr[i].rdata) + sum(rec, d->rr[i].rdata2) +
+				     d->rr[i].ttl + d->rr[i].v[4];
 			break;
 		}
 		case SL_REC_ALERT: {

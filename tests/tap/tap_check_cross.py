@@ -55,20 +55,21 @@ def http(enrich):
     return 17, rec
 
 def tls():
-    items = [b"TLS 1.3", b"example.org", b"771,4865", b"0123456789abcdef", b"t13d", b"h2,http/1.1"]
-    pairs, tail = strs(128, items)
-    return 18, common() + struct.pack("<HB5x12I", 0x304, 0, *pairs) + tail
+    items = [b"TLS 1.3", b"example.org", b"771,4865", b"0123456789abcdef", b"t13d", b"h2,http/1.1",
+             b"771,4865,", b"fedcba9876543210", b"t130200", b"CN=example.org", b"CN=CA", b"01:02",
+             b"aa:bb", b"2024-01-01T00:00:00", b"2025-01-01T00:00:00", b"example.org\0www.example.org\0"]
+    pairs, tail = strs(208, items)
+    return 18, common() + struct.pack("<HB5x32I", 0x304, 0, *pairs) + tail
 
 def dns(n):
-    names = [b"a.example", b"1.2.3.4"] * n
-    rrname_off = 96 + 24 * n
-    tail = b"q.example"
-    answers, off = b"", rrname_off + len(tail)
+    off = 88 + 56 * n
+    rrs, tail = b"", b""
     for i in range(n):
-        answers += struct.pack("<HHIIIII", 1, 0, 300, off, 9, off + 9, 7)
+        rrs += struct.pack("<HBBI5II6I", 1, 0 if i == 0 else 1, 1, 300, 0, 0, 0, 0, 0, 0,
+                           off, 9, off + 9, 7, off + 16, 0)
         off += 16
-        tail += names[2 * i] + names[2 * i + 1]
-    return 19, common() + struct.pack("<HHHBBB7xII", 7, 0x8180, 1, 1, 0, n, rrname_off, 9) + answers + tail
+        tail += b"a.example" + b"1.2.3.4"
+    return 19, common() + struct.pack("<IHHHB5x", 0, 7, 0x8180, n, 0) + rrs + tail
 
 def alert():
     items = [b"domain", b"*.example.com", b"www.example.com", b"http.hostname"]

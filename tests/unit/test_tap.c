@@ -3,7 +3,7 @@
  * The public tap layout (include/sluice/tap.h) against the engine's records: a record built with
  * the engine's own builders (record_meta.h) reads back through the public structs field for
  * field, passes sl_tap_check, and each way a record can lie is refused: another version, a
- * length short of the fixed part, a string past the end, too many DNS answers, an enrichment
+ * length short of the fixed part, a string past the end, DNS entries past the end, an enrichment
  * block out of place, a type the layout does not describe.
  */
 #include <stdlib.h>
@@ -86,14 +86,18 @@ static void test_refusals(void)
 	CHECK_EQ(u.h.c.enrich, 0);
 	CHECK_EQ(sl_tap_check(u.b, len, SL_REC_HTTP), 0);
 
-	/* DNS: answers counted past the limit, or past the record */
+	/* DNS: entries counted past the record, a string of one past it */
 	memset(&u, 0, sizeof u);
 	u.d.c.version = SL_TAP_VERSION;
-	u.d.answer_count = 2;
-	len = (uint32_t)(sizeof u.d + 2 * sizeof u.d.answers[0]);
+	u.d.n_rr = 2;
+	len = (uint32_t)(sizeof u.d + 2 * sizeof u.d.rr[0]);
 	CHECK_EQ(sl_tap_check(u.b, len, SL_REC_DNS), 0);
 	CHECK_EQ(sl_tap_check(u.b, len - 1, SL_REC_DNS), SL_TAP_EBADREC);
-	u.d.answer_count = SL_TAP_DNS_MAX_ANSWERS + 1;
+	u.d.rr[1].rdata2 = (struct sl_mstr){ .off = len - 4, .len = 5 };
+	CHECK_EQ(sl_tap_check(u.b, len, SL_REC_DNS), SL_TAP_EBADREC);
+	u.d.rr[1].rdata2 = (struct sl_mstr){ .off = len - 4, .len = 4 };
+	CHECK_EQ(sl_tap_check(u.b, len, SL_REC_DNS), 0);
+	u.d.n_rr = 100;
 	CHECK_EQ(sl_tap_check(u.b, sizeof u.b, SL_REC_DNS), SL_TAP_EBADREC);
 }
 
