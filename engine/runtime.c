@@ -103,7 +103,8 @@ static struct snapshot *snapshot_new(const struct sl_config *cfg, uint64_t versi
 	const struct sl_watchlist_conf *wc = SL_WATCHLIST_CONF(&s->cfg);
 	if (wc && wc->enabled) {
 		struct sl_watchlist *wl;
-		if ((!wc->file || !wc->file[0]) && !db_watchlist) {
+		/* with postgres.enabled the rows may come from the database alone, later */
+		if ((!wc->file || !wc->file[0]) && !db_watchlist && !s->cfg.postgres.enabled) {
 			snprintf(errbuf, errlen, "watchlist: app.watchlist.enabled is true but app.watchlist.file is empty");
 			snapshot_free(s);
 			return NULL;

@@ -205,6 +205,8 @@ static int read_watchlist(PGconn *c, const char *sensor, int stopfd, uint64_t ti
 			e = a;
 	}
 	PQclear(res);
+	if (e == 0 && r->watchlist == NULL && (r->watchlist = calloc(1, 1)) == NULL)
+		e = -ENOMEM; /* read, and empty: not the same as not read */
 	if (e == 0 && sl_pgconf_watchlist_check(r, bad_watchlist_row, NULL) == (size_t)-ENOMEM) {
 		snprintf(errbuf, errlen, "postgres: sluice_watchlist: out of memory");
 		e = -ENOMEM;
