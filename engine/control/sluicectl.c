@@ -368,7 +368,10 @@ static int ask(const char *ep, const char *req, int timeout_ms, const char *serv
 		goto out;
 	}
 	if (zmq_send(s, req, strlen(req), 0) < 0) {
-		snprintf(why, whylen, "no sluiced answering at %s (not connected after %d ms)", ep, timeout_ms);
+		/* ZMQ_IMMEDIATE: nothing is sent before the ZMTP handshake, which a stopped or hung
+		 * sluiced, an empty port or a CURVE key that does not match never completes */
+		snprintf(why, whylen, "no reply from sluiced at %s within %d ms (no handshake: nobody there, hung, or "
+		         "the wrong CURVE key)", ep, timeout_ms);
 		goto out;
 	}
 	zmq_msg_t m;
