@@ -56,6 +56,7 @@ struct control_conf {
 	bool enabled;
 	char *endpoint;
 	char *secret_key_file;
+	char *authorized_keys;
 	uint64_t max_request;
 	uint64_t flows_timeout_ns;
 	int64_t sndhwm;
@@ -67,6 +68,8 @@ static const struct sl_conf_key control_keys[] = {
 	       "ZMQ endpoint of the control socket: ipc://PATH (made mode 0600) or tcp://ADDRESS:PORT"),
 	STRING("control.curve.secret-key-file", secret_key_file, "", 0, 0, NULL,
 	       "CURVE secret key (Z85, mode 0600) of the control socket; needed for tcp off loopback"),
+	STRING("control.curve.authorized-keys", authorized_keys, "", 0, 0, NULL,
+	       "file of client public keys (Z85, one a line) admitted over CURVE; empty: any client with the server key"),
 	SIZE("control.max-request", max_request, "4KiB", 64, 64 * KiB,
 	     "longest request answered; a longer one gets an error"),
 	DURATION("control.flows-timeout", flows_timeout_ns, "1s", 10 * MS, 60 * SEC,
@@ -82,8 +85,14 @@ const struct sl_conf_block sl__control_block = {
 	.nkeys = sizeof(control_keys) / sizeof(control_keys[0]),
 };
 
+#define MAX_CLIENT_KEYS 1024
+
 struct sl_control {
 	void *ctx, *sock;
+	void *zap;                /* the ZAP handler (REP) when authorized-keys names a file */
+	uint8_t (*allowed)[32];   /* the admitted client keys, binary */
+	size_t nallowed;
+	uint64_t zap_denied;
 	pthread_t tid;
 	int started;
 	struct sl_pipeline *pl;
@@ -126,6 +135,101 @@ static int tcp_loopback(const char *ep)
 	if (inet_pton(AF_INET6, host, a) == 1)
 		return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
 	return -1;
+}
+
+/* control.curve.authorized-keys: one Z85 public key per line, '#' comments and blank lines
+ * skipped; a line that is not a key is refused naming the file and line. */
+static int load_allowed(struct sl_control *c, const char *path, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char line[256];
+	unsigned lineno = 0;
+
+	if (f == NULL) {
+		int e = errno;
+		snprintf(errbuf, errlen, "control.curve.authorized-keys: %s: %s", path, strerror(e));
+		return -e;
+	}
+	if ((c->allowed = calloc(MAX_CLIENT_KEYS, sizeof *c->allowed)) == NULL) {
+		fclose(f);
+		snprintf(errbuf, errlen, "control: out of memory");
+		return -ENOMEM;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		size_t n = strlen(line);
+		if (n == sizeof line - 1 && line[n - 1] != '\n') {
+			snprintf(errbuf, errlen, "control.curve.authorized-keys: %s:%u: line too long", path, lineno);
+			fclose(f);
+			return -EINVAL;
+		}
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strlen(p);
+		while (n && (p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+			p[--n] = 0;
+		if (n == 0 || p[0] == '#')
+			continue;
+		if (c->nallowed == MAX_CLIENT_KEYS) {
+			snprintf(errbuf, errlen, "control.curve.authorized-keys: %s:%u: more than %d keys", path, lineno,
+			         MAX_CLIENT_KEYS);
+			fclose(f);
+			return -E2BIG;
+		}
+		if (n != SL_CURVE_Z85_LEN || zmq_z85_decode(c->allowed[c->nallowed], p) == NULL) {
+			snprintf(errbuf, errlen, "control.curve.authorized-keys: %s:%u: not a Z85 public key of 40 characters",
+			         path, lineno);
+			fclose(f);
+			return -EINVAL;
+		}
+		c->nallowed++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* One ZAP request (RFC 27): [version][request id][domain][address][identity][mechanism]
+ * [client key]; the answer is 200 for a key on the list, 400 for any other. A malformed
+ * request is answered 400 too (a REP must answer what it received). */
+static void zap_one(struct sl_control *c)
+{
+	zmq_msg_t fr[8];
+	int nf = 0, more = 1;
+
+	while (more) {
+		zmq_msg_t scratch, *m = nf < 8 ? &fr[nf] : &scratch;
+		zmq_msg_init(m);
+		if (zmq_msg_recv(m, c->zap, nf == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+			zmq_msg_close(m);
+			if (nf == 0)
+				return;
+			break;
+		}
+		more = zmq_msg_more(m);
+		if (m == &scratch)
+			zmq_msg_close(m);
+		else
+			nf++;
+	}
+	int ok = 0;
+	if (nf == 7 && zmq_msg_size(&fr[5]) == 5 && memcmp(zmq_msg_data(&fr[5]), "CURVE", 5) == 0 &&
+	    zmq_msg_size(&fr[6]) == 32)
+		for (size_t i = 0; i < c->nallowed && !ok; i++)
+			ok = memcmp(zmq_msg_data(&fr[6]), c->allowed[i], 32) == 0;
+	if (!ok)
+		c->zap_denied++;
+	zmq_send(c->zap, "1.0", 3, ZMQ_SNDMORE);
+	if (nf >= 2)
+		zmq_send(c->zap, zmq_msg_data(&fr[1]), zmq_msg_size(&fr[1]), ZMQ_SNDMORE);
+	else
+		zmq_send(c->zap, "", 0, ZMQ_SNDMORE);
+	zmq_send(c->zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
+	zmq_send(c->zap, ok ? "OK" : "not an authorized key", ok ? 2 : 21, ZMQ_SNDMORE);
+	zmq_send(c->zap, "", 0, ZMQ_SNDMORE);
+	zmq_send(c->zap, "", 0, 0);
+	for (int i = 0; i < nf; i++)
+		zmq_msg_close(&fr[i]);
 }
 
 int sl_control_create(const struct sl_config *cfg, struct sl_pipeline *pl, struct sl_control **out, char *errbuf,
@@ -194,6 +298,22 @@ int sl_control_create(const struct sl_config *cfg, struct sl_pipeline *pl, struc
 		                         errlen)) != 0)
 			goto fail;
 		c->curve = 1;
+		/* an allow-list: libzmq asks the context's ZAP handler (ours, served by the control
+		 * thread) about each client key during the handshake */
+		if (cc->authorized_keys[0]) {
+			if ((e = load_allowed(c, cc->authorized_keys, errbuf, errlen)) != 0)
+				goto fail;
+			c->zap = zmq_socket(c->ctx, ZMQ_REP);
+			if (c->zap == NULL || zmq_bind(c->zap, "inproc://zeromq.zap.01") != 0) {
+				snprintf(errbuf, errlen, "control: ZAP handler: %s", zmq_strerror(errno));
+				e = -EIO;
+				goto fail;
+			}
+			zmq_setsockopt(c->zap, ZMQ_LINGER, &(int){ 0 }, sizeof(int));
+		}
+	} else if (cc->authorized_keys[0]) {
+		snprintf(errbuf, errlen, "control.curve.authorized-keys: needs control.curve.secret-key-file");
+		goto fail;
 	}
 	/* an ipc socket file is made under umask 077 (only its owner may connect), then chmod'd in
 	 * case it was made otherwise; this runs before any stage thread exists */
@@ -214,6 +334,9 @@ int sl_control_create(const struct sl_config *cfg, struct sl_pipeline *pl, struc
 	*out = c;
 	return 0;
 fail:
+	if (c->zap)
+		zmq_close(c->zap);
+	free(c->allowed);
 	if (c->sock)
 		zmq_close(c->sock);
 	if (c->ctx)
@@ -376,11 +499,12 @@ static void reply_version(struct sl_control *c, FILE *f)
 	fprintf(f,
 	        "{\"ok\":true,\"version\":\"%s\",\"pid\":%ld,\"uptime\":%.3f,\"config_version\":%llu,"
 	        "\"paused\":%s,\"captures\":%u,\"workers\":%u,\"sinks\":%u,\"curve\":%s,"
-	        "\"control\":{\"requests\":%llu,\"refused\":%llu,\"replies_dropped\":%llu}}",
+	        "\"control\":{\"requests\":%llu,\"refused\":%llu,\"replies_dropped\":%llu,\"keys_refused\":%llu}}",
 	        SLUICE_VERSION, (long)getpid(), uptime(c), (unsigned long long)sl_runtime_version(),
 	        atomic_load_explicit(&c->pl->paused, memory_order_relaxed) ? "true" : "false", c->pl->ncaptures,
 	        c->pl->nworkers, c->pl->nsinks, c->curve ? "true" : "false", (unsigned long long)c->requests,
-	        (unsigned long long)c->refused, (unsigned long long)c->replies_dropped);
+	        (unsigned long long)c->refused, (unsigned long long)c->replies_dropped,
+	        (unsigned long long)c->zap_denied);
 }
 
 /* The reply to one request body, as a malloc'd string (open_memstream) */
@@ -517,12 +641,14 @@ static void *control_main(void *arg)
 	struct sl_control *c = arg;
 
 	for (;;) {
-		zmq_pollitem_t it = { c->sock, 0, ZMQ_POLLIN, 0 };
-		if (zmq_poll(&it, 1, -1) < 0) {
+		zmq_pollitem_t it[2] = { { c->sock, 0, ZMQ_POLLIN, 0 }, { c->zap, 0, ZMQ_POLLIN, 0 } };
+		if (zmq_poll(it, c->zap ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break; /* ETERM: sl_control_stop */
 		}
+		if (c->zap && (it[1].revents & ZMQ_POLLIN))
+			zap_one(c);
 		/* a bounded turn, so a flood from one client still lets the poll see the end */
 		for (int i = 0; i < 64 && serve_one(c) == 0; i++)
 			;
@@ -561,7 +687,10 @@ void sl_control_stop(struct sl_control *c)
 	if (c->started)
 		pthread_join(c->tid, NULL);
 	zmq_close(c->sock);
+	if (c->zap)
+		zmq_close(c->zap);
 	zmq_ctx_term(c->ctx);
+	free(c->allowed);
 	/* the socket file of an ipc endpoint goes with us, so a client finds nobody at once */
 	if (strncmp(c->endpoint, "ipc://", 6) == 0 && c->endpoint[6] != '@')
 		unlink(c->endpoint + 6);

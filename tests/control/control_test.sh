@@ -11,8 +11,9 @@
 #  4. sluicectl against a stopped sluiced (exit 3, a message), and `rings` from the shared
 #     headers of the named ring, matching the final ledger; the same with a hung (SIGSTOPped)
 #     sluiced;
-#  5. CURVE: the right server key is answered, a wrong or missing one is not; a key file others
-#     may read is refused (control and outputs.zmq); the ZMQ publisher over CURVE.
+#  5. CURVE: the right server key is answered, a wrong or missing one is not; with an allow-list
+#     only the listed client keys are; a key file others may read is refused (control and
+#     outputs.zmq); the ZMQ publisher over CURVE.
 #   control_test.sh SLUICED SLUICECTL SLUICE_SYNTH SLUICE_PCAP2SHM
 set -uo pipefail
 sluiced=$1 ctl=$2 synth=$3 p2s=$4
@@ -225,6 +226,31 @@ check "CURVE: shutdown with the key, exit 0" "[ $rc = 0 ]"
 wait $ncpid
 check "CURVE: a plain ZMQ client got nothing" "[ \"\$(jv $tmp/nc.json 'd[\"reply\"]')\" = None ]"
 kill "$feed" 2>/dev/null; wait "$feed" 2>/dev/null
+
+# an allow-list of client keys: the listed client is answered, another client is not
+"$ctl" keygen "$tmp/cli" >/dev/null
+printf '# operators\n\n%s\n' "$(grep -v '^#' "$tmp/cli.pub")" >"$tmp/authorized"
+ring4=ctl$$d
+port=$(svc_free_port)
+tep=tcp://127.0.0.1:$port
+start_engine $ring4 --set control.endpoint="$tep" --set control.curve.secret-key-file="$tmp/srv.key" \
+  --set control.curve.authorized-keys="$tmp/authorized"
+check "allow-list: the listed client key is answered" "wait_up $tep --server-key $tmp/srv.pub --client-key $tmp/cli.key"
+"$ctl" -e "$tep" -t 500 --server-key "$tmp/srv.pub" version >/dev/null 2>&1; rc=$?
+check "allow-list: a client key not listed gets no answer (rc $rc)" "[ $rc = 3 ]"
+"$ctl" -e "$tep" -t 500 --server-key "$tmp/srv.pub" --client-key "$tmp/other.key" version >/dev/null 2>&1; rc=$?
+check "allow-list: another key pair gets no answer (rc $rc)" "[ $rc = 3 ]"
+"$ctl" -e "$tep" --server-key "$tmp/srv.pub" --client-key "$tmp/cli.key" --json version >"$tmp/al.json"
+check "allow-list: the refusals are counted" "[ \$(jv $tmp/al.json 'd[\"control\"][\"keys_refused\"]') -ge 2 ]"
+"$ctl" -e "$tep" --server-key "$tmp/srv.pub" --client-key "$tmp/cli.key" shutdown >/dev/null
+wait "$eng"; rc=$?
+check "allow-list: shutdown by the listed client, exit 0" "[ $rc = 0 ]"
+kill "$feed" 2>/dev/null; wait "$feed" 2>/dev/null
+printf 'not a key\n' >"$tmp/badauth"
+"$sluiced" -q -r "$tmp/s.pcap" -o /dev/null --set control.enabled=true --set control.endpoint="$tep" \
+  --set control.curve.secret-key-file="$tmp/srv.key" --set control.curve.authorized-keys="$tmp/badauth" 2>"$tmp/ba.err"; rc=$?
+check "allow-list: a line that is not a key is refused, file and line named (rc $rc)" \
+  "[ $rc = 1 ] && grep -q 'control.curve.authorized-keys: $tmp/badauth:1: not a Z85 public key' $tmp/ba.err"
 
 chmod 644 "$tmp/srv.key"
 "$sluiced" -q -r "$tmp/s.pcap" -o /dev/null --set control.enabled=true --set control.endpoint="$tep" \
