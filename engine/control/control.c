@@ -367,6 +367,18 @@ static double uptime(const struct sl_control *c)
 	return (double)(sl_mono_ns() - c->t0) / 1e9;
 }
 
+/* The configuration version in force. The snapshot is RCU-protected and the control thread is
+ * a registered reader, offline except for this read (it must not hold up a grace period while
+ * it waits in zmq_poll). */
+static uint64_t config_version(void)
+{
+	sl_runtime_online();
+	const struct sl_runtime *rt = sl_runtime_get();
+	uint64_t v = rt ? rt->version : 0;
+	sl_runtime_offline();
+	return v;
+}
+
 static void reply_stats(struct sl_control *c, FILE *f)
 {
 	sl_ledger_collect(c->pl, c->ledger);
@@ -500,7 +512,7 @@ static void reply_version(struct sl_control *c, FILE *f)
 	        "{\"ok\":true,\"version\":\"%s\",\"pid\":%ld,\"uptime\":%.3f,\"config_version\":%llu,"
 	        "\"paused\":%s,\"captures\":%u,\"workers\":%u,\"sinks\":%u,\"curve\":%s,"
 	        "\"control\":{\"requests\":%llu,\"refused\":%llu,\"replies_dropped\":%llu,\"keys_refused\":%llu}}",
-	        SLUICE_VERSION, (long)getpid(), uptime(c), (unsigned long long)sl_runtime_version(),
+	        SLUICE_VERSION, (long)getpid(), uptime(c), (unsigned long long)config_version(),
 	        atomic_load_explicit(&c->pl->paused, memory_order_relaxed) ? "true" : "false", c->pl->ncaptures,
 	        c->pl->nworkers, c->pl->nsinks, c->curve ? "true" : "false", (unsigned long long)c->requests,
 	        (unsigned long long)c->refused, (unsigned long long)c->replies_dropped,
@@ -531,7 +543,7 @@ static char *answer(struct sl_control *c, const char *body, size_t len, size_t *
 	case SL_CTL_RELOAD:
 		ask(c, SL_CONTROL_ASK_RELOAD);
 		fprintf(f, "{\"ok\":true,\"reload\":\"queued\",\"config_version\":%llu}",
-		        (unsigned long long)sl_runtime_version());
+		        (unsigned long long)config_version());
 		sl_log(SL_LOG_NOTICE, "control: reload asked");
 		break;
 	case SL_CTL_SHUTDOWN:
@@ -640,6 +652,8 @@ static void *control_main(void *arg)
 {
 	struct sl_control *c = arg;
 
+	sl_runtime_register();
+	sl_runtime_offline();
 	for (;;) {
 		zmq_pollitem_t it[2] = { { c->sock, 0, ZMQ_POLLIN, 0 }, { c->zap, 0, ZMQ_POLLIN, 0 } };
 		if (zmq_poll(it, c->zap ? 2 : 1, -1) < 0) {
@@ -655,6 +669,7 @@ static void *control_main(void *arg)
 		if (zmq_errno() == ETERM)
 			break;
 	}
+	sl_runtime_unregister();
 	return NULL;
 }
 
