@@ -53,6 +53,13 @@ wait_up() {
   return 1
 }
 jv() { jget "$1" "$2"; }  # jv FILE EXPR
+# wait_exit PID: its exit status, or 124 after 60 s (then it is killed): no wait can hang
+wait_exit() {
+  local i
+  for i in $(seq 600); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then kill -KILL "$1"; wait "$1" 2>/dev/null; return 124; fi
+  wait "$1"
+}
 
 # ---- 1. every command ---------------------------------------------------------------------
 cat >"$tmp/a.yaml" <<EOF
@@ -172,7 +179,7 @@ check "the pipeline went on meanwhile (packets still counted)" \
 # ---- 4. shutdown; sluicectl against a stopped sluiced -------------------------------------
 "$ctl" -e "$ep" shutdown >"$tmp/sd.txt"
 check "shutdown: exit 0, draining" "[ \$? = 0 ] && grep -q draining $tmp/sd.txt"
-wait "$eng"; rc=$?
+wait_exit "$eng"; rc=$?
 check "shutdown: sluiced drained and exited 0, ledger balanced" \
   "[ $rc = 0 ] && [ \"\$(jv $tmp/$ring1.json 'd[\"balanced\"]')\" = True ] && grep -q 'control: shutdown: stopping' $tmp/$ring1.err"
 kill "$feed" 2>/dev/null; wait "$feed" 2>/dev/null
@@ -199,7 +206,7 @@ check "hung: rings from the shared header, the consumer alive" \
   "[ $rc = 0 ] && [ \"\$(jv $tmp/hr.json '[(r[\"name\"], r[\"consumer_alive\"], r[\"consumer_pid\"]) for r in d[\"rings\"] if r[\"name\"] == \"$ring2\"]')\" = \"[('$ring2', True, $eng)]\" ]"
 kill -CONT "$eng"
 "$ctl" -e "$ep2" shutdown >/dev/null
-wait "$eng"; rc=$?
+wait_exit "$eng"; rc=$?
 check "hung, then resumed: shutdown exits 0" "[ $rc = 0 ]"
 kill "$feed" 2>/dev/null; wait "$feed" 2>/dev/null
 
@@ -221,7 +228,7 @@ check "CURVE: no key gets no answer (rc $rc)" "[ $rc = 3 ]"
 $cli req "$tep" '{"cmd":"version"}' >"$tmp/nc.json" 2>/dev/null &
 ncpid=$!; sleep 0 # plain ZMQ: no reply either (the client times out after 5 s)
 "$ctl" -e "$tep" --server-key "$tmp/srv.pub" shutdown >/dev/null
-wait "$eng"; rc=$?
+wait_exit "$eng"; rc=$?
 check "CURVE: shutdown with the key, exit 0" "[ $rc = 0 ]"
 wait $ncpid
 check "CURVE: a plain ZMQ client got nothing" "[ \"\$(jv $tmp/nc.json 'd[\"reply\"]')\" = None ]"
@@ -243,7 +250,7 @@ check "allow-list: another key pair gets no answer (rc $rc)" "[ $rc = 3 ]"
 "$ctl" -e "$tep" --server-key "$tmp/srv.pub" --client-key "$tmp/cli.key" --json version >"$tmp/al.json"
 check "allow-list: the refusals are counted" "[ \$(jv $tmp/al.json 'd[\"control\"][\"keys_refused\"]') -ge 2 ]"
 "$ctl" -e "$tep" --server-key "$tmp/srv.pub" --client-key "$tmp/cli.key" shutdown >/dev/null
-wait "$eng"; rc=$?
+wait_exit "$eng"; rc=$?
 check "allow-list: shutdown by the listed client, exit 0" "[ $rc = 0 ]"
 kill "$feed" 2>/dev/null; wait "$feed" 2>/dev/null
 printf 'not a key\n' >"$tmp/badauth"
