@@ -42,6 +42,9 @@ struct sl_capture_out {
 	int drop;                         /* ring policy: 1 drop, 0 block */
 	int use_vlan;                     /* flow.use-vlan: VLAN ids are part of a flow's key */
 	const _Atomic int *hard_stop;     /* block policy gives up waiting once this is set */
+	/* The control socket's pause: while *paused, push holds the packet (and the source with
+	 * it) until resume or a stop. NULL: never paused. */
+	const _Atomic int *paused, *stop;
 	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */
 	/* The capture side of each capture -> worker hop (the ledger compares it with what the
 	 * worker took): records put into ring[w], and dropped for it (drop policy). */
@@ -95,6 +98,7 @@ struct sl_pipeline {
 	void *opened_arg;
 	_Atomic int stop;      /* capture threads: stop reading */
 	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */
+	_Atomic int paused;    /* capture threads: hold (the control socket's pause/resume) */
 };
 
 /* What the engine was asked to read. */
