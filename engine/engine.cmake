@@ -21,6 +21,8 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/null/null.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/zmq/zmq.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/clickhouse/clickhouse.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/clickhouse/ch_reply.c
   ${CMAKE_CURRENT_LIST_DIR}/metrics/metrics.c)
 target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(sluice_engine PUBLIC sluice_capture_push sluice_capture sluice_analysis sluice_conf
@@ -28,6 +30,9 @@ target_link_libraries(sluice_engine PUBLIC sluice_capture_push sluice_capture sl
 # the ZMQ publisher (sinks/zmq)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::ZMQ)
+# the ClickHouse sink (sinks/clickhouse): libcurl, and the spool
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+target_link_libraries(sluice_engine PUBLIC PkgConfig::CURL sluice_spool)
 # the Prometheus endpoint (metrics/)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::MHD)

@@ -16,11 +16,13 @@
 extern const struct sl_module sl__sink_file;
 extern const struct sl_module sl__sink_null;
 extern const struct sl_module sl__sink_zmq;
+extern const struct sl_module sl__sink_clickhouse;
 
 const struct sl_module *const sl__sink_modules[] = {
 	&sl__sink_file,
 	&sl__sink_null,
 	&sl__sink_zmq,
+	&sl__sink_clickhouse,
 	NULL,
 };
 
