@@ -20,7 +20,7 @@
  *   3. A batch that cannot be delivered now goes to the spool of its table, row by row, each
  *      spool record carrying the batch id, the row's index and the batch's size; replay sends
  *      the same batch (same id) again. A piece of a batch (the spool's segments cut it, or a
- *      bad row made us send rows one by one) goes under an id derived from the batch id and its
+ *      bad row made us send it in halves) goes under an id derived from the batch id and its
  *      first row's index, and counts as committed when that id or the whole batch's is.
  *   4. After a restart the spool's cursor may lag behind what was sent (it is synced at the
  *      fsync cadence): recovered batches are checked before sending until the first that the
@@ -32,7 +32,7 @@
  *                                  │                  └─fail──> spool (uncertain if it may
  *                                  └─ spool not empty ───────>  have committed)
  *   tick ──> spool replay: peek batch ─> [check count()] ─> send ─ok─> consume: replayed
- *                                              └ bad row ─> one by one ─> dead-letter file
+ *                                              └ bad row ─> halves ... one row ─> dead-letter file
  *
  * The server's replies are untrusted: read into a bounded buffer, classified by HTTP status
  * and "Code: N" (network / server / too many parts / bad row / refused), quoted in the log and
@@ -192,7 +192,8 @@ struct ch_table {
 	uint64_t next_try_ns, backoff_ns;
 	int check_recovered;          /* invariant 4 */
 	uint64_t uncertain_id;        /* the last group's send failed maybe-committed */
-	uint64_t single_id;           /* a bad row in this batch: its rows go one by one */
+	uint64_t split_id;            /* a bad row in this batch: it goes in pieces of */
+	uint32_t split_rows;          /* this many rows, halved at each refusal (bisection) */
 	uint64_t replayed, deadl;
 };
 
@@ -563,7 +564,7 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 		sl_spool_consume(tb->sp);
 		return 1;
 	}
-	int single = tb->single_id == h0.id;
+	uint32_t most = tb->split_id == h0.id ? tb->split_rows : UINT32_MAX;
 	/* the group: the batch's rows that follow in this segment */
 	char p[PREFIX_CAP];
 	uint32_t n = 1;
@@ -572,7 +573,7 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 	const char *row0 = (const char *)r + REC_HDR;
 	size_t row0n = rl - REC_HDR;
 	for (;;) {
-		if (single || h0.idx + n >= h0.rows)
+		if (n >= most || h0.idx + n >= h0.rows)
 			break;
 		const void *r2;
 		uint32_t l2;
@@ -645,6 +646,8 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 		sl_spool_consume(tb->sp);
 		tb->replayed += n;
 		sl_count(&c->ctr->bytes, len);
+		if (tb->split_id == h0.id && tb->split_rows < UINT32_MAX / 2)
+			tb->split_rows *= 2;
 		ok(tb);
 		return 1;
 	}
@@ -654,7 +657,10 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 			sl_spool_consume(tb->sp);
 			return 1;
 		}
-		tb->single_id = h0.id; /* nothing of it committed: its rows go one by one */
+		/* nothing of it committed (one INSERT, refused whole): halve it until the row that
+		 * does not parse is alone, so the others still go in large pieces */
+		tb->split_id = h0.id;
+		tb->split_rows = n / 2;
 		return 1;
 	}
 	if (may_have_committed(k))
