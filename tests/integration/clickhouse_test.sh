@@ -34,7 +34,7 @@ cleanup() {
   [ -n "$proxy_pid" ] && svc_stop "$proxy_pid" 5
   ch_stop
   [ -n "${mnt_pid:-}" ] && svc_stop "$mnt_pid" 5
-  rm -rf "$tmp"
+  [ -n "${SLUICE_TEST_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -48,15 +48,22 @@ spool=$tmp/spool
 runs=0
 : >"$tmp/all.json"
 
-# sl LEDGER ARGS...: one sluiced run with the ClickHouse sink; its EVE lines are kept too
+# sl LEDGER ARGS...: one sluiced run with the ClickHouse sink; its EVE lines are kept too.
+# With BG=1 it runs in the background and run_pid is sluiced's own pid (for kill -KILL).
 sl() {
   local ledger=$1
   shift
   runs=$((runs + 1))
-  "$sluiced" -q -w 1 -o "$tmp/eve.$runs.json" --stats-json "$ledger" \
-    --set outputs.clickhouse.enabled=true --set outputs.clickhouse.url="$url" \
-    --set outputs.clickhouse.spool-dir="$spool" --set outputs.clickhouse.dead-letter="$tmp/dead.json" \
-    --set outputs.clickhouse.backoff-max=1s "$@"
+  local a=(-q -w 1 -o "$tmp/eve.$runs.json" --stats-json "$ledger"
+    --set outputs.clickhouse.enabled=true --set outputs.clickhouse.url="$url"
+    --set outputs.clickhouse.spool-dir="$spool" --set outputs.clickhouse.dead-letter="$tmp/dead.json"
+    --set outputs.clickhouse.backoff-max=1s "$@")
+  if [ -n "${BG:-}" ]; then
+    "$sluiced" "${a[@]}" 2>"$tmp/err$runs" &
+    run_pid=$!
+  else
+    "$sluiced" "${a[@]}"
+  fi
 }
 # after each run: its EVE lines join the expected rows
 keep() { cat "$tmp/eve.$runs.json" >>"$tmp/all.json"; }
@@ -111,9 +118,8 @@ count)
   ;;
 outage)
   what="outage ${arg}s"
-  sl "$tmp/l1" --synth --set capture.synth.packets=2000000 --set outputs.clickhouse.drain-timeout=300s \
-    --set outputs.clickhouse.batch-rows=5000 2>"$tmp/err1" &
-  run_pid=$!
+  BG=1 sl "$tmp/l1" --synth --set capture.synth.packets=2000000 --set outputs.clickhouse.drain-timeout=300s \
+    --set outputs.clickhouse.batch-rows=5000
   for i in $(seq 1 300); do [ "$(ch_total)" -gt 0 ] && break; sleep 0.05; done
   echo "$what: stopping the server with $(ch_total) rows in"
   ch_stop
@@ -160,9 +166,8 @@ kill)
   total=$(sink "$tmp/l1" "['spooled']")
   check "$what: the first run spooled everything ($total)" "[ $total -gt 0 ] && [ $total = \$(sink $tmp/l1 \"['received']\") ]"
   url=$CH_URL
-  sl "$tmp/l2" -r "$tmp/empty.pcap" --set outputs.clickhouse.spool-fsync=10s \
-    --set outputs.clickhouse.drain-timeout=300s 2>"$tmp/err2" &
-  run_pid=$!
+  BG=1 sl "$tmp/l2" -r "$tmp/empty.pcap" --set outputs.clickhouse.spool-fsync=10s \
+    --set outputs.clickhouse.drain-timeout=300s
   for i in $(seq 1 600); do [ "$(ch_total)" -gt $((total / 3)) ] && break; sleep 0.02; done
   kill -KILL "$run_pid"
   wait "$run_pid" 2>/dev/null
