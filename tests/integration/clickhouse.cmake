@@ -10,7 +10,7 @@ if(TARGET sluiced AND Python3_FOUND)
     set(_sl_ch_packets 100000)
     set(_sl_ch_outage 5)
   else()
-    set(_sl_ch_packets 2400000) # >= 1 million records
+    set(_sl_ch_packets 2600000) # >= 1 million records (about 0.4 per packet)
     set(_sl_ch_outage 30)
   endif()
   set(_sl_ch ${CMAKE_CURRENT_LIST_DIR}/clickhouse_test.sh)

@@ -7,7 +7,7 @@
 # type, that the ledger balances, and that no row is there twice (duplicates = rows whose EVE
 # line the table holds more often than sluiced wrote it to the file sink).
 #
-#   count N      a synthetic run of N packets (>= 1 million records for N = 2400000)
+#   count N      a synthetic run of N packets (>= 1 million records for N = 2600000)
 #   outage S     the server stopped S seconds mid-run and started again
 #   lostreply    a proxy of ours drops the reply of every 3rd committed INSERT (at most 5)
 #   kill         the server down: a run spools everything; a second run replaying it is

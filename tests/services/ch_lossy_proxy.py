@@ -3,7 +3,8 @@
 # A proxy in front of a ClickHouse HTTP port that loses replies: it forwards each request
 # whole, waits for the server's whole reply (so the INSERT has committed), and for every Nth
 # INSERT (at most K of them) closes the client's connection instead of answering. The client
-# sees what a lost reply looks like (an empty reply / a reset) after a committed insert.
+# sees what a lost reply looks like (an empty reply / a reset) after a committed insert, on a
+# kept-alive connection it had used before.
 #
 #   ch_lossy_proxy.py LISTEN_PORT SERVER_PORT EVERY MAX COUNT_FILE
 # listens on 127.0.0.1 only; writes the number of replies it dropped to COUNT_FILE after each.
@@ -63,9 +64,11 @@ def serve(conn):
             if drop:
                 conn.shutdown(socket.SHUT_RDWR)
                 return
-            conn.sendall(reply)
-            if b"connection: close" in reply.split(b"\r\n\r\n", 1)[0].lower():
-                return
+            # the client keeps its connection: a dropped reply then hits a reused connection,
+            # the case where an HTTP client may quietly send the request again
+            head_r, _, body_r = reply.partition(b"\r\n\r\n")
+            hl = [l for l in head_r.split(b"\r\n") if not l.lower().startswith(b"connection:")]
+            conn.sendall(b"\r\n".join(hl) + b"\r\nConnection: Keep-Alive\r\n\r\n" + body_r)
     except OSError:
         return
     finally:

@@ -207,6 +207,8 @@ struct ch_sink {
 	char *eve, *row, *rec;
 	char *rbuf;                   /* a replayed batch */
 	size_t rcap;
+	const char *up;               /* the request body being sent (on_read) */
+	size_t up_len, up_off;
 	char reply[CH_REPLY_CAP];
 	size_t reply_len;
 	uint64_t nonce, nbatch;
@@ -303,13 +305,37 @@ static size_t on_reply(char *p, size_t sz, size_t nm, void *arg)
 	return n; /* the rest is read and ignored: the reply is bounded, the connection kept */
 }
 
+/* The body is handed to libcurl through a read callback rather than POSTFIELDS for one
+ * reason: when a kept-alive connection dies after the request went out, libcurl silently
+ * re-sends it on a new connection. If the server had committed the first one, that is a
+ * duplicate nobody sees. libcurl must rewind the body to re-send; refusing the rewind once a
+ * byte was read turns that case into an error (maybe committed, so checked before a resend). */
+static size_t on_read(char *buf, size_t sz, size_t nm, void *arg)
+{
+	struct ch_sink *c = arg;
+	size_t n = sz * nm, left = c->up_len - c->up_off;
+	if (n > left)
+		n = left;
+	memcpy(buf, c->up + c->up_off, n);
+	c->up_off += n;
+	return n;
+}
+
+static int on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct ch_sink *c = arg;
+	return off == 0 && origin == SEEK_SET && c->up_off == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+}
+
 static enum ch_class post(struct ch_sink *c, const char *url, const char *body, size_t len)
 {
 	long http = 0;
 	c->reply_len = 0;
 	c->reply[0] = 0;
+	c->up = body;
+	c->up_len = len;
+	c->up_off = 0;
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	CURLcode rc = curl_easy_perform(c->curl);
 	if (rc == CURLE_OK)
@@ -351,9 +377,11 @@ static void ok(struct ch_table *tb)
 	tb->next_try_ns = 0;
 }
 
+/* A refused connection sent nothing, but a transfer that failed may have begun on a kept
+ * connection, so every transport failure is asked about (one cheap query per failed send). */
 static int may_have_committed(enum ch_class k)
 {
-	return k == CH_NET_LOST || k == CH_SERVER;
+	return k == CH_NET_LOST || k == CH_NET_DOWN || k == CH_SERVER;
 }
 
 /* ---- the spool ------------------------------------------------------------------------------ */
@@ -728,6 +756,11 @@ static int ch_init(const struct sl_module_env *env, void **state, char *errbuf, 
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)(cf->timeout_ns / 1000000u));
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_reply);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (!(c->eve = malloc(EVE_CAP)) || !(c->row = malloc(ROW_CAP)) || !(c->rec = malloc(REC_HDR + ROW_CAP)))
 		return -ENOMEM;
