@@ -208,7 +208,9 @@ diskfull)
   run_pid=
   check "$what: exit 0 (got $rc)" "[ $rc = 0 ]"
   keep
-  check "$what: the spool filled its disk" "grep -q 'No space left\|ENOSPC\|disk full' $tmp/err1 || [ \$(sink $tmp/l1 \"['spooled']\") -gt 0 ]"
+  check "$what: the spool filled its disk and held the pipeline" \
+    "grep -q 'the spool takes no more (at its bound or disk full, [0-9]* bytes, [1-9][0-9]* disk-full writes)' $tmp/err1"
+  check "$what: rows went through the spool ($(sink $tmp/l1 "['spooled']"))" "[ \$(sink $tmp/l1 \"['spooled']\") -gt 0 ]"
   balanced "$tmp/l1"
   verify
   report "$tmp/l1"

@@ -186,6 +186,7 @@ struct ch_table {
 	uint64_t opened_ns;
 	/* a batch waiting to be spooled (the spool said -EAGAIN): rows from `spool_next` */
 	int sealed;
+	int stalled;                  /* the spool refused the last append (logged once) */
 	uint32_t spool_next;
 	uint8_t seal_flags;
 	/* replay */
@@ -451,8 +452,18 @@ static int spool_sealed(struct ch_sink *c, struct ch_table *tb)
 			sl_count(&c->ctr->dropped, 1);
 			sl_count(&c->ctr->dropped_encode, 1);
 		} else {
+			if (!tb->stalled) {
+				const struct sl_spool_stats *st = sl_spool_stats(tb->sp);
+				sl_log(SL_LOG_WARNING,
+				       "clickhouse %s: the spool takes no more (%s, %" PRIu64 " bytes, %" PRIu64
+				       " disk-full writes): holding the pipeline",
+				       tb->name, r == -EAGAIN ? "at its bound or disk full" : "I/O error", st->bytes,
+				       st->disk_full);
+				tb->stalled = 1;
+			}
 			return -EAGAIN;
 		}
+		tb->stalled = 0;
 		tb->spool_next++;
 	}
 	reset_live(tb);
