@@ -883,9 +883,9 @@ static void ch_tick(void *state, uint64_t now)
 	sync_counters(c);
 }
 
-/* Everything sealed and sent or spooled; the spool replayed while the server takes it, and
- * for at most drain-timeout once the ring is done (the sink loop calls us again after ticks
- * while we say -EAGAIN). */
+/* Everything sealed and sent or spooled (a batch once it is batch-ms old: until then
+ * -EAGAIN, and the sink loop calls again after a tick); the spool replayed while the server
+ * takes it, for at most drain-timeout once nothing else is left. */
 static int ch_flush(void *state)
 {
 	struct ch_sink *c = state;
@@ -905,9 +905,11 @@ static int ch_flush(void *state)
 			}
 			continue;
 		}
-		if (tb->rows && !tb->sealed)
+		/* a batch is sent when it is full or old (tick), not whenever the ring goes idle:
+		 * at a low rate that would make one tiny INSERT (and one part) per record or two */
+		if (tb->rows && !tb->sealed && now - tb->opened_ns >= c->cf->batch_ns)
 			seal(c, tb, now);
-		if (tb->sealed && spool_sealed(c, tb) != 0)
+		if (tb->rows || (tb->sealed && spool_sealed(c, tb) != 0))
 			busy = 1;
 		if (!spool_empty(tb))
 			busy = 2;
