@@ -828,6 +828,7 @@ static size_t ch_write(void *state, const struct sl_rec *recs, size_t n, struct 
 	struct ch_sink *c = state;
 	uint64_t now = 0;
 
+	c->drain_start = 0; /* records still come: whatever flush said, this is not the end yet */
 	for (size_t i = 0; i < n; i++) {
 		struct ch_table *tb = recs[i].type < SL_REC_TYPE_MAX ? c->tab[recs[i].type] : NULL;
 		if (!tb) {
