@@ -20,7 +20,8 @@ if(TARGET sluiced AND Python3_FOUND)
   add_test(NAME integration.clickhouse.kill COMMAND ${_sl_ch} kill $<TARGET_FILE:sluiced>)
   add_test(NAME integration.clickhouse.diskfull COMMAND ${_sl_ch} diskfull $<TARGET_FILE:sluiced>)
   add_test(NAME integration.clickhouse.badrow COMMAND ${_sl_ch} badrow $<TARGET_FILE:sluiced>)
+  add_test(NAME integration.clickhouse.failover COMMAND ${_sl_ch} failover $<TARGET_FILE:sluiced>)
   set_tests_properties(integration.clickhouse.count integration.clickhouse.outage integration.clickhouse.lostreply
-    integration.clickhouse.kill integration.clickhouse.diskfull integration.clickhouse.badrow
+    integration.clickhouse.kill integration.clickhouse.diskfull integration.clickhouse.badrow integration.clickhouse.failover
     PROPERTIES LABELS "integration;sinks;threads" TIMEOUT 600 SKIP_RETURN_CODE 77)
 endif()

@@ -16,6 +16,9 @@
 #                pipeline waits, then the server comes back and everything arrives
 #   badrow       a table whose column refuses some rows: those go to the dead-letter file
 #                with the server's message, the rest arrive
+#   failover     two servers (url, failover-url); the first stopped mid-run for 10 s: the sink
+#                goes on with the second; what the first may have had waits for it; the two
+#                servers' tables together hold every row once
 #
 #   clickhouse_test.sh MODE [ARG] SLUICED   (MODE: count N, outage S, lostreply, kill, diskfull, badrow)
 set -uo pipefail
@@ -33,7 +36,7 @@ cleanup() {
   [ -n "$run_pid" ] && { kill -KILL "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null; }
   [ -n "$proxy_pid" ] && svc_stop "$proxy_pid" 5
   ch_stop
-  [ -n "${mnt_pid:-}" ] && svc_stop "$mnt_pid" 5
+  [ -n "${B_PID:-}" ] && svc_stop "$B_PID" 20
   [ -n "${SLUICE_TEST_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -68,7 +71,12 @@ sl() {
 # after each run: its EVE lines join the expected rows
 keep() { cat "$tmp/eve.$runs.json" >>"$tmp/all.json"; }
 sink() { jget "$1" "[s for s in d['sinks'] if s['name']=='clickhouse'][0]$2"; }
-ch_count() { ch_query "SELECT count() FROM sluice.$1"; }
+# count() of a table over every server of the test (CH_URL, and B_URL in the failover case)
+ch_count() {
+  local u n=0
+  for u in $CH_URL ${B_URL:-}; do n=$((n + $(curl -sS --data-binary "SELECT count() FROM sluice.$1" "$u"))); done
+  echo $n
+}
 ch_total() {
   local t n=0
   for t in $tables; do n=$((n + $(ch_count $t))); done
@@ -81,7 +89,12 @@ verify() {
     want=$(grep -c "\"event_type\":\"$t\"" "$tmp/all.json")
     got=$(ch_count $t)
     check "$what: count() of $t = $want (got $got)" "[ '$got' = '$want' ]"
-    dup_ch=$((dup_ch + $(ch_query "SELECT count() - uniqExact(eve) FROM sluice.$t")))
+    if [ -n "${B_URL:-}" ]; then # rows on either server: compared across both
+      for u in $CH_URL $B_URL; do curl -sS --data-binary "SELECT eve FROM sluice.$t FORMAT TSV" "$u"; done >"$tmp/both"
+      dup_ch=$((dup_ch + $(wc -l <"$tmp/both") - $(sort -u "$tmp/both" | wc -l)))
+    else
+      dup_ch=$((dup_ch + $(ch_query "SELECT count() - uniqExact(eve) FROM sluice.$t")))
+    fi
   done
   dup_in=$(($(wc -l <"$tmp/all.json") - $(sort -u "$tmp/all.json" | wc -l)))
   dups=$((dup_ch - dup_in))
@@ -237,6 +250,34 @@ badrow)
   balanced "$tmp/l1"
   report "$tmp/l1"
   check "$what: the ledger counts them dropped from the spool ($long)" "[ \$(sink $tmp/l1 \"['spool']['dropped']\") = $long ]"
+  ;;
+failover)
+  what="failover"
+  A_URL=$CH_URL A_PID=$CH_PID A_PORT=$CH_HTTP_PORT A_TCP=$CH_TCP_PORT
+  ch_start "$tmp/chb" || exit 1
+  B_URL=$CH_URL B_PID=$CH_PID
+  grep -v '^--' "$here/../../conf/clickhouse.sql" | while read -r q; do ch_query "$q" >/dev/null; done
+  CH_URL=$A_URL CH_PID=$A_PID CH_HTTP_PORT=$A_PORT CH_TCP_PORT=$A_TCP
+  url=$A_URL
+  BG=1 sl "$tmp/l1" --synth --set capture.synth.packets=1500000 --set outputs.clickhouse.batch-rows=5000 \
+    --set outputs.clickhouse.failover-url="$B_URL" --set outputs.clickhouse.drain-timeout=300s
+  for i in $(seq 1 300); do [ "$(ch_query 'SELECT count() FROM sluice.dns')" -gt 0 ] && break; sleep 0.05; done
+  echo "$what: stopping the first server with $(ch_total) rows in"
+  ch_stop
+  sleep 10
+  ch_restart "$tmp/ch" || exit 1
+  wait "$run_pid"
+  rc=$?
+  run_pid=
+  check "$what: exit 0 (got $rc)" "[ $rc = 0 ]"
+  keep
+  onb=0
+  for t in $tables; do onb=$((onb + $(curl -sS --data-binary "SELECT count() FROM sluice.$t" "$B_URL"))); done
+  check "$what: the second server took rows while the first was down ($onb)" "[ $onb -gt 0 ]"
+  check "$what: the sink said it failed over" "grep -q 'sending to $B_URL from now on' $tmp/err1"
+  balanced "$tmp/l1"
+  verify
+  report "$tmp/l1"
   ;;
 *) echo "usage: $0 count N|outage SECONDS|lostreply|kill|diskfull SLUICED" >&2; exit 2 ;;
 esac

@@ -73,6 +73,7 @@ static const char *const ch_spool_policy_names[] = { "block", "drop-oldest", "dr
 struct ch_conf {
 	struct sl_sink_conf common;
 	char *url;
+	char *failover_url;
 	char *database;
 	char *table_prefix;
 	enum ch_format format;
@@ -107,6 +108,8 @@ static int check_ident(const void *value, char *errbuf, size_t errlen)
 static int check_url(const void *value, char *errbuf, size_t errlen)
 {
 	const char *v = *(const char *const *)value;
+	if (!v || !*v)
+		return 0; /* failover-url: none (url itself has a minimum length) */
 	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
 		snprintf(errbuf, errlen, "\"%s\": want http://HOST:PORT/", v);
 		return -EINVAL;
@@ -123,6 +126,8 @@ static const struct sl_conf_key ch_keys[] = {
 	             "insert records into ClickHouse, one table per event type"),
 	STRING("outputs.clickhouse.url", url, "http://127.0.0.1:8123/", 8, 1024, check_url,
 	       "the server's HTTP interface"),
+	STRING("outputs.clickhouse.failover-url", failover_url, "", 0, 1024, check_url,
+	       "a second server (a replica) sent to while the first fails; empty: none"),
 	STRING("outputs.clickhouse.database", database, "sluice", 1, 64, check_ident,
 	       "database holding the tables (conf/clickhouse.sql)"),
 	STRING("outputs.clickhouse.table-prefix", table_prefix, "", 0, 64, check_ident,
@@ -171,11 +176,12 @@ static const struct sl_conf_block ch_block = {
 #define REC_HDR 20u                     /* spool record: fmt, flags, pad, id, index, rows */
 #define PREFIX_CAP 40u                  /* {"batch_id":<20 digits>, is 33 */
 #define REC_UNCERTAIN 0x1
+#define REC_SRV_SHIFT 1                 /* bit 1: the server it may have reached */
 
 struct ch_table {
 	const char *name;
 	struct sl_spool *sp;
-	char ins_url[1400], chk_url[1200];
+	char ins_url[2][1400], chk_url[2][1200]; /* per server: url, failover-url */
 	/* the live batch: rows[i] starts at off[i] (after its prefix) */
 	char *buf;
 	size_t len;
@@ -193,6 +199,7 @@ struct ch_table {
 	uint64_t next_try_ns, backoff_ns;
 	int check_recovered;          /* invariant 4 */
 	uint64_t uncertain_id;        /* the last group's send failed maybe-committed */
+	unsigned uncertain_srv;       /* on this server */
 	uint64_t split_id;            /* a bad row in this batch: it goes in pieces of */
 	uint32_t split_rows;          /* this many rows, halved at each refusal (bisection) */
 	uint64_t replayed, deadl;
@@ -213,6 +220,8 @@ struct ch_sink {
 	char reply[CH_REPLY_CAP];
 	size_t reply_len;
 	uint64_t nonce, nbatch;
+	unsigned nsrv, cur;           /* servers (url, failover-url) and the one sent to now */
+	int kept;                     /* the last request got a reply: its connection may be reused */
 	int dlfd;
 	int interrupted;
 	uint64_t rng;
@@ -343,21 +352,25 @@ static enum ch_class post(struct ch_sink *c, const char *url, const char *body, 
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);
 	else
 		snprintf(c->reply, sizeof c->reply, "%s", curl_easy_strerror(rc));
-	enum ch_class k = sl__ch_classify(rc == CURLE_OK ? 0 : (rc == CURLE_COULDNT_CONNECT ||
-	                                                         rc == CURLE_COULDNT_RESOLVE_HOST) ? 1 : 2,
-	                                  http, c->reply, c->reply_len);
+	/* A refused connection is "nothing sent" only when no kept connection was there to try
+	 * first: libcurl re-sends a request whose kept connection died on a new one, and when
+	 * that connect fails, the request may have reached the server on the old one. */
+	int refused = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
+	enum ch_class k = sl__ch_classify(rc == CURLE_OK ? 0 : refused && !c->kept ? 1 : 2, http, c->reply,
+	                                  c->reply_len);
+	c->kept = rc == CURLE_OK;
 	c->by_class[k]++;
 	return k;
 }
 
-/* count() of rows with this batch_id: 0.., or -1 when the server did not say. */
-static int64_t check(struct ch_sink *c, struct ch_table *tb, uint64_t id)
+/* count() of rows with this batch_id on server srv: 0.., or -1 when it did not say. */
+static int64_t check(struct ch_sink *c, struct ch_table *tb, unsigned srv, uint64_t id)
 {
 	char q[256];
 	int n = snprintf(q, sizeof q, "SELECT count() FROM %s%s WHERE batch_id = %" PRIu64, c->cf->table_prefix,
 	                 tb->name, id);
 	c->checks++;
-	if (post(c, tb->chk_url, q, (size_t)n) != CH_OK)
+	if (post(c, tb->chk_url[srv], q, (size_t)n) != CH_OK)
 		return -1;
 	return sl__ch_parse_count(c->reply, c->reply_len);
 }
@@ -378,11 +391,34 @@ static void ok(struct ch_table *tb)
 	tb->next_try_ns = 0;
 }
 
-/* A refused connection sent nothing, but a transfer that failed may have begun on a kept
- * connection, so every transport failure is asked about (one cheap query per failed send). */
+/* The servers in mask, summed: -1 when one did not answer (then nobody can say). */
+static int64_t check_on(struct ch_sink *c, struct ch_table *tb, unsigned mask, uint64_t id)
+{
+	int64_t sum = 0;
+	for (unsigned s = 0; s < c->nsrv; s++)
+		if (mask & (1u << s)) {
+			int64_t n = check(c, tb, s, id);
+			if (n < 0)
+				return -1;
+			sum += n;
+		}
+	return sum;
+}
+
+/* After a failure that says the server is away or sick, the next sends go to the other one
+ * (if there is one); a batch that may have reached this one is still asked about here. */
+static void failover(struct ch_sink *c, enum ch_class k)
+{
+	if (c->nsrv > 1 && (k == CH_NET_DOWN || k == CH_NET_LOST || k == CH_SERVER || k == CH_PARTS)) {
+		c->cur = (c->cur + 1) % c->nsrv;
+		sl_log(SL_LOG_WARNING, "clickhouse: sending to %s from now on", c->cur ? c->cf->failover_url : c->cf->url);
+	}
+}
+
+/* NET_DOWN is a refused connection with no kept one before it (post): nothing was sent. */
 static int may_have_committed(enum ch_class k)
 {
-	return k == CH_NET_LOST || k == CH_NET_DOWN || k == CH_SERVER;
+	return k == CH_NET_LOST || k == CH_SERVER;
 }
 
 /* ---- the spool ------------------------------------------------------------------------------ */
@@ -483,7 +519,8 @@ static void seal(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 	tb->sealed = 1;
 	tb->seal_flags = 0;
 	if (spool_empty(tb) && now >= tb->next_try_ns && !c->interrupted) {
-		enum ch_class k = post(c, tb->ins_url, tb->buf, tb->len);
+		unsigned srv = c->cur;
+		enum ch_class k = post(c, tb->ins_url[srv], tb->buf, tb->len);
 		c->inserts++;
 		if (k == CH_OK) {
 			sl_count(&c->ctr->delivered, tb->rows);
@@ -493,11 +530,12 @@ static void seal(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 			return;
 		}
 		if (may_have_committed(k))
-			tb->seal_flags = REC_UNCERTAIN;
+			tb->seal_flags = (uint8_t)(REC_UNCERTAIN | srv << REC_SRV_SHIFT);
 		if (k != CH_BAD_ROW) {
 			sl_log(SL_LOG_WARNING, "clickhouse %s: insert of %u rows failed (%s): %.200s; spooled", tb->name,
 			       tb->rows, sl__ch_class_name(k), c->reply);
 			backoff(c, tb, now);
+			failover(c, k);
 		}
 		/* a bad row: the batch goes through the spool, where replay finds it row by row */
 	}
@@ -630,9 +668,19 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 	whole = h0.idx == 0 && n == h0.rows;
 	send_id = whole ? h0.id : piece_id(h0.id, h0.idx);
 	/* invariant 2 and 4: ask before sending what may be there already */
-	if ((h0.flags & REC_UNCERTAIN) || tb->check_recovered || tb->uncertain_id == send_id) {
-		int64_t cw = check(c, tb, h0.id);
-		int64_t cp = cw >= 0 && !whole ? check(c, tb, send_id) : 0;
+	unsigned mask = 0;
+	if (h0.flags & REC_UNCERTAIN)
+		mask |= 1u << ((h0.flags >> REC_SRV_SHIFT) & 1u);
+	if (tb->uncertain_id == send_id)
+		mask |= 1u << tb->uncertain_srv;
+	if (tb->check_recovered)
+		mask |= (1u << c->nsrv) - 1; /* an earlier run may have sent it to either */
+	mask &= (1u << c->nsrv) - 1;
+	if (mask) {
+		/* only the server it may have reached can say; until it answers, the batch (and its
+		 * table behind it) waits: a duplicate is not an option */
+		int64_t cw = check_on(c, tb, mask, h0.id);
+		int64_t cp = cw >= 0 && !whole ? check_on(c, tb, mask, send_id) : 0;
 		if (cw < 0 || cp < 0) {
 			backoff(c, tb, now);
 			return 0;
@@ -669,10 +717,11 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 		len += plen + bl;
 	}
 	char url[1500];
-	const char *u = tb->ins_url;
+	unsigned srv = c->cur;
+	const char *u = tb->ins_url[srv];
 	if (h0.fmt != c->cf->format) {
 		/* a spool from a run with the other format: the same INSERT with that format */
-		snprintf(url, sizeof url, "%s", tb->ins_url);
+		snprintf(url, sizeof url, "%s", tb->ins_url[srv]);
 		char *f = strstr(url, fmt_query((uint8_t)c->cf->format));
 		if (f) {
 			snprintf(f, sizeof url - (size_t)(f - url), "%s", fmt_query(h0.fmt));
@@ -702,11 +751,14 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 		tb->split_rows = n / 2;
 		return 1;
 	}
-	if (may_have_committed(k))
+	if (may_have_committed(k)) {
 		tb->uncertain_id = send_id;
+		tb->uncertain_srv = srv;
+	}
 	sl_log(SL_LOG_WARNING, "clickhouse %s: replay of %u rows failed (%s): %.200s", tb->name, n,
 	       sl__ch_class_name(k), c->reply);
 	backoff(c, tb, now);
+	failover(c, k);
 	return 0;
 }
 
@@ -727,8 +779,11 @@ static int table_urls(struct ch_sink *c, struct ch_table *tb, char *errbuf, size
 		snprintf(errbuf, errlen, "outputs.clickhouse: out of memory");
 		return -ENOMEM;
 	}
-	snprintf(tb->ins_url, sizeof tb->ins_url, "%s?database=%s&query=%s", c->cf->url, ed, eq);
-	snprintf(tb->chk_url, sizeof tb->chk_url, "%s?database=%s", c->cf->url, ed);
+	for (unsigned s = 0; s < c->nsrv; s++) {
+		const char *base = s ? c->cf->failover_url : c->cf->url;
+		snprintf(tb->ins_url[s], sizeof tb->ins_url[s], "%s?database=%s&query=%s", base, ed, eq);
+		snprintf(tb->chk_url[s], sizeof tb->chk_url[s], "%s?database=%s", base, ed);
+	}
 	curl_free(eq);
 	curl_free(ed);
 	return 0;
@@ -746,6 +801,7 @@ static int ch_init(const struct sl_module_env *env, void **state, char *errbuf, 
 	c->cf = cf;
 	c->ctr = env->sink_ctr;
 	c->dlfd = -1;
+	c->nsrv = cf->failover_url && *cf->failover_url ? 2 : 1;
 	if (cf->backoff_min_ns > cf->backoff_max_ns) {
 		snprintf(errbuf, errlen, "outputs.clickhouse.backoff-min: more than backoff-max");
 		return -EINVAL;
