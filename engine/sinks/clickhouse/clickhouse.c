@@ -91,6 +91,7 @@ struct ch_conf {
 	uint64_t spool_fsync_ns;
 	enum sl_spool_policy spool_policy;
 	char *dead_letter;
+	bool dedup_token;
 };
 
 /* Names that go into SQL unquoted: letters, digits, underscore. */
@@ -162,6 +163,8 @@ static const struct sl_conf_key ch_keys[] = {
 	     "at the bound: hold the pipeline, drop the oldest segments or drop the newest rows (counted)"),
 	STRING("outputs.clickhouse.dead-letter", dead_letter, "/var/lib/sluice/clickhouse/dead-letter.json", 1,
 	       4000, NULL, "rows the server refused, one JSON line each with its message"),
+	BOOL("outputs.clickhouse.dedup-token", dedup_token, "false",
+	     "also send the batch id as insert_deduplication_token (servers from 22.2; not 18.16)"),
 };
 
 static const struct sl_conf_block ch_block = {
@@ -335,6 +338,18 @@ static int on_seek(void *arg, curl_off_t off, int origin)
 {
 	struct ch_sink *c = arg;
 	return off == 0 && origin == SEEK_SET && c->up_off == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+}
+
+static enum ch_class post(struct ch_sink *c, const char *url, const char *body, size_t len);
+
+/* An INSERT of batch (or piece) id: the server's own deduplication too when it has it. */
+static enum ch_class insert(struct ch_sink *c, const char *url, uint64_t id, const char *body, size_t len)
+{
+	char u[1600];
+	if (!c->cf->dedup_token)
+		return post(c, url, body, len);
+	snprintf(u, sizeof u, "%s&insert_deduplication_token=%" PRIu64, url, id);
+	return post(c, u, body, len);
 }
 
 static enum ch_class post(struct ch_sink *c, const char *url, const char *body, size_t len)
@@ -520,7 +535,7 @@ static void seal(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 	tb->seal_flags = 0;
 	if (spool_empty(tb) && now >= tb->next_try_ns && !c->interrupted) {
 		unsigned srv = c->cur;
-		enum ch_class k = post(c, tb->ins_url[srv], tb->buf, tb->len);
+		enum ch_class k = insert(c, tb->ins_url[srv], tb->id, tb->buf, tb->len);
 		c->inserts++;
 		if (k == CH_OK) {
 			sl_count(&c->ctr->delivered, tb->rows);
@@ -728,7 +743,7 @@ static int replay_one(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 			u = url;
 		}
 	}
-	enum ch_class k = post(c, u, c->rbuf, len);
+	enum ch_class k = insert(c, u, send_id, c->rbuf, len);
 	c->inserts++;
 	if (k == CH_OK) {
 		sl_spool_consume(tb->sp);
