@@ -11,6 +11,10 @@
 # the other). Each sluiced run reads the same synthetic traffic (same seed) and inserts the same
 # rows, decoding the packets too, so the comparison is conservative for sluiced.
 #
+# A third peer isolates the sink: sluiced replaying a spool that holds the same rows (made
+# once by a run whose server was unreachable, copied back before each run), reading an empty
+# capture: no packets, only the spool, the INSERTs and the server.
+#
 # Figures per run: rows/s (wall clock of the inserting process, from start to exit) and rows per
 # CPU-second (the inserting process's user+sys plus the server's, from /proc/PID/stat).
 #
@@ -30,22 +34,37 @@ cpu_of() { awk -v t="$tick" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
 truncate_all() { for t in $tables; do ch_query "TRUNCATE TABLE sluice.$t" >/dev/null; done; }
 rows_in() { local n=0 t; for t in $tables; do n=$((n + $(ch_query "SELECT count() FROM sluice.$t"))); done; echo $n; }
 
-# run_sluiced FORMAT: prints "wall cpu rows"
+add() { awk -v a="$1" -v b="$2" -v c="${3:-0}" -v d="${4:-0}" 'BEGIN { printf "%.3f", a + b + c + d }'; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+
+# sl URL SPOOL INPUT... : one sluiced run with the ClickHouse sink
+sl() {
+  local u=$1 sp=$2
+  shift 2
+  /usr/bin/time -f "%U %S" -o "$tmp/time" "$sluiced" -q -w 1 -o /dev/null --set outputs.file.enabled=false \
+    --set outputs.clickhouse.enabled=true --set outputs.clickhouse.url="$u" \
+    --set outputs.clickhouse.types="[flow, http, tls, dns]" --set outputs.clickhouse.drain-timeout=600s \
+    --set outputs.clickhouse.spool-dir="$sp" --set outputs.clickhouse.dead-letter="$tmp/dead" "$@" 2>"$tmp/err" ||
+    { cat "$tmp/err" >&2; exit 1; }
+}
+
+# run_sluiced FORMAT | spool: prints "wall cpu rows"
 run_sluiced() {
   truncate_all
   local s0 t0 t1 s1
+  rm -rf "$tmp/spool"
+  [ "$1" = spool ] && cp -a "$tmp/spool.full" "$tmp/spool"
   s0=$(cpu_of "$CH_PID")
   t0=$(date +%s.%N)
-  /usr/bin/time -f "%U %S" -o "$tmp/time" "$sluiced" -q -w 1 -o /dev/null --synth \
-    --set capture.synth.packets="$packets" --set outputs.file.enabled=false \
-    --set outputs.clickhouse.enabled=true --set outputs.clickhouse.url="$CH_URL" \
-    --set outputs.clickhouse.types="[flow, http, tls, dns]" --set outputs.clickhouse.format="$1" \
-    --set outputs.clickhouse.spool-dir="$tmp/spool" --set outputs.clickhouse.dead-letter="$tmp/dead" 2>"$tmp/err" ||
-    { cat "$tmp/err" >&2; exit 1; }
+  if [ "$1" = spool ]; then
+    sl "$CH_URL" "$tmp/spool" -r "$tmp/empty.pcap"
+  else
+    sl "$CH_URL" "$tmp/spool" --synth --set capture.synth.packets="$packets" --set outputs.clickhouse.format="$1"
+  fi
   t1=$(date +%s.%N)
   s1=$(cpu_of "$CH_PID")
   read -r u s <"$tmp/time"
-  echo "$(echo "$t1 - $t0" | bc) $(echo "$u + $s + $s1 - $s0" | bc) $(rows_in)"
+  echo "$(sub "$t1" "$t0") $(add "$u" "$s" "$s1" "-$s0") $(rows_in)"
 }
 
 run_client() {
@@ -59,8 +78,8 @@ run_client() {
   done
   t1=$(date +%s.%N)
   s1=$(cpu_of "$CH_PID")
-  for t in $tables; do read -r a b <"$tmp/time.$t"; u=$(echo "$u + $a" | bc); s=$(echo "$s + $b" | bc); done
-  echo "$(echo "$t1 - $t0" | bc) $(echo "$u + $s + $s1 - $s0" | bc) $(rows_in)"
+  for t in $tables; do read -r a b <"$tmp/time.$t"; u=$(add "$u" "$a" "$b"); done
+  echo "$(sub "$t1" "$t0") $(add "$u" "$s1" "-$s0") $(rows_in)"
 }
 
 # the data clickhouse-client inserts: what sluiced put in the tables
@@ -69,10 +88,14 @@ for t in $tables; do
   ch_query "SELECT batch_id, ts, flow_id, eve FROM sluice.$t FORMAT JSONEachRow" >"$tmp/$t.json"
 done
 want=$(cat "$tmp"/*.json | grep -c .)
+# the spool: the same rows, spooled by a run that reaches no server (RowBinary)
+python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<IHHiIII',0xa1b2c3d4,2,4,0,0,65535,1))" >"$tmp/empty.pcap"
+sl "http://127.0.0.1:1/" "$tmp/spool.full" --synth --set capture.synth.packets="$packets" \
+  --set outputs.clickhouse.drain-timeout=0s
 
 : >"$tmp/runs"
 for r in $(seq 1 "$rounds"); do
-  for peer in rowbinary jsoneachrow client; do
+  for peer in rowbinary jsoneachrow spool client; do
     if [ $peer = client ]; then out=$(run_client); else out=$(run_sluiced $peer); fi
     set -- $out
     [ "$3" = "$want" ] || { echo "round $r $peer: $3 rows in the tables, want $want" >&2; exit 1; }
@@ -99,15 +122,16 @@ print(f"`bench/clickhouse_bench.sh build/engine/sluiced {packets} {rounds}`, "
 print("| peer | rows/s median (min-max) | rows per CPU-s median (min-max) |")
 print("|---|---|---|")
 names = {"rowbinary": "sluiced, RowBinary (default)", "jsoneachrow": "sluiced, JSONEachRow",
+         "spool": "sluiced replaying its spool (RowBinary, no packets)",
          "client": "clickhouse-client, JSONEachRow files"}
 R = sorted(by["client"])
-for p in ["rowbinary", "jsoneachrow", "client"]:
+for p in ["rowbinary", "jsoneachrow", "spool", "client"]:
     a = [rate(p, r, 0) for r in R]; b = [rate(p, r, 1) for r in R]
     print(f"| {names[p]} | {statistics.median(a):,.0f} ({min(a):,.0f}-{max(a):,.0f}) "
           f"| {statistics.median(b):,.0f} ({min(b):,.0f}-{max(b):,.0f}) |")
 print("\n| ratio (same round) | rows/s median (min-max) | per CPU-s median (min-max) |")
 print("|---|---|---|")
-for p, q in [("rowbinary", "client"), ("jsoneachrow", "client"), ("rowbinary", "jsoneachrow")]:
+for p, q in [("rowbinary", "client"), ("jsoneachrow", "client"), ("spool", "client"), ("rowbinary", "jsoneachrow")]:
     a = [rate(p, r, 0) / rate(q, r, 0) for r in R]; b = [rate(p, r, 1) / rate(q, r, 1) for r in R]
     print(f"| {names[p]} / {names[q]} | {statistics.median(a):.2f}x ({min(a):.2f}-{max(a):.2f}) "
           f"| {statistics.median(b):.2f}x ({min(b):.2f}-{max(b):.2f}) |")

@@ -962,7 +962,7 @@ static int ch_flush(void *state)
 {
 	struct ch_sink *c = state;
 	uint64_t now = sl_mono_ns();
-	int busy = 0;
+	int live = 0, spooled = 0; /* rows not yet sent or spooled; rows in a spool */
 
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++) {
 		struct ch_table *tb = c->tab[t];
@@ -982,14 +982,14 @@ static int ch_flush(void *state)
 		if (tb->rows && !tb->sealed && now - tb->opened_ns >= c->cf->batch_ns)
 			seal(c, tb, now);
 		if (tb->rows || (tb->sealed && spool_sealed(c, tb) != 0))
-			busy = 1;
+			live = 1;
 		if (!spool_empty(tb))
-			busy = 2;
+			spooled = 1;
 	}
 	sync_counters(c);
-	if (busy == 1)
+	if (live)
 		return -EAGAIN;
-	if (busy == 2) {
+	if (spooled) {
 		if (!c->drain_start)
 			c->drain_start = now;
 		if (now - c->drain_start < c->cf->drain_ns)
