@@ -24,7 +24,7 @@ sluiced=$1 packets=${2:-1000000} rounds=${3:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/services/clickhouse.sh"
 tmp=$(mktemp -d /tmp/sluice-chbench-XXXXXX)
-trap 'ch_stop; rm -rf "$tmp"' EXIT
+trap 'set +e; ch_stop; rm -rf "$tmp"' EXIT
 ch_start "$tmp/ch" >/dev/null
 grep -v '^--' "$here/../conf/clickhouse.sql" | while read -r q; do ch_query "$q" >/dev/null; done
 tables="flow http tls dns"
