@@ -16,7 +16,7 @@
 #                pipeline waits, then the server comes back and everything arrives
 #   badrow       a table whose column refuses some rows: those go to the dead-letter file
 #                with the server's message, the rest arrive
-#   failover [N] two servers (url, failover-url); the first stopped mid-run for 10 s: the sink
+#   failover [N] two servers (url, failover-url); the first SIGKILLed mid-run, back after 10 s: the sink
 #                goes on with the second; what the first may have had waits for it; the two
 #                servers' tables together hold every row once
 #
@@ -262,8 +262,11 @@ failover)
   BG=1 sl "$tmp/l1" --synth --set capture.synth.packets="${arg:-1500000}" --set outputs.clickhouse.batch-rows=5000 \
     --set outputs.clickhouse.failover-url="$B_URL" --set outputs.clickhouse.drain-timeout=300s
   for i in $(seq 1 300); do [ "$(ch_query 'SELECT count() FROM sluice.dns')" -gt 0 ] && break; sleep 0.05; done
-  echo "$what: stopping the first server with $(ch_total) rows in"
-  ch_stop
+  # SIGKILL: it is gone at once (a graceful stop can outlast a short run)
+  echo "$what: killing the first server with $(ch_count dns) dns rows in"
+  kill -KILL "$CH_PID"
+  wait "$CH_PID" 2>/dev/null
+  CH_PID=
   sleep 10
   ch_restart "$tmp/ch" || exit 1
   wait "$run_pid"
