@@ -134,8 +134,11 @@ outage)
   BG=1 sl "$tmp/l1" --synth --set capture.synth.packets=2000000 --set outputs.clickhouse.drain-timeout=300s \
     --set outputs.clickhouse.batch-rows=5000
   for i in $(seq 1 300); do [ "$(ch_total)" -gt 0 ] && break; sleep 0.05; done
+  # sluiced is paused while the server stops, so the stop lands mid-run however fast the run is
+  kill -STOP "$run_pid"
   echo "$what: stopping the server with $(ch_total) rows in"
   ch_stop
+  kill -CONT "$run_pid"
   sleep "$arg"
   ch_restart "$tmp/ch" || exit 1
   wait "$run_pid"
