@@ -21,6 +21,8 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/null/null.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/zmq/zmq.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/clickhouse/clickhouse.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/clickhouse/ch_reply.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/tap/tap.c
   ${CMAKE_CURRENT_LIST_DIR}/metrics/metrics.c
   ${CMAKE_CURRENT_LIST_DIR}/control/control.c)
@@ -32,6 +34,9 @@ pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::ZMQ)
 # the control socket (control/): its request parser and the CURVE key loader
 target_link_libraries(sluice_engine PUBLIC sluice_control_req sluice_curve)
+# the ClickHouse sink (sinks/clickhouse): libcurl, and the spool
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+target_link_libraries(sluice_engine PUBLIC PkgConfig::CURL sluice_spool)
 # GeoIP/ASN enrichment (analysis/geoip)
 pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::MAXMINDDB m)

@@ -10,6 +10,8 @@
 #                     the server's log tail) if it does not answer within 60 s
 #   ch_query SQL      runs SQL over HTTP, prints the reply, fails on a non-200
 #   ch_stop           SIGTERM, waits (SIGKILL after 20 s); safe to call twice, and from a trap
+#   ch_restart DIR    starts the stopped server of DIR again on the same ports and data (an
+#                     outage a client rides through); waits like ch_start
 #
 # As root the server runs as root: 18.16 does not drop privileges itself and this directory is
 # ours, so no system file is at stake. Nothing here listens beyond 127.0.0.1.
@@ -54,7 +56,16 @@ ch_start() {
 </yandex>
 XML
   CH_URL="http://127.0.0.1:$CH_HTTP_PORT/"
-  clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout" 2>&1 &
+  ch__run "$dir"
+}
+
+ch_restart() {
+  ch__run "$1"
+}
+
+ch__run() {
+  local dir=$1
+  clickhouse-server --config-file="$dir/config.xml" >>"$dir/log/stdout" 2>&1 &
   CH_PID=$!
   local i
   for i in $(seq 1 300); do

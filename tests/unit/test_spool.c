@@ -186,6 +186,46 @@ static void test_interleaved(void)
 	sl_spool_close(sp);
 }
 
+/* sl_spool_peek_more: a batch of records peeked together, stopping at the segment's end, all
+ * still valid at the end, consumed at once; a peek without consume gives the same batch again
+ * and the cursor at a close keeps only what was consumed. */
+static void test_peek_more(void)
+{
+	const char *d = newdir();
+	struct sl_spool_conf c = mkconf(d, 8u << 20, 8u << 10, SL_SPOOL_BLOCK);
+	struct sl_spool *sp = open_or_die(&c);
+	const void *p[200];
+	uint32_t l[200];
+	append_range(sp, 0, 500); /* ~120 bytes each over 8 KiB segments: several segments */
+	CHECK_EQ(sl_spool_peek_more(sp, &p[0], &l[0]), -ENOENT); /* nothing peeked yet */
+	uint64_t next = 0;
+	int segs = 0;
+	while (sl_spool_peek(sp, &p[0], &l[0]) == 0) {
+		uint32_t n = 1;
+		while (n < 200 && sl_spool_peek_more(sp, &p[n], &l[n]) == 0)
+			n++;
+		CHECK(n < 200); /* a segment ends the batch */
+		for (uint32_t k = 0; k < n; k++)
+			CHECK_EQ(recno(p[k], l[k]), (long long)(next + k));
+		if (segs == 1) { /* not consumed: the same batch comes again, also after a restart */
+			sl_spool_close(sp);
+			sp = open_or_die(&c);
+			CHECK_EQ(sl_spool_stats(sp)->recovered, 500 - next);
+			segs++;
+			continue;
+		}
+		sl_spool_consume(sp);
+		next += n;
+		segs++;
+		CHECK(balanced(sp));
+	}
+	CHECK_EQ(next, 500);
+	CHECK(segs > 3);
+	CHECK_EQ(sl_spool_stats(sp)->pending, 0);
+	CHECK(balanced(sp));
+	sl_spool_close(sp);
+}
+
 static void test_torn_tail(void)
 {
 	const char *d = newdir();
@@ -393,6 +433,7 @@ int main(void)
 	test_crc();
 	test_restart_order();
 	test_interleaved();
+	test_peek_more();
 	test_torn_tail();
 	test_corrupt();
 	test_bound(SL_SPOOL_BLOCK);

@@ -134,7 +134,7 @@ struct sl_spool {
 	uint64_t rdone;   /* records of segs[0] consumed */
 	uint64_t start_seq; /* the cursor found at open: where segs[0]'s replay begins */
 	size_t start_off;
-	int peeked;
+	uint64_t peeked; /* records peeked since the last consume (peek, then peek_more) */
 	size_t peek_next;
 
 	uint64_t unsynced, last_sync_ns;
@@ -419,15 +419,33 @@ int sl_spool_peek(struct sl_spool *sp, const void **rec, uint32_t *len)
 	}
 }
 
+/* The record after the last one peeked, in the same segment: a sink that sends several
+ * records as one batch peeks them all and consumes them together once delivered. */
+int sl_spool_peek_more(struct sl_spool *sp, const void **rec, uint32_t *len)
+{
+	if (!sp->peeked || !sp->nseg || !sp->rloaded || sp->rdone + sp->peeked >= sp->segs[0].records)
+		return -ENOENT;
+	size_t off = sp->peek_next;
+	const uint8_t *p;
+	uint32_t l;
+	if (sl_spool_seg_next(sp->rbuf, sp->rlen, &off, sp->conf.max_record, &p, &l) != SL_SPOOL_REC)
+		return -ENOENT;
+	*rec = p;
+	*len = l;
+	sp->peeked++;
+	sp->peek_next = off;
+	return 0;
+}
+
 void sl_spool_consume(struct sl_spool *sp)
 {
 	if (!sp->peeked)
 		return;
-	sp->peeked = 0;
 	sp->roff = sp->peek_next;
-	sp->rdone++;
-	sp->st.replayed++;
-	sp->st.pending--;
+	sp->rdone += sp->peeked;
+	sp->st.replayed += sp->peeked;
+	sp->st.pending -= sp->peeked;
+	sp->peeked = 0;
 	sp->cursor_dirty = 1;
 	if (sp->rdone >= sp->segs[0].records && !is_active(sp, 0))
 		remove_first(sp, NULL);

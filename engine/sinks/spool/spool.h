@@ -81,7 +81,10 @@ int sl_spool_append(struct sl_spool *sp, const void *rec, uint32_t len);
 /* The next record to replay, valid until the next call on the spool: 0, or -ENOENT when the
  * spool is empty. */
 int sl_spool_peek(struct sl_spool *sp, const void **rec, uint32_t *len);
-/* The record peek gave has been delivered: move past it (counted replayed). */
+/* After sl_spool_peek: the record after the last one peeked, in the same segment (valid like
+ * peek's, and the earlier ones stay valid too): 0, or -ENOENT at the segment's end. */
+int sl_spool_peek_more(struct sl_spool *sp, const void **rec, uint32_t *len);
+/* The records peek (and peek_more) gave have been delivered: move past them (counted replayed). */
 void sl_spool_consume(struct sl_spool *sp);
 /* fsync (data and cursor) if the cadence says so; call from the sink's tick. */
 int sl_spool_tick(struct sl_spool *sp, uint64_t now_ns);
