@@ -14,11 +14,13 @@
 #include "sinks/sink.h"
 
 extern const struct sl_module sl__sink_file;
+extern const struct sl_module sl__sink_kafka;
 extern const struct sl_module sl__sink_null;
 extern const struct sl_module sl__sink_zmq;
 
 const struct sl_module *const sl__sink_modules[] = {
 	&sl__sink_file,
+	&sl__sink_kafka,
 	&sl__sink_null,
 	&sl__sink_zmq,
 	NULL,

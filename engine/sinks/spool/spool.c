@@ -136,6 +136,9 @@ struct sl_spool {
 	size_t start_off;
 	int peeked;
 	size_t peek_next;
+	uint64_t ahead_n;   /* records of segs[0] read ahead and not consumed */
+	size_t ahead_off;   /* the record after them */
+	uint64_t epoch;     /* bumped when segs[0] goes with records read ahead */
 
 	uint64_t unsynced, last_sync_ns;
 	int cursor_dirty, dir_dirty;
@@ -257,6 +260,9 @@ static void remove_first(struct sl_spool *sp, uint64_t *lost_to)
 	sp->rloaded = 0;
 	sp->rdone = 0;
 	sp->peeked = 0;
+	if (sp->ahead_n && left)
+		sp->epoch++;
+	sp->ahead_n = 0;
 	sp->cursor_dirty = 1;
 	sp->dir_dirty = 1;
 }
@@ -419,12 +425,56 @@ int sl_spool_peek(struct sl_spool *sp, const void **rec, uint32_t *len)
 	}
 }
 
+int sl_spool_ahead(struct sl_spool *sp, const void **rec, uint32_t *len)
+{
+	if (sp->ahead_n == 0) {
+		int r = sl_spool_peek(sp, rec, len);
+		if (r)
+			return r == -EAGAIN ? -ENOENT : r;
+		sp->peeked = 0;
+		sp->ahead_off = sp->peek_next;
+		sp->ahead_n = 1;
+		return 0;
+	}
+	/* within segs[0], whose record count is fixed once the reader is in it (peek closed it
+	 * if it was the active one) */
+	if (sp->rdone + sp->ahead_n >= sp->segs[0].records)
+		return -ENOENT;
+	size_t off = sp->ahead_off;
+	const uint8_t *p;
+	uint32_t l;
+	if (sl_spool_seg_next(sp->rbuf, sp->rlen, &off, sp->conf.max_record, &p, &l) != SL_SPOOL_REC)
+		return -ENOENT; /* fewer records than counted: peek finds out once the rest is consumed */
+	*rec = p;
+	*len = l;
+	sp->ahead_off = off;
+	sp->ahead_n++;
+	return 0;
+}
+
+void sl_spool_rewind(struct sl_spool *sp)
+{
+	sp->ahead_n = 0;
+}
+
+uint64_t sl_spool_epoch(const struct sl_spool *sp)
+{
+	return sp->epoch;
+}
+
 void sl_spool_consume(struct sl_spool *sp)
 {
-	if (!sp->peeked)
+	if (!sp->peeked && !sp->ahead_n)
 		return;
+	if (sp->peeked) {
+		sp->roff = sp->peek_next;
+	} else {
+		/* the oldest record read ahead: whole and checked when it was read */
+		sp->roff += SL_SPOOL_REC_HDR + get32(sp->rbuf + sp->roff);
+	}
+	if (sp->ahead_n)
+		sp->ahead_n--;
 	sp->peeked = 0;
-	sp->roff = sp->peek_next;
 	sp->rdone++;
 	sp->st.replayed++;
 	sp->st.pending--;

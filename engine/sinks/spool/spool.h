@@ -83,6 +83,17 @@ int sl_spool_append(struct sl_spool *sp, const void *rec, uint32_t len);
 int sl_spool_peek(struct sl_spool *sp, const void **rec, uint32_t *len);
 /* The record peek gave has been delivered: move past it (counted replayed). */
 void sl_spool_consume(struct sl_spool *sp);
+/* Read-ahead, for a sink that keeps many spooled records in flight (Kafka): the record after
+ * those already read ahead (the first one is peek's), without consuming it; valid until the
+ * spool's segment changes. 0, or -ENOENT when nothing more can be read ahead now (the spool is
+ * empty, or the rest is in the next segment: consume what was read ahead first). Records read
+ * ahead are consumed in order, oldest first, by sl_spool_consume, one per call. */
+int sl_spool_ahead(struct sl_spool *sp, const void **rec, uint32_t *len);
+/* Forget the read-ahead: the next sl_spool_ahead starts again at the oldest unconsumed record. */
+void sl_spool_rewind(struct sl_spool *sp);
+/* Changes whenever records read ahead were dropped under the reader (drop-oldest, a lost
+ * segment): a sink compares it to know that acknowledgements in flight no longer match. */
+uint64_t sl_spool_epoch(const struct sl_spool *sp);
 /* fsync (data and cursor) if the cadence says so; call from the sink's tick. */
 int sl_spool_tick(struct sl_spool *sp, uint64_t now_ns);
 /* fsync now. */
