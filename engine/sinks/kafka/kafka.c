@@ -64,6 +64,7 @@ struct kafka_conf {
 	uint64_t spool_segment_bytes;
 	enum sl_spool_policy spool_policy;
 	uint64_t spool_fsync_ns;
+	uint64_t drain_timeout_ns;
 };
 
 static const char *const spool_policy_names[] = { "block", "drop-oldest", "drop-newest", NULL };
@@ -91,6 +92,8 @@ static const struct sl_conf_key kafka_keys[] = {
 	     "at the spool's bound: block (backpressure), drop-oldest or drop-newest (counted)"),
 	DURATION("outputs.kafka.spool-fsync", spool_fsync_ns, "1s", 10 * MS, 1 * MINUTE,
 	         "how often the spool's data and cursor are synced to disk"),
+	DURATION("outputs.kafka.drain-timeout", drain_timeout_ns, "10s", 0, 1 * HOUR,
+	         "at the end, how long to wait for brokers that are down before the rest stays spooled"),
 };
 
 static const struct sl_conf_block kafka_block = {
@@ -120,6 +123,7 @@ struct kafka_sink {
 	char *buf;     /* the encoded record */
 	uint8_t *srec; /* a spool record */
 	int64_t queue_max;
+	uint64_t drain_ns, drain_since;
 
 	int down;                /* every broker down, or a delivery failed since the last success */
 	uint64_t last_probe_ns;
@@ -131,6 +135,7 @@ struct kafka_sink {
 	int rp_failed;           /* a replay failed: read no further until the rewind */
 	uint8_t rp_status[REPLAY_WINDOW];
 
+	uint64_t disk_full_seen; /* the spool's disk_full when last logged */
 	uint64_t replay_dups;    /* spool records sent again after a rewind */
 	uint64_t stale_acks;     /* acknowledged after the spool had dropped them (drop-oldest) */
 };
@@ -369,6 +374,17 @@ static void serve(struct kafka_sink *k, uint64_t now)
 	copy_counters(k);
 }
 
+/* From tick: a spool that hit a full disk says so (the log limits repeats). */
+static void log_spool(struct kafka_sink *k)
+{
+	const struct sl_spool_stats *st = sl_spool_stats(k->spool);
+	if (st->disk_full != k->disk_full_seen) {
+		sl_log(SL_LOG_WARNING, "kafka sink: spool %s: disk full (%llu time(s)); records wait in memory, the sink takes fewer",
+		       k->spool_dir, (unsigned long long)st->disk_full);
+		k->disk_full_seen = st->disk_full;
+	}
+}
+
 static void kafka_fini(void *state);
 
 static int set_prop(rd_kafka_conf_t *c, const char *name, const char *val, char *errbuf, size_t errlen)
@@ -393,6 +409,7 @@ static int kafka_init(const struct sl_module_env *env, void **state, char *errbu
 	*state = k;
 	k->ctr = env->sink_ctr;
 	k->queue_max = kc->queue_records;
+	k->drain_ns = kc->drain_timeout_ns;
 	if ((k->buf = malloc(BUF_CAP)) == NULL || (k->srec = malloc(SPOOL_REC_MAX)) == NULL)
 		return -ENOMEM;
 	if (kc->spool_segment_bytes * 2 > kc->spool_max_bytes) {
@@ -525,6 +542,7 @@ static void kafka_tick(void *state, uint64_t now_ns)
 	struct kafka_sink *k = state;
 	serve(k, now_ns);
 	sl_spool_tick(k->spool, now_ns);
+	log_spool(k);
 }
 
 /* After an interrupt: what librdkafka holds is purged, and its reports hand it to the spool. */
@@ -557,9 +575,15 @@ static int kafka_flush(void *state)
 		return -EAGAIN;
 	if (sl_spool_stats(k->spool)->pending == 0)
 		return 0;
-	/* records wait in the spool: keep replaying while the cluster takes them; when it is down
-	 * and the last probe failed, they stay there for the next run (counted pending) */
-	if (!k->down || k->rp_inflight)
+	/* records wait in the spool: keep replaying while the cluster takes them; while it is down,
+	 * probe for up to drain-timeout, then they stay there for the next run (counted pending) */
+	if (!k->down) {
+		k->drain_since = 0;
+		return -EAGAIN;
+	}
+	if (k->drain_since == 0)
+		k->drain_since = now;
+	if (k->rp_inflight || now - k->drain_since < k->drain_ns)
 		return -EAGAIN;
 	sl_spool_sync(k->spool);
 	return -ENOTCONN;

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# The Kafka sink (engine/sinks/kafka) against sluice-kafka-mock on 127.0.0.1, every topic read
+# back with kcat and compared with the ledger (tests/kafka/kafka_test.sh):
+#   integration.kafka           a synthetic run of 60k packets (every build)
+#   integration.kafka.1m        >= 1M records (release only: label bench keeps ASan away)
+#   integration.kafka.outage    every broker down mid-run: spooled, replayed, nothing lost
+#   integration.kafka.kill      SIGKILL while replaying the spool, restart on the same spool
+#   integration.kafka.diskfull  the spool's disk full (a 6 MiB tmpfs): held, nothing dropped
+if(TARGET sluiced)
+  set(_sl_kafka ${PROJECT_SOURCE_DIR}/tests/kafka/kafka_test.sh)
+  add_test(NAME integration.kafka
+    COMMAND ${_sl_kafka} count 60000 $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
+  add_test(NAME integration.kafka.1m
+    COMMAND ${_sl_kafka} count 1100000 $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
+  foreach(m outage kill diskfull)
+    add_test(NAME integration.kafka.${m}
+      COMMAND ${_sl_kafka} ${m} $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
+  endforeach()
+  set_tests_properties(integration.kafka integration.kafka.outage integration.kafka.kill
+    integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300)
+  set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600)
+endif()
