@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,7 @@ struct sl_spool {
 	size_t nseg, capseg;
 	uint64_t next_seq;
 
+	int lockfd;       /* "lock", flock'ed: one process per spool directory */
 	int wfd;          /* the active segment (segs[nseg - 1]) or -1 */
 	uint64_t wfile;   /* bytes of it on disk */
 	uint8_t *wbuf;
@@ -457,6 +459,13 @@ void sl_spool_rewind(struct sl_spool *sp)
 	sp->ahead_n = 0;
 }
 
+void sl__spool_drop_lock(struct sl_spool *sp)
+{
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
+	sp->lockfd = -1;
+}
+
 uint64_t sl_spool_epoch(const struct sl_spool *sp)
 {
 	return sp->epoch;
@@ -652,6 +661,7 @@ int sl_spool_open(struct sl_spool **out, const struct sl_spool_conf *conf, char 
 	snprintf(sp->dir, sizeof sp->dir, "%s", conf->dir);
 	sp->conf.dir = sp->dir;
 	sp->wfd = -1;
+	sp->lockfd = -1;
 	sp->wcap = 65536 > SL_SPOOL_SEG_HDR + SL_SPOOL_REC_HDR + (size_t)conf->max_record
 	                   ? 65536 : SL_SPOOL_SEG_HDR + SL_SPOOL_REC_HDR + (size_t)conf->max_record;
 	sp->wbuf = malloc(sp->wcap);
@@ -664,6 +674,18 @@ int sl_spool_open(struct sl_spool **out, const struct sl_spool_conf *conf, char 
 		fail(err, errlen, "spool %s: mkdir: %s", sp->dir, strerror(e));
 		sl_spool_close(sp);
 		return -e;
+	}
+	/* Two processes on one spool would replay the same records and unlink each other's
+	 * segments: the second is refused (the lock goes with the process, also at a crash). */
+	char lpath[PATH_MAX];
+	snprintf(lpath, sizeof lpath, "%s/lock", sp->dir);
+	sp->lockfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sp->lockfd < 0 || flock(sp->lockfd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		fail(err, errlen, e == EWOULDBLOCK ? "spool %s: in use by another process" : "spool %s: lock: %s", sp->dir,
+		     strerror(e));
+		sl_spool_close(sp);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
 	}
 	read_cursor(sp);
 
@@ -753,6 +775,8 @@ void sl_spool_close(struct sl_spool *sp)
 		sl_spool_sync(sp);
 	if (sp->wfd >= 0)
 		close(sp->wfd);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
 	free(sp->segs);
 	free(sp->wbuf);
 	free(sp->rbuf);

@@ -16,6 +16,9 @@
  * fsync cadence, so after a crash at most the records replayed since the last sync are replayed
  * again (at-least-once; the sink's duplicate accounting counts them).
  *
+ * lock (empty): flock'ed by the process that has the spool open; a second one is refused
+ * (-EBUSY), so two processes never replay the same records or unlink each other's segments.
+ *
  * What the reader does with bad bytes (the segment reader, sl_spool_seg_next, is fuzzed):
  *   a length or payload that runs past the end of the file: a torn tail, counted, the rest of
  *   the segment skipped; a CRC mismatch or a length over the maximum: a corrupt record, counted,
@@ -99,6 +102,8 @@ int sl_spool_tick(struct sl_spool *sp, uint64_t now_ns);
 /* fsync now. */
 int sl_spool_sync(struct sl_spool *sp);
 const struct sl_spool_stats *sl_spool_stats(const struct sl_spool *sp);
+/* Tests: give up the directory's lock as a crashed process would. */
+void sl__spool_drop_lock(struct sl_spool *sp);
 
 /* The segment reader, on bytes in memory (a whole segment file). */
 enum sl_spool_read {
