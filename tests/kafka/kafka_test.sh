@@ -168,7 +168,7 @@ diskfull)
   km_down
   mkdir -p "$tmp/spool"
   # the spool on a 6 MiB tmpfs seen by sluiced alone: ENOSPC long before spool-max-bytes
-  unshare -m --propagation private sh -c 'mount -t tmpfs -o size=6m sluice-spool "$0" && shift && exec "$@"' \
+  unshare -m --propagation private sh -c 'mount -t tmpfs -o size=6m sluice-spool "$0" && exec "$@"' \
     "$tmp/spool" "$sluiced" -q -o /dev/null --set outputs.file.enabled=false --set outputs.kafka.enabled=true \
     --set outputs.kafka.brokers="$KM_BOOTSTRAP" --set outputs.kafka.topic-prefix=sl. \
     --set outputs.kafka.spool-dir="$tmp/spool" --set 'outputs.kafka.types=[flow, http, tls, dns]' \
