@@ -11,12 +11,13 @@ if(TARGET sluiced)
   add_test(NAME integration.kafka
     COMMAND ${_sl_kafka} count 60000 $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
   add_test(NAME integration.kafka.1m
-    COMMAND ${_sl_kafka} count 1100000 $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
+    COMMAND ${_sl_kafka} count 1600000 $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
   foreach(m outage kill diskfull)
     add_test(NAME integration.kafka.${m}
       COMMAND ${_sl_kafka} ${m} $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
   endforeach()
   set_tests_properties(integration.kafka integration.kafka.outage integration.kafka.kill
     integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300)
-  set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600)
+  set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600
+    ENVIRONMENT "MIN_RECORDS=1000000")
 endif()

@@ -6,7 +6,8 @@
 # duplicates, where `produced` is what the sink took (received) and duplicates is what kcat read
 # minus the distinct records it read (every record of a run is a distinct line).
 #   kafka_test.sh count PACKETS SLUICED MOCK   a synthetic run; every topic holds exactly the
-#                                              ledger's count, distinct, nothing spooled
+#                                              ledger's count, distinct, nothing spooled (and at
+#                                              least $MIN_RECORDS records when it is set)
 #   kafka_test.sh outage SLUICED MOCK          every broker down for OUTAGE seconds (default 8,
 #                                              beyond message-timeout 2s) mid-run: what failed
 #                                              went to the spool and was replayed; nothing lost
@@ -89,6 +90,7 @@ count)
     n=$(wc -l <"$tmp/got.$t")
     check "sl.$t holds the ledger's $want records (read $n)" "[ $n = $want ]"
   done
+  [ -n "${MIN_RECORDS:-}" ] && check "at least $MIN_RECORDS records ($P)" "[ $P -ge $MIN_RECORDS ]"
   check "produced = the ledger's events ($P)" "[ $P = $(jget "$tmp/l.json" 'sum(d["events"].values())') ] && [ $P -gt 0 ]"
   check "every record delivered on its report, none spooled or dropped" "[ $D = $P ] && [ $S = 0 ] && [ $X = 0 ]"
   check "read back = delivered, all distinct" "[ $got = $D ] && [ $distinct = $got ]"
