@@ -41,6 +41,7 @@ if(TARGET sluice_flow)
   target_link_libraries(sluice_engine PUBLIC sluice_flow)
 endif()
 # the Kafka sink (sinks/kafka): librdkafka, and the spool it keeps what it cannot deliver in
-target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/kafka.c)
+target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/kafka.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/spool_rec.c)
 pkg_check_modules(SL_RDKAFKA_ENGINE REQUIRED IMPORTED_TARGET rdkafka)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::SL_RDKAFKA_ENGINE sluice_spool)

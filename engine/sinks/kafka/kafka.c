@@ -31,7 +31,7 @@
  *
  * acks=all and enable.idempotence=true are set before outputs.kafka.properties, which is passed
  * to librdkafka as is (name=value) and may override them. Spool records hold the event type,
- * the key and the JSON (parse_spooled: bytes from disk, fuzzed by fuzz_kafka_spool).
+ * the key and the JSON (spool_rec.c: bytes from disk, fuzzed by fuzz_kafka_spool).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -104,9 +104,8 @@ static const struct sl_conf_block kafka_block = {
 };
 
 #define BUF_CAP (1u << 20)            /* one encoded record; a larger one is counted dropped */
-#define SPOOL_HDR 3u                  /* type u16 LE, key length u8 */
-#define KEY_MAX 20u                   /* a u64 in decimal */
-#define SPOOL_REC_MAX (BUF_CAP + SPOOL_HDR + KEY_MAX)
+#define KEY_MAX SL_KAFKA_KEY_MAX
+#define SPOOL_REC_MAX (BUF_CAP + SL_KAFKA_SPOOL_HDR + KEY_MAX)
 #define REPLAY_WINDOW 16384u          /* spool records in flight at most (a power of two) */
 #define PROBE_NS 1000000000u          /* while down: one replayed record a second */
 
@@ -140,25 +139,6 @@ struct kafka_sink {
 	uint64_t stale_acks;     /* acknowledged after the spool had dropped them (drop-oldest) */
 };
 
-/* The spool record: type (u16 LE), key length (u8), key, JSON. 0 or -1 (not ours). */
-int sl__kafka_spool_parse(const uint8_t *p, size_t n, uint16_t *type, const uint8_t **key, size_t *klen,
-                          const uint8_t **json, size_t *jlen)
-{
-	if (n < SPOOL_HDR)
-		return -1;
-	uint16_t t = (uint16_t)(p[0] | p[1] << 8);
-	size_t kl = p[2];
-	if (t >= SL_REC_TYPE_MAX || sl_json_event_name(t) == NULL || kl > KEY_MAX || n - SPOOL_HDR < kl ||
-	    n - SPOOL_HDR - kl == 0)
-		return -1;
-	*type = t;
-	*key = p + SPOOL_HDR;
-	*klen = kl;
-	*json = p + SPOOL_HDR + kl;
-	*jlen = n - SPOOL_HDR - kl;
-	return 0;
-}
-
 static size_t u64_dec(uint64_t v, char *out)
 {
 	char tmp[KEY_MAX];
@@ -191,12 +171,8 @@ static int to_spool(struct kafka_sink *k, uint16_t type, const void *key, size_t
 		sl_count(&k->ctr->dropped_error, 1);
 		return 0;
 	}
-	k->srec[0] = (uint8_t)type;
-	k->srec[1] = (uint8_t)(type >> 8);
-	k->srec[2] = (uint8_t)klen;
-	memcpy(k->srec + SPOOL_HDR, key, klen);
-	memcpy(k->srec + SPOOL_HDR + klen, json, jlen);
-	int r = sl_spool_append(k->spool, k->srec, (uint32_t)(SPOOL_HDR + klen + jlen));
+	size_t n = sl__kafka_spool_put(k->srec, type, key, klen, json, jlen);
+	int r = sl_spool_append(k->spool, k->srec, (uint32_t)n);
 	if (r == -EAGAIN)
 		return -EAGAIN;
 	if (r == 0) {
@@ -350,7 +326,7 @@ static void pump_replay(struct kafka_sink *k, uint64_t now)
 		if (sl_spool_ahead(k->spool, &rec, &len) != 0)
 			return;
 		uint64_t seq = k->rp_next++;
-		if (sl__kafka_spool_parse(rec, len, &type, &key, &klen, &json, &jlen) != 0) {
+		if (sl__kafka_spool_parse(rec, len, &type, &key, &klen, &json, &jlen) != 0 || k->topic[type] == NULL) {
 			/* not a record of ours (the CRC passed, so it was written so): consumed, counted */
 			sl_count(&k->ctr->dropped_error, 1);
 			k->rp_status[seq & (REPLAY_WINDOW - 1)] = ST_OK;
