@@ -9,7 +9,7 @@
 # measurement. Rounds interleave the two; the report gives each side's median and min-max, and
 # the median and min-max of the per-round ratio sluiced / kcat.
 #   bench/kafka_bench.sh BUILD_DIR [ROUNDS] [PACKETS]     (defaults 5, 300000)
-set -euo pipefail
+set -uo pipefail  # (not -e: the service helpers expect kill to fail on a process already gone)
 build=$(cd "$1" && pwd)
 rounds=${2:-5}
 packets=${3:-300000}
@@ -41,7 +41,7 @@ for r in $(seq 1 "$rounds"); do
         --set 'outputs.kafka.types=[flow, http, tls, dns]' --stats-json "$tmp/l.json")
       n=$(python3 -c "import json;d=json.load(open('$tmp/l.json'));print([s['delivered'] for s in d['sinks'] if s['name']=='kafka'][0])")
     else
-      t=$(measure kcat -P -b "$KM_BOOTSTRAP" -t kcat.all -X acks=all -X enable.idempotence=true "$tmp/eve.json")
+      t=$(measure kcat -P -b "$KM_BOOTSTRAP" -t kcat.all -X acks=all -X enable.idempotence=true -l "$tmp/eve.json")
       n=$records
     fi
     km_stop
