@@ -5,6 +5,7 @@
 #   integration.kafka.1m        >= 1M records (release only: label bench keeps ASan away)
 #   integration.kafka.corpus    the pcap corpus: the topics hold the file sink's lines exactly
 #   integration.kafka.outage    every broker down mid-run: spooled, replayed, nothing lost
+#   integration.kafka.leader    3 brokers, one partition leader's broker stopped mid-run
 #   integration.kafka.kill      SIGKILL while replaying the spool, restart on the same spool
 #   integration.kafka.diskfull  the spool's disk full (a 6 MiB tmpfs): held, nothing dropped
 if(TARGET sluiced)
@@ -17,11 +18,11 @@ if(TARGET sluiced)
     COMMAND ${PROJECT_SOURCE_DIR}/tests/need_corpus.sh ${SLUICE_CORPUS_DIR} ${_sl_kafka} corpus
             ${SLUICE_CORPUS_DIR} $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
   set_tests_properties(integration.kafka.corpus PROPERTIES SKIP_RETURN_CODE 77)
-  foreach(m outage kill diskfull)
+  foreach(m outage leader kill diskfull)
     add_test(NAME integration.kafka.${m}
       COMMAND ${_sl_kafka} ${m} $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
   endforeach()
-  set_tests_properties(integration.kafka integration.kafka.corpus integration.kafka.outage integration.kafka.kill
+  set_tests_properties(integration.kafka integration.kafka.corpus integration.kafka.outage integration.kafka.leader integration.kafka.kill
     integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300)
   set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600
     ENVIRONMENT "MIN_RECORDS=1000000")

@@ -14,6 +14,8 @@
 #   kafka_test.sh outage SLUICED MOCK          every broker down for OUTAGE seconds (default 8,
 #                                              beyond message-timeout 2s) mid-run: what failed
 #                                              went to the spool and was replayed; nothing lost
+#   kafka_test.sh leader SLUICED MOCK          3 brokers; broker 1 (leader of a third of the
+#                                              partitions) stopped mid-run for 6 s: nothing lost
 #   kafka_test.sh kill SLUICED MOCK            a run with the brokers down spools everything; a
 #                                              second run replaying it is SIGKILLed, a third on
 #                                              the same spool finishes: nothing lost, it resumed
@@ -150,6 +152,26 @@ outage)
   check "duplicates bounded by queue-records ($((got - distinct)))" "[ $((got - distinct)) -le 20000 ]"
   check "ledger balanced" "[ \"\$(jget $tmp/l.json 'd[\"balanced\"]')\" = True ]"
   ;;
+leader)
+  km_start "$mock" "$tmp" --brokers 3 $(topics) || exit 1
+  run_bg --synth --set capture.synth.packets=300000 --set capture.synth.mix=dns=3,http=1,tls=1 \
+    --set outputs.kafka.message-timeout=2s --set outputs.kafka.queue-records=20000 \
+    --set outputs.kafka.drain-timeout=120s --stats-json "$tmp/l.json" 2>"$tmp/err"
+  spid=$!
+  for i in $(seq 1 100); do [ -n "$(kcat -C -b "$KM_BOOTSTRAP" -t sl.dns -c 1 -e -q 2>/dev/null)" ] && break; sleep 0.1; done
+  km_one_down
+  sleep 6
+  km_one_up
+  wait $spid
+  rc=$?
+  spid=
+  check "exit 0" "[ $rc = 0 ]" || tail -5 "$tmp/err"
+  readback
+  summary "$tmp/l.json"
+  check "records for broker 1's partitions went to the spool ($S) and were replayed" "[ $S -gt 0 ] && [ $R = $S ] && [ $X = 0 ]"
+  check "nothing lost: the distinct records read back are all the sink took ($distinct of $P)" "[ $distinct = $P ]"
+  check "ledger balanced" "[ \"\$(jget $tmp/l.json 'd[\"balanced\"]')\" = True ]"
+  ;;
 kill)
   km_start "$mock" "$tmp" $(topics) || exit 1
   km_down
@@ -222,7 +244,7 @@ diskfull)
   check "nothing lost: the distinct records read back are all the sink took ($distinct of $P)" "[ $distinct = $P ]"
   check "ledger balanced" "[ \"\$(jget $tmp/l.json 'd[\"balanced\"]')\" = True ]"
   ;;
-*) echo "usage: $0 count PACKETS|corpus DIR|outage|kill|diskfull SLUICED MOCK" >&2; exit 2 ;;
+*) echo "usage: $0 count PACKETS|corpus DIR|outage|leader|kill|diskfull SLUICED MOCK" >&2; exit 2 ;;
 esac
 echo "kafka $mode: $pass passed, $fail failed"
 [ "$fail" = 0 ]
