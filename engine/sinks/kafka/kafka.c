@@ -23,7 +23,8 @@
  *     spool rewinds to the oldest unconsumed record, and the later ones that had succeeded are
  *     sent again: counted `replay_dups`, bounded by the window.
  *   - While the cluster is down no replay is tried, except one record every second (a probe),
- *     so an idle sensor finds out that the brokers are back.
+ *     so an idle sensor finds out that the brokers are back. At the end, flush waits for the
+ *     cluster at most drain-timeout, then purges what librdkafka holds into the spool.
  *   - A forced stop (interrupt) purges librdkafka's queue: the purged records' reports come
  *     back with an error and go to the spool like any failure. At a SIGKILL what librdkafka held
  *     is lost (at most queue-records) and the spool replays from its last synced cursor: spool
@@ -108,6 +109,7 @@ static const struct sl_conf_block kafka_block = {
 #define SPOOL_REC_MAX (BUF_CAP + SL_KAFKA_SPOOL_HDR + KEY_MAX)
 #define REPLAY_WINDOW 16384u          /* spool records in flight at most (a power of two) */
 #define PROBE_NS 1000000000u          /* while down: one replayed record a second */
+#define QUEUE_SLACK 1024              /* librdkafka's queue bound above queue-records */
 
 enum { ST_NONE = 0, ST_OK, ST_FAILED };
 
@@ -401,7 +403,9 @@ static int kafka_init(const struct sl_module_env *env, void **state, char *errbu
 	    (r = set_prop(c, "message.timeout.ms", v, errbuf, errlen)) ||
 	    (r = set_prop(c, "log.queue", "true", errbuf, errlen)))
 		goto bad;
-	snprintf(v, sizeof v, "%lld", (long long)kc->queue_records);
+	/* librdkafka's own bound is above ours: write and the replay stop at queue-records, so a
+	 * record a failed report hands back (spool full) always finds room to be produced again */
+	snprintf(v, sizeof v, "%lld", (long long)kc->queue_records + QUEUE_SLACK);
 	if ((r = set_prop(c, "queue.buffering.max.messages", v, errbuf, errlen)))
 		goto bad;
 	for (size_t i = 0; i < kc->properties.n; i++) {
@@ -521,18 +525,22 @@ static void kafka_tick(void *state, uint64_t now_ns)
 	log_spool(k);
 }
 
-/* After an interrupt: what librdkafka holds is purged, and its reports hand it to the spool. */
-static void purge(struct kafka_sink *k)
+/* What librdkafka holds is purged and its reports hand it to the spool: at an interrupt and a
+ * stop (final: nothing is produced again), and when the cluster stayed down through
+ * drain-timeout (librdkafka may hold a record past message.timeout.ms while it has no
+ * metadata; seen with 2.0.2 and every broker down). */
+static void purge(struct kafka_sink *k, int final)
 {
 	if (k->purged)
 		return;
-	k->purged = 1;
+	k->purged = 1; /* while the reports are served, a failed one is not produced again */
 	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	/* the purged records' reports are queued at once; serve them all */
 	for (int i = 0; i < 100 && rd_kafka_outq_len(k->rk) > 0; i++)
 		rd_kafka_poll(k->rk, 10);
 	rd_kafka_poll(k->rk, 0);
 	advance_replay(k);
+	k->purged = final;
 }
 
 static int kafka_flush(void *state)
@@ -541,27 +549,31 @@ static int kafka_flush(void *state)
 	uint64_t now = sl_mono_ns();
 
 	if (atomic_load_explicit(&k->interrupted, memory_order_relaxed)) {
-		purge(k);
+		purge(k, 1);
 		sl_spool_sync(k->spool);
 		copy_counters(k);
 		return rd_kafka_outq_len(k->rk) ? -ECANCELED : 0;
 	}
 	serve(k, now);
-	if (rd_kafka_outq_len(k->rk) > 0)
-		return -EAGAIN;
-	if (sl_spool_stats(k->spool)->pending == 0)
+	if (rd_kafka_outq_len(k->rk) == 0 && sl_spool_stats(k->spool)->pending == 0) {
+		k->drain_since = 0;
 		return 0;
-	/* records wait in the spool: keep replaying while the cluster takes them; while it is down,
-	 * probe for up to drain-timeout, then they stay there for the next run (counted pending) */
+	}
+	/* records wait in librdkafka or in the spool: keep going while the cluster takes them;
+	 * while it is down, for up to drain-timeout, then what librdkafka holds goes to the spool
+	 * and it all stays there for later (counted pending) */
 	if (!k->down) {
 		k->drain_since = 0;
 		return -EAGAIN;
 	}
 	if (k->drain_since == 0)
 		k->drain_since = now;
-	if (k->rp_inflight || now - k->drain_since < k->drain_ns)
+	if (now - k->drain_since < k->drain_ns)
 		return -EAGAIN;
+	purge(k, 0);
 	sl_spool_sync(k->spool);
+	copy_counters(k);
+	k->drain_since = 0;
 	return -ENOTCONN;
 }
 
@@ -576,7 +588,7 @@ static void kafka_stop(void *state)
 	struct kafka_sink *k = state;
 	/* anything still held (a stop while down) goes to the spool, not away */
 	if (rd_kafka_outq_len(k->rk) > 0)
-		purge(k);
+		purge(k, 1);
 	sl_spool_sync(k->spool);
 	copy_counters(k);
 	if (k->replay_dups || k->stale_acks)
