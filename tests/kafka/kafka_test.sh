@@ -101,6 +101,18 @@ count)
   check "every record delivered on its report, none spooled or dropped" "[ $D = $P ] && [ $S = 0 ] && [ $X = 0 ]"
   check "read back = delivered, all distinct" "[ $got = $D ] && [ $distinct = $got ]"
   check "ledger balanced" "[ \"\$(jget $tmp/l.json 'd[\"balanced\"]')\" = True ]"
+  # configuration the sink refuses, naming what is wrong
+  run --synth --set capture.synth.packets=10 --set 'outputs.kafka.properties=["no.such.property=1"]' 2>"$tmp/e1"
+  check "an unknown librdkafka property is refused, named" "[ $? = 1 ] && grep -q 'outputs.kafka: librdkafka property no.such.property=1' $tmp/e1"
+  run --synth --set capture.synth.packets=10 --set 'outputs.kafka.properties=["acks"]' 2>"$tmp/e2"
+  check "a property without =value is refused" "[ $? = 1 ] && grep -q 'outputs.kafka.properties: \"acks\": want name=value' $tmp/e2"
+  # another process holds the spool: refused at start
+  mkdir -p "$tmp/spool"
+  exec 9>"$tmp/spool/lock"
+  flock -n 9
+  run --synth --set capture.synth.packets=10 2>"$tmp/e3"
+  check "a spool directory another process holds is refused" "[ $? = 1 ] && grep -q 'spool .* in use by another process' $tmp/e3"
+  exec 9>&-
   ;;
 corpus)
   km_start "$mock" "$tmp" $(topics) || exit 1
