@@ -45,3 +45,6 @@ target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/kafka
   ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/spool_rec.c)
 pkg_check_modules(SL_RDKAFKA_ENGINE REQUIRED IMPORTED_TARGET rdkafka)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::SL_RDKAFKA_ENGINE sluice_spool)
+if(SLUICE_SANITIZE MATCHES "thread")
+  target_sources(sluiced PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/tsan_thrd.c)
+endif()

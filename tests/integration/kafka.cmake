@@ -8,6 +8,12 @@
 #   integration.kafka.leader    3 brokers, one partition leader's broker stopped mid-run
 #   integration.kafka.kill      SIGKILL while replaying the spool, restart on the same spool
 #   integration.kafka.diskfull  the spool's disk full (a 6 MiB tmpfs): held, nothing dropped
+# TSan: the mock (defined in sinks.cmake, read after this file) needs the same thrd_create
+# shim as sluiced (engine/sinks/kafka/tsan_thrd.c says why).
+if(SLUICE_SANITIZE MATCHES "thread")
+  cmake_language(DEFER CALL target_sources sluice-kafka-mock PRIVATE
+    ${PROJECT_SOURCE_DIR}/engine/sinks/kafka/tsan_thrd.c)
+endif()
 if(TARGET sluiced)
   set(_sl_kafka ${PROJECT_SOURCE_DIR}/tests/kafka/kafka_test.sh)
   add_test(NAME integration.kafka
@@ -23,7 +29,8 @@ if(TARGET sluiced)
       COMMAND ${_sl_kafka} ${m} $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-kafka-mock>)
   endforeach()
   set_tests_properties(integration.kafka integration.kafka.corpus integration.kafka.outage integration.kafka.leader integration.kafka.kill
-    integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300)
+    integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300
+    ENVIRONMENT "TSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/kafka/tsan.supp")
   set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600
     ENVIRONMENT "MIN_RECORDS=1000000")
 endif()
