@@ -40,6 +40,10 @@ install(TARGETS sluiced RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 if(TARGET sluice_flow)
   target_link_libraries(sluice_engine PUBLIC sluice_flow)
 endif()
+# PostgreSQL as a configuration source (config/)
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/config/pgconf.c ${CMAKE_CURRENT_LIST_DIR}/config/pgrows.c)
+target_link_libraries(sluice_engine PUBLIC PkgConfig::PQ)
 # the Kafka sink (sinks/kafka): librdkafka, and the spool it keeps what it cannot deliver in
 target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/kafka.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/spool_rec.c)

@@ -137,12 +137,15 @@ static const struct counter_row an_rows[] = {
 	ROW("tcp", "out_of_order", tcp_out_of_order),  ROW("tcp", "retransmissions", tcp_retransmissions),
 	ROW("tcp", "gaps", tcp_gaps),                  ROW("tcp", "gap_bytes", tcp_gap_bytes),
 	ROW("tcp", "depth_reached", tcp_depth_reached), ROW("tcp", "pool_exhausted", tcp_pool_exhausted),
+	ROW("tcp", "overlap_conflicts", tcp_overlap_conflicts),
 	ROW("defrag", "fragments", defrag_fragments),  ROW("defrag", "reassembled", defrag_reassembled),
 	ROW("defrag", "timeouts", defrag_timeouts),    ROW("defrag", "evicted", defrag_evicted),
 	ROW("tunnel", "teredo", teredo),
 	ROW("app", "http_errors", http_errors),        ROW("app", "tls_errors", tls_errors),
 	ROW("app", "dns_errors", dns_errors),          ROW("app", "no_http_parser", no_http_slot),
 	ROW("app", "no_stream_buffer", no_stream_slot),
+	ROW("app", "http_bad_lines", http_bad_lines),   ROW("app", "http_framing", http_framing),
+	ROW("app", "http_resyncs", http_resyncs),
 };
 #undef ROW
 
