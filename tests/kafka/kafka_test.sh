@@ -203,7 +203,7 @@ kill)
   # SIGKILL once its cursor moved (a sync after records were acknowledged)
   # (run 1 may have left none: it never replayed)
   cp "$tmp/spool/cursor" "$tmp/cursor.1" 2>/dev/null || : >"$tmp/cursor.1"
-  for i in $(seq 1 400); do
+  for i in $(seq 1 3000); do # (up to a minute: sanitizer builds start slowly)
     [ -s "$tmp/spool/cursor" ] && ! cmp -s "$tmp/spool/cursor" "$tmp/cursor.1" && break
     sleep 0.02
   done
