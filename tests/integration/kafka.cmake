@@ -32,5 +32,5 @@ if(TARGET sluiced)
     integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300
     ENVIRONMENT "TSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/kafka/tsan.supp")
   set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600
-    ENVIRONMENT "MIN_RECORDS=1000000")
+    ENVIRONMENT "MIN_RECORDS=1000000;PARTS=64")
 endif()

@@ -43,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 types="flow http tls dns"
-parts=16
+parts=${PARTS:-16} # the mock keeps about 5 MiB per partition: more for more data
 topics() { for t in $types; do echo "--topic sl.$t:$parts"; done; }
 
 # sluiced with the Kafka sink alone, the mock's brokers, the spool in $tmp/spool
