@@ -17,12 +17,14 @@ extern const struct sl_module sl__sink_file;
 extern const struct sl_module sl__sink_kafka;
 extern const struct sl_module sl__sink_null;
 extern const struct sl_module sl__sink_zmq;
+extern const struct sl_module sl__sink_tap;
 
 const struct sl_module *const sl__sink_modules[] = {
 	&sl__sink_file,
 	&sl__sink_kafka,
 	&sl__sink_null,
 	&sl__sink_zmq,
+	&sl__sink_tap, /* sinks/tap: no thread and no write; sl__tap_create builds one sink per name */
 	NULL,
 };
 

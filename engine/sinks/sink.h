@@ -92,6 +92,10 @@ struct sl_sink_counters {
 
 struct sl_sink {
 	const struct sl_module *mod;
+	char name[32];        /* in the ledger: the module's name, or "tap.NAME" */
+	int external;         /* a tap (sinks/tap/tap.c): another process consumes the ring; no thread
+	                         of ours, so start, flush and fini run on the main thread, and flush
+	                         is polled by sl_pipeline_done until it returns 0 */
 	const struct sl_sink_conf *conf; /* in the configuration at start */
 	void *state;
 	sl_ring *ring;        /* from the router */
