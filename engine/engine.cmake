@@ -56,3 +56,11 @@ endif()
 pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/config/pgconf.c ${CMAKE_CURRENT_LIST_DIR}/config/pgrows.c)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::PQ)
+# the Kafka sink (sinks/kafka): librdkafka, and the spool it keeps what it cannot deliver in
+target_sources(sluice_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/kafka.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/spool_rec.c)
+pkg_check_modules(SL_RDKAFKA_ENGINE REQUIRED IMPORTED_TARGET rdkafka)
+target_link_libraries(sluice_engine PUBLIC PkgConfig::SL_RDKAFKA_ENGINE sluice_spool)
+if(SLUICE_SANITIZE MATCHES "thread")
+  target_sources(sluiced PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sinks/kafka/tsan_thrd.c)
+endif()

@@ -14,6 +14,7 @@
 #include "sinks/sink.h"
 
 extern const struct sl_module sl__sink_file;
+extern const struct sl_module sl__sink_kafka;
 extern const struct sl_module sl__sink_null;
 extern const struct sl_module sl__sink_zmq;
 extern const struct sl_module sl__sink_clickhouse;
@@ -21,6 +22,7 @@ extern const struct sl_module sl__sink_tap;
 
 const struct sl_module *const sl__sink_modules[] = {
 	&sl__sink_file,
+	&sl__sink_kafka,
 	&sl__sink_null,
 	&sl__sink_zmq,
 	&sl__sink_clickhouse,

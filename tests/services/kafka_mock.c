@@ -7,8 +7,10 @@
  *
  * Prints "bootstrap=HOST:PORT,..." on one line of stdout once the brokers listen (the mock binds
  * to 127.0.0.1 only). Signals drive it: SIGUSR1 takes every broker down (connections closed,
- * new ones refused), SIGUSR2 brings them all back, SIGTERM/SIGINT stop it. Each state change is
- * printed ("down", "up") after it took effect, so a script can wait for it.
+ * new ones refused), SIGUSR2 brings them all back, SIGHUP takes broker 1 alone down or, the
+ * next time, up again (with --brokers 3, the leader of about a third of the partitions),
+ * SIGTERM/SIGINT stop it. Each state change is printed ("down", "up", "down 1", "up 1") after
+ * it took effect, so a script can wait for it.
  *
  * The mock keeps at most about 5 MiB per partition; a test writing a million records needs
  * enough partitions (a dozen held 1M flow records).
@@ -108,6 +110,17 @@ int main(int argc, char **argv)
 		int sig;
 		if (sigwait(&set, &sig))
 			continue;
+		if (sig == SIGHUP) {
+			static int one_down;
+			one_down = !one_down;
+			rd_kafka_resp_err_t e = one_down ? rd_kafka_mock_broker_set_down(mc, 1)
+			                                 : rd_kafka_mock_broker_set_up(mc, 1);
+			if (e)
+				fprintf(stderr, "sluice-kafka-mock: broker 1: %s\n", rd_kafka_err2str(e));
+			printf("%s\n", one_down ? "down 1" : "up 1");
+			fflush(stdout);
+			continue;
+		}
 		if (sig == SIGUSR1 || sig == SIGUSR2) {
 			rd_kafka_resp_err_t e = sig == SIGUSR1 ? rd_kafka_mock_broker_set_down(mc, -1)
 			                                       : rd_kafka_mock_broker_set_up(mc, -1);

@@ -4,6 +4,7 @@
 #   km_start MOCK DIR [ARGS...]  starts it (ARGS: --brokers N, --topic NAME:PARTS), waits for
 #                                its bootstrap line; sets KM_PID and KM_BOOTSTRAP
 #   km_down / km_up              all brokers down / up, waiting until the mock says it is done
+#   km_one_down / km_one_up      broker 1 alone down / up (SIGHUP toggles it)
 #   km_stop                      SIGTERM and wait (SIGKILL after 10 s); safe twice, and in a trap
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
@@ -36,6 +37,8 @@ km_wait_line() { # the Nth line saying $1
 }
 km_down() { local n=$(($(grep -cx down "$KM_OUT") + 1)); kill -USR1 "$KM_PID"; km_wait_line down $n; }
 km_up() { local n=$(($(grep -cx up "$KM_OUT") + 1)); kill -USR2 "$KM_PID"; km_wait_line up $n; }
+km_one_down() { local n=$(($(grep -cx "down 1" "$KM_OUT") + 1)); kill -HUP "$KM_PID"; km_wait_line "down 1" $n; }
+km_one_up() { local n=$(($(grep -cx "up 1" "$KM_OUT") + 1)); kill -HUP "$KM_PID"; km_wait_line "up 1" $n; }
 km_stop() {
   [ -n "${KM_PID:-}" ] || return 0
   svc_stop "$KM_PID" 10

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,7 @@ struct sl_spool {
 	size_t nseg, capseg;
 	uint64_t next_seq;
 
+	int lockfd;       /* "lock", flock'ed: one process per spool directory */
 	int wfd;          /* the active segment (segs[nseg - 1]) or -1 */
 	uint64_t wfile;   /* bytes of it on disk */
 	uint8_t *wbuf;
@@ -136,6 +138,9 @@ struct sl_spool {
 	size_t start_off;
 	uint64_t peeked; /* records peeked since the last consume (peek, then peek_more) */
 	size_t peek_next;
+	uint64_t ahead_n;   /* records of segs[0] read ahead and not consumed */
+	size_t ahead_off;   /* the record after them */
+	uint64_t epoch;     /* bumped when segs[0] goes with records read ahead */
 
 	uint64_t unsynced, last_sync_ns;
 	int cursor_dirty, dir_dirty;
@@ -257,6 +262,9 @@ static void remove_first(struct sl_spool *sp, uint64_t *lost_to)
 	sp->rloaded = 0;
 	sp->rdone = 0;
 	sp->peeked = 0;
+	if (sp->ahead_n && left)
+		sp->epoch++;
+	sp->ahead_n = 0;
 	sp->cursor_dirty = 1;
 	sp->dir_dirty = 1;
 }
@@ -437,15 +445,66 @@ int sl_spool_peek_more(struct sl_spool *sp, const void **rec, uint32_t *len)
 	return 0;
 }
 
+int sl_spool_ahead(struct sl_spool *sp, const void **rec, uint32_t *len)
+{
+	if (sp->ahead_n == 0) {
+		int r = sl_spool_peek(sp, rec, len);
+		if (r)
+			return r == -EAGAIN ? -ENOENT : r;
+		sp->peeked = 0;
+		sp->ahead_off = sp->peek_next;
+		sp->ahead_n = 1;
+		return 0;
+	}
+	/* within segs[0], whose record count is fixed once the reader is in it (peek closed it
+	 * if it was the active one) */
+	if (sp->rdone + sp->ahead_n >= sp->segs[0].records)
+		return -ENOENT;
+	size_t off = sp->ahead_off;
+	const uint8_t *p;
+	uint32_t l;
+	if (sl_spool_seg_next(sp->rbuf, sp->rlen, &off, sp->conf.max_record, &p, &l) != SL_SPOOL_REC)
+		return -ENOENT; /* fewer records than counted: peek finds out once the rest is consumed */
+	*rec = p;
+	*len = l;
+	sp->ahead_off = off;
+	sp->ahead_n++;
+	return 0;
+}
+
+void sl_spool_rewind(struct sl_spool *sp)
+{
+	sp->ahead_n = 0;
+}
+
+void sl__spool_drop_lock(struct sl_spool *sp)
+{
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
+	sp->lockfd = -1;
+}
+
+uint64_t sl_spool_epoch(const struct sl_spool *sp)
+{
+	return sp->epoch;
+}
+
 void sl_spool_consume(struct sl_spool *sp)
 {
-	if (!sp->peeked)
+	if (!sp->peeked && !sp->ahead_n)
 		return;
-	sp->roff = sp->peek_next;
-	sp->rdone += sp->peeked;
-	sp->st.replayed += sp->peeked;
-	sp->st.pending -= sp->peeked;
+	/* a batch peeked (peek, peek_more) is consumed whole; without one, the oldest record
+	 * read ahead (whole and checked when it was read) */
+	uint64_t n = sp->peeked ? sp->peeked : 1;
+	if (sp->peeked)
+		sp->roff = sp->peek_next;
+	else
+		sp->roff += SL_SPOOL_REC_HDR + get32(sp->rbuf + sp->roff);
+	sp->ahead_n = sp->ahead_n > n ? sp->ahead_n - n : 0;
 	sp->peeked = 0;
+	sp->rdone += n;
+	sp->st.replayed += n;
+	sp->st.pending -= n;
 	sp->cursor_dirty = 1;
 	if (sp->rdone >= sp->segs[0].records && !is_active(sp, 0))
 		remove_first(sp, NULL);
@@ -620,6 +679,7 @@ int sl_spool_open(struct sl_spool **out, const struct sl_spool_conf *conf, char 
 	snprintf(sp->dir, sizeof sp->dir, "%s", conf->dir);
 	sp->conf.dir = sp->dir;
 	sp->wfd = -1;
+	sp->lockfd = -1;
 	sp->wcap = 65536 > SL_SPOOL_SEG_HDR + SL_SPOOL_REC_HDR + (size_t)conf->max_record
 	                   ? 65536 : SL_SPOOL_SEG_HDR + SL_SPOOL_REC_HDR + (size_t)conf->max_record;
 	sp->wbuf = malloc(sp->wcap);
@@ -632,6 +692,18 @@ int sl_spool_open(struct sl_spool **out, const struct sl_spool_conf *conf, char 
 		fail(err, errlen, "spool %s: mkdir: %s", sp->dir, strerror(e));
 		sl_spool_close(sp);
 		return -e;
+	}
+	/* Two processes on one spool would replay the same records and unlink each other's
+	 * segments: the second is refused (the lock goes with the process, also at a crash). */
+	char lpath[PATH_MAX];
+	snprintf(lpath, sizeof lpath, "%s/lock", sp->dir);
+	sp->lockfd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sp->lockfd < 0 || flock(sp->lockfd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		fail(err, errlen, e == EWOULDBLOCK ? "spool %s: in use by another process" : "spool %s: lock: %s", sp->dir,
+		     strerror(e));
+		sl_spool_close(sp);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
 	}
 	read_cursor(sp);
 
@@ -721,6 +793,8 @@ void sl_spool_close(struct sl_spool *sp)
 		sl_spool_sync(sp);
 	if (sp->wfd >= 0)
 		close(sp->wfd);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
 	free(sp->segs);
 	free(sp->wbuf);
 	free(sp->rbuf);

@@ -16,6 +16,9 @@
  * fsync cadence, so after a crash at most the records replayed since the last sync are replayed
  * again (at-least-once; the sink's duplicate accounting counts them).
  *
+ * lock (empty): flock'ed by the process that has the spool open; a second one is refused
+ * (-EBUSY), so two processes never replay the same records or unlink each other's segments.
+ *
  * What the reader does with bad bytes (the segment reader, sl_spool_seg_next, is fuzzed):
  *   a length or payload that runs past the end of the file: a torn tail, counted, the rest of
  *   the segment skipped; a CRC mismatch or a length over the maximum: a corrupt record, counted,
@@ -86,11 +89,24 @@ int sl_spool_peek(struct sl_spool *sp, const void **rec, uint32_t *len);
 int sl_spool_peek_more(struct sl_spool *sp, const void **rec, uint32_t *len);
 /* The records peek (and peek_more) gave have been delivered: move past them (counted replayed). */
 void sl_spool_consume(struct sl_spool *sp);
+/* Read-ahead, for a sink that keeps many spooled records in flight (Kafka): the record after
+ * those already read ahead (the first one is peek's), without consuming it; valid until the
+ * spool's segment changes. 0, or -ENOENT when nothing more can be read ahead now (the spool is
+ * empty, or the rest is in the next segment: consume what was read ahead first). Records read
+ * ahead are consumed in order, oldest first, by sl_spool_consume, one per call. */
+int sl_spool_ahead(struct sl_spool *sp, const void **rec, uint32_t *len);
+/* Forget the read-ahead: the next sl_spool_ahead starts again at the oldest unconsumed record. */
+void sl_spool_rewind(struct sl_spool *sp);
+/* Changes whenever records read ahead were dropped under the reader (drop-oldest, a lost
+ * segment): a sink compares it to know that acknowledgements in flight no longer match. */
+uint64_t sl_spool_epoch(const struct sl_spool *sp);
 /* fsync (data and cursor) if the cadence says so; call from the sink's tick. */
 int sl_spool_tick(struct sl_spool *sp, uint64_t now_ns);
 /* fsync now. */
 int sl_spool_sync(struct sl_spool *sp);
 const struct sl_spool_stats *sl_spool_stats(const struct sl_spool *sp);
+/* Tests: give up the directory's lock as a crashed process would. */
+void sl__spool_drop_lock(struct sl_spool *sp);
 
 /* The segment reader, on bytes in memory (a whole segment file). */
 enum sl_spool_read {
