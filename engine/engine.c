@@ -28,6 +28,7 @@
 #include "ops.h"
 #include "runtime.h"
 #include "stats.h"
+#include "timers.h"
 
 static double now_s(void)
 {
@@ -125,6 +126,12 @@ static void reload(const struct sl_engine_opts *opts)
 	sl_conf_fini(&c);
 }
 
+/* The configuration check found the file changed: what SIGHUP does. */
+static void reload_cb(void *arg)
+{
+	reload(arg);
+}
+
 /* Once the captures are open: the drop to run.user, said in the log. */
 static int opened(void *arg, char *errbuf, size_t errlen)
 {
@@ -161,7 +168,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sigset_t set;
 
 	if (sl__fault_init() != 0) {
-		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink)\n");
+		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink, stats)\n");
 		return 1;
 	}
 	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
@@ -183,6 +190,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	pl.opened_arg = (void *)cfg;
 	for (unsigned s = 0; s < pl.nsinks; s++)
 		pl.sinks[s]->wake = wake_main;
+	for (unsigned w = 0; w < pl.nworkers; w++)
+		pl.workers[w]->wake = wake_main; /* the last one's end is the final stats record's cue */
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
@@ -203,6 +212,16 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		return 1;
 	}
 	sl_metrics_update(metrics, &pl, 0);
+	struct sl_timers timers;
+	if (sl_timers_init(&timers, cfg, opts->config_path, reload_cb, (void *)opts, sl_mono_ns()) != 0) {
+		fprintf(stderr, "sluiced: out of memory for the timers\n");
+		sl_metrics_stop(metrics);
+		sl_pipeline_stop(&pl);
+		sl_pipeline_join(&pl);
+		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
+		return 1;
+	}
 	double last_sample = t0;
 	/* the service manager's Type=notify: up once every stage runs */
 	sl_log(SL_LOG_INFO, "running: %u capture%s, %u worker%s, %u sink%s", pl.ncaptures, pl.ncaptures == 1 ? "" : "s",
@@ -225,7 +244,13 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 			sl_pipeline_stop(&pl);
 		} else if (sig == SIGHUP) {
 			reload(opts);
+			sl_timers_config_loaded(&timers);
 		}
+		sl_timers_tick(&timers, &pl, sl_mono_ns());
+		/* every worker has ended: the final stats record, and the end of the router's last
+		 * input (the drain goes on from there) */
+		if (!timers.final_done && sl_pipeline_workers_done(&pl))
+			sl_timers_final(&timers, &pl, sl_mono_ns());
 		if (metrics && now_s() - last_sample >= (double)cfg->stats.interval_ns / 1e9) {
 			last_sample = now_s();
 			sl_metrics_update(metrics, &pl, last_sample - t0);
@@ -236,6 +261,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		}
 	}
 	int cap_err = sl_pipeline_join(&pl);
+	sl_timers_fini(&timers);
 	sl_notify("STOPPING=1\nSTATUS=stopped");
 	sl_metrics_update(metrics, &pl, now_s() - t0); /* the final counts, for a last scrape */
 	sl_metrics_stop(metrics);

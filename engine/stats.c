@@ -52,6 +52,8 @@ static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r, uint64_t
 	row->in_flight = st.records_in - st.records_out;
 	row->backing = st.backing;
 	row->full_events = st.full_events;
+	row->used_bytes = st.used;
+	row->capacity = st.capacity;
 	return row;
 }
 
@@ -96,6 +98,15 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		if (row)
 			snprintf(row->name, sizeof row->name, "worker%u->router", w);
 	}
+	/* the main thread's ring: its count against the router's */
+	if (pl->stats_ring) {
+		struct sl_ledger_ring *row = ring_row(l, pl->stats_ring, LD(pl->stats_put), LD(pl->stats_dropped),
+		                                      LD(pl->router.stats_taken));
+		if (row)
+			snprintf(row->name, sizeof row->name, "stats->router");
+		l->stats_records = LD(pl->stats_put);
+		l->events[SL_REC_STATS] += l->stats_records;
+	}
 	l->unroutable = LD(pl->router.unroutable);
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		const struct sl_sink *sk = pl->sinks[s];
@@ -115,6 +126,20 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		row->dropped_error = LD(sk->ctr.dropped_error);
 		row->subscribers = LD(sk->ctr.subscribers);
 		row->subscriptions = LD(sk->ctr.subscriptions);
+	}
+
+	/* latency: each stage's histogram(s), by the thread that owns it */
+	struct sl_ledger_lat *lt = &l->lat[l->nlat++];
+	snprintf(lt->stage, sizeof lt->stage, "worker");
+	for (unsigned w = 0; w < pl->nworkers; w++)
+		sl_hist_read(&pl->workers[w]->lat, &lt->h);
+	lt = &l->lat[l->nlat++];
+	snprintf(lt->stage, sizeof lt->stage, "router");
+	sl_hist_read(&pl->router.lat, &lt->h);
+	for (unsigned s = 0; s < pl->nsinks && l->nlat < SL_LEDGER_MAX_LAT; s++) {
+		lt = &l->lat[l->nlat++];
+		snprintf(lt->stage, sizeof lt->stage, "sink:%s", pl->sinks[s]->mod->name);
+		sl_hist_read(&pl->sinks[s]->ctr.lat, &lt->h);
 	}
 }
 
@@ -247,6 +272,12 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 		        (unsigned long long)s->received, (unsigned long long)s->delivered, (unsigned long long)s->spooled,
 		        (unsigned long long)s->dropped);
 	}
+	for (unsigned i = 0; i < l->nlat; i++) {
+		const struct sl_hist_snap *h = &l->lat[i].h;
+		fprintf(f, "latency   %-22s sampled %llu  p50 %.1f us  p99 %.1f us  max %.1f us\n", l->lat[i].stage,
+		        (unsigned long long)h->count, (double)sl_hist_quantile(h, 0.5) / 1e3,
+		        (double)sl_hist_quantile(h, 0.99) / 1e3, (double)h->max_ns / 1e3);
+	}
 	if (sl_ledger_balanced(l, why, sizeof why))
 		fprintf(f, "ledger    balanced\n");
 	else
@@ -311,7 +342,18 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 		        (unsigned long long)s->dropped_error, (unsigned long long)s->subscribers,
 		        (unsigned long long)s->subscriptions);
 	}
-	fprintf(f, "],\n \"balanced\":%s}\n", sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
+	fprintf(f, "],\n \"latency\":{");
+	for (unsigned i = 0; i < l->nlat; i++) {
+		const struct sl_hist_snap *h = &l->lat[i].h;
+		fprintf(f, "%s\n  \"%s\":{\"count\":%llu,\"sum_ns\":%llu,\"max_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+		           "\"buckets\":[", i ? "," : "", l->lat[i].stage, (unsigned long long)h->count,
+		        (unsigned long long)h->sum_ns, (unsigned long long)h->max_ns,
+		        (unsigned long long)sl_hist_quantile(h, 0.5), (unsigned long long)sl_hist_quantile(h, 0.99));
+		for (unsigned b = 0; b < SL_HIST_BUCKETS; b++)
+			fprintf(f, "%s%llu", b ? "," : "", (unsigned long long)h->bucket[b]);
+		fprintf(f, "]}");
+	}
+	fprintf(f, "},\n \"balanced\":%s}\n", sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
 	if (fclose(f) != 0) {
 		int e = errno;
 		snprintf(errbuf, errlen, "--stats-json %s: %s", path, strerror(e));

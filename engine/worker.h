@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "latency.h"
 #include "pipeline.h"
 
 struct sl_analysis; /* worker_analysis.c */
@@ -45,6 +46,17 @@ struct sl_worker {
 	 * (so after the join they are exact). Other threads read these, never the analysis. */
 	_Atomic uint64_t an_pub[SL_AN_WORDS];
 	unsigned publish_in;
+
+	/* Latency (latency.h): the read time of the packet being analysed (0 during ticks and the
+	 * flush: records with no packet behind them are not measured), 1 record in sample_every
+	 * carries it, and the histogram of emit time minus stamp. Worker thread only. */
+	uint64_t pkt_stamp;
+	uint32_t sample_every, sample_in;
+	void *last_emit;
+	struct sl_hist lat;
+	_Atomic int done; /* set by the worker thread as it ends (the main loop reads it) */
+	void (*wake)(void *arg); /* called by the worker thread as it ends (wakes the main loop) */
+	void *wake_arg;
 };
 #define SL_WORKER_PUBLISH_BATCHES 64
 
