@@ -637,7 +637,9 @@ static void enc_http_summary(struct sl_json_enc *e, struct out *o, const struct 
 		PUTS(o, "\":[");
 		for (unsigned i = 0; i < h->n[l]; i++, k++) {
 			const struct sl_ev_topk *t = &h->items[k];
-			PUTS(o, i ? ",{\"value\":" : "{\"value\":");
+			if (i)
+				PUTS(o, ",");
+			PUTS(o, "{\"value\":");
 			put_mstr(o, h, len, t->value);
 			PUTS(o, ",\"count\":");
 			put_u64(o, t->count);

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "record_meta.h"
 #include "sinks/sink.h"
+#include "summary.h"
 #include "worker.h"
 
 #define NO_SLOT UINT32_MAX
@@ -88,6 +89,10 @@ struct sl_analysis {
 	uint32_t since_expire;
 	uint64_t pkt_ts;       /* the packet being processed, for steps that emit */
 
+	/* http_summary windows (summary.c), and the record sl_an_emit handed out last */
+	struct sl_summary summary;
+	void *last_emit;
+
 	/* counters (worker thread only) */
 	uint64_t no_stream_slot;
 	uint64_t teredo; /* IPv6 packets found inside Teredo UDP */
@@ -120,11 +125,14 @@ uint64_t sl_an_packet_ts(const struct sl_analysis *an)
 
 void *sl_an_emit(struct sl_analysis *an, uint16_t type, uint32_t len)
 {
-	return sl_worker_emit(an->w, type, len);
+	return an->last_emit = sl_worker_emit(an->w, type, len);
 }
 
 void sl_an_emitted(struct sl_analysis *an, uint16_t type, uint32_t len)
 {
+	if (type == SL_REC_HTTP && an->last_emit)
+		sl_summary_add(&an->summary, an->last_emit, len, an->now_ns);
+	an->last_emit = NULL;
 	sl_worker_emitted(an->w, type, len);
 }
 
@@ -483,6 +491,7 @@ void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p)
 		an->now_ns = p->ts_ns;
 		an->wall_at_now = 0; /* refreshed lazily by tick */
 	}
+	sl_summary_clock(&an->summary, w, an->now_ns); /* a window that ended: emitted before this packet */
 	if (d.flags & SL_DECODE_F_FRAGMENT) {
 		const uint8_t *dg;
 		uint32_t dglen;
@@ -514,12 +523,14 @@ void sl_analysis_tick(struct sl_analysis *an)
 	if (an->wall_at_now == 0)
 		an->wall_at_now = wall;
 	uint64_t now = an->now_ns + (wall - an->wall_at_now);
+	sl_summary_clock(&an->summary, an->w, now);
 	sl_flow_expire(&an->flows, now, EXPIRE_BUDGET);
 }
 
 void sl_analysis_flush(struct sl_analysis *an)
 {
 	sl_flow_flush_all(&an->flows);
+	sl_summary_emit(&an->summary, an->w); /* the open window, with what the flows' ends added */
 }
 
 void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_counters *c)
@@ -661,6 +672,10 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 			return NULL;
 		}
 	}
+	if (sl_summary_init(&an->summary, cfg->stats.http_summary_interval_ns, (unsigned)cfg->stats.http_summary_top) != 0) {
+		sl_analysis_destroy(an);
+		goto nomem;
+	}
 	sl_analysis_batch(an, cfg, 1);
 	return an;
 nomem:
@@ -679,5 +694,6 @@ void sl_analysis_destroy(struct sl_analysis *an)
 		if (an->step[i].ops->fini)
 			an->step[i].ops->fini(an->step[i].state);
 	free(an->stream);
+	sl_summary_fini(&an->summary);
 	free(an);
 }
