@@ -23,7 +23,7 @@ struct null_conf {
 };
 
 static const struct sl_conf_key null_keys[] = {
-	SL_SINK_KEYS("outputs.null", "false", "[flow, http, tls, dns, alert, stats]", "4MiB", "drop",
+	SL_SINK_KEYS("outputs.null", "false", "[flow, http, tls, dns, alert, stats, http_summary]", "4MiB", "drop",
 	             "discard records (benchmarks, a deliberately slow consumer)"),
 	INT("outputs.null.rate", rate, "0", 0, INT64_C(1000000000),
 	    "records per second it takes at most; 0: as many as come"),
