@@ -70,8 +70,12 @@ static size_t null_write(void *state, const struct sl_rec *recs, size_t n, struc
 			k = (size_t)s->budget;
 		s->budget -= k;
 	}
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
 		bytes += recs[i].len;
+		uint64_t stamp = sl_sink_stamp(&recs[i]); /* discarded is delivered: timed here */
+		if (stamp)
+			sl_sink_latency(ctr, stamp);
+	}
 	sl_count(&ctr->delivered, k);
 	sl_count(&ctr->bytes, bytes);
 	return k;

@@ -288,6 +288,9 @@ static size_t zpub_write(void *state, const struct sl_rec *recs, size_t n, struc
 		zmq_send(z->pub, le, sizeof le, 0);
 		sl_count(&ctr->delivered, 1);
 		sl_count(&ctr->bytes, len);
+		uint64_t stamp = sl_sink_stamp(&recs[i]); /* libzmq has it: this sink's acknowledgement */
+		if (stamp)
+			sl_sink_latency(ctr, stamp);
 	}
 	return n;
 }
