@@ -9,8 +9,9 @@
  * Window time is packet time: a window is [k * interval, (k + 1) * interval) of the packets'
  * timestamps (ns since the epoch), so replaying a file gives the same windows every time. A
  * window opens with the first transaction it gets and is emitted when the worker's packet clock
- * reaches its end (before the packet that reached it is analysed), when an idle worker's clock
- * (moved by the wall clock, live capture) gets there, or at the end of input. A transaction
+ * reaches its end (before the packet that reached it is analysed: any packet the worker gets,
+ * not only HTTP) or at the end of input. The wall clock never closes a window, even on an idle
+ * worker: a replay's windows must not depend on how fast it was read. A transaction
  * belongs to the window open when its record is emitted (at the response, or when its flow
  * ends), so in a worker's output every http_summary record counts exactly the http records
  * written before it since the previous one. Windows with no transaction make no record.

@@ -523,7 +523,6 @@ void sl_analysis_tick(struct sl_analysis *an)
 	if (an->wall_at_now == 0)
 		an->wall_at_now = wall;
 	uint64_t now = an->now_ns + (wall - an->wall_at_now);
-	sl_summary_clock(&an->summary, an->w, now);
 	sl_flow_expire(&an->flows, now, EXPIRE_BUDGET);
 }
 
