@@ -19,13 +19,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stddef.h>
 #include <string.h>
 
 #include "fault.h"
 #include "latency.h"
 #include "pipeline.h"
-#include "record_meta.h"
 #include "sinks/sink.h"
 
 #define BATCH 64
@@ -57,13 +55,10 @@ static void route_one(struct sl_router *rt, const struct sl_rec *rec, const _Ato
 		sl_count(&rt->routed[s], 1 + sl__fault(SL_FAULT_ROUTER));
 	next:;
 	}
-	if (rec->type >= SL_REC_FLOW && rec->len >= sizeof(struct sl_ev_common)) {
-		uint64_t stamp;
-		memcpy(&stamp, (const uint8_t *)rec->data + offsetof(struct sl_ev_common, stamp_ns), sizeof stamp);
-		if (stamp) {
-			uint64_t now = sl_lat_now();
-			sl_hist_add(&rt->lat, now > stamp ? now - stamp : 0);
-		}
+	uint64_t stamp = sl_sink_stamp(rec);
+	if (stamp) {
+		uint64_t now = sl_lat_now();
+		sl_hist_add(&rt->lat, now > stamp ? now - stamp : 0);
 	}
 }
 
