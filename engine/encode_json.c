@@ -394,6 +394,14 @@ static void enc_http(struct sl_json_enc *e, struct out *o, const struct sl_ev_ht
 	PUTS(o, ",\"http\":{");
 	int first = 1;
 	field_mstr(o, &first, "hostname", h, len, h->hostname);
+	if (h->port) {
+		if (first)
+			PUTS(o, "\"http_port\":");
+		else
+			PUTS(o, ",\"http_port\":");
+		put_u64(o, h->port);
+		first = 0;
+	}
 	field_mstr(o, &first, "url", h, len, h->url);
 	field_mstr(o, &first, "http_user_agent", h, len, h->user_agent);
 	field_mstr(o, &first, "http_content_type", h, len, h->content_type);

@@ -22,6 +22,7 @@
 #include "fault.h"
 #include "sinks/sink.h"
 #include "conf/conf.h"
+#include "config/pgconf.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics/metrics.h"
@@ -70,25 +71,35 @@ int sl_engine_conf_register(char *errbuf, size_t errlen)
 	return sl_conf_register_blocks(blocks, n, errbuf, errlen);
 }
 
-int sl_engine_config(struct sl_config *c, const char *path, const char *const *sets, char *errbuf,
-                     size_t errlen)
+int sl_engine_config(struct sl_config *c, const char *path, const struct sl_pgconf_rows *db,
+                     const char *const *sets, char *errbuf, size_t errlen)
 {
 	int e;
 
 	sl_conf_defaults(c);
 	if (path && (e = sl_conf_load_file(c, path, errbuf, errlen)) != 0)
 		return e;
+	for (size_t i = 0; db && i < db->n; i++) {
+		char why[512];
+		if ((e = sl_conf_set(c, db->assign[i], why, sizeof why)) != 0) {
+			/* "--set KEY=VALUE: reason" said as the row it came from */
+			const char *r = strstr(why, ": ");
+			snprintf(errbuf, errlen, "postgres: %s: %s", db->origin[i], r ? r + 2 : why);
+			return e;
+		}
+	}
 	for (size_t i = 0; sets && sets[i]; i++)
 		if ((e = sl_conf_set(c, sets[i], errbuf, errlen)) != 0)
 			return e;
 	return 0;
 }
 
-/* SIGHUP: build the configuration again the way it was built at start. A bad one changes
- * nothing. A good one is compared key by key with the running one: live keys are published at
- * once as a new runtime snapshot (the stages pick it up at their next batch); any other change
- * is named and waits for the next start. */
-static void reload(const struct sl_engine_opts *opts)
+/* SIGHUP, or new rows from the database: build the configuration again the way it was built at
+ * start. A bad one changes nothing (-EINVAL). A good one is compared key by key with the running
+ * one: live keys are published at once as a new runtime snapshot (the stages pick it up at their
+ * next batch); any other change is named and waits for the next start. `why` names the trigger
+ * in the log. */
+static int reload(const struct sl_engine_opts *opts, const struct sl_pgconf_rows *db, const char *why)
 {
 	const struct sl_config *running = sl_runtime_config();
 	struct sl_config c;
@@ -96,40 +107,48 @@ static void reload(const struct sl_engine_opts *opts)
 	unsigned live = 0;
 	int r;
 
-	if (sl_engine_config(&c, opts->config_path, opts->sets, err, sizeof err) != 0) {
-		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
+	if (sl_engine_config(&c, opts->config_path, db, opts->sets, err, sizeof err) != 0) {
+		sl_log(SL_LOG_ERROR, "%s: %s; the running configuration stays in force", why, err);
 		sl_conf_fini(&c);
-		return;
+		return -EINVAL;
 	}
 	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL;) {
 		sl_conf_format(running, k, was, sizeof was);
 		sl_conf_format(&c, k, now, sizeof now);
 		if (k->live) {
 			live++;
-			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s", k->key, was, now);
+			sl_log(SL_LOG_NOTICE, "%s: %s: %s -> %s", why, k->key, was, now);
 		} else {
-			sl_log(SL_LOG_NOTICE, "SIGHUP: %s: %s -> %s takes effect at the next start", k->key, was, now);
+			sl_log(SL_LOG_NOTICE, "%s: %s: %s -> %s takes effect at the next start", why, k->key, was, now);
 		}
 	}
 	r = sl_runtime_publish(&c, restart, sizeof restart, err, sizeof err);
 	if (r < 0)
-		sl_log(SL_LOG_ERROR, "SIGHUP: %s; the running configuration stays in force", err);
+		sl_log(SL_LOG_ERROR, "%s: %s; the running configuration stays in force", why, err);
 	else if (r == 1)
-		sl_log(SL_LOG_NOTICE, "SIGHUP: %u live change%s published as configuration version %llu", live,
+		sl_log(SL_LOG_NOTICE, "%s: %u live change%s published as configuration version %llu", why, live,
 		       live == 1 ? "" : "s", (unsigned long long)sl_runtime_version());
 	else
-		sl_log(SL_LOG_NOTICE, "SIGHUP: %s: no live change%s%s",
+		sl_log(SL_LOG_NOTICE, "%s: %s: no live change%s%s", why,
 		       opts->config_path ? opts->config_path : "configuration", restart[0] ? "; waiting for a restart: " : "",
 		       restart);
 	sl_log_set_level((enum sl_log_level)sl_runtime_config()->log.level);
 	sl_log_set_rate((long)sl_runtime_config()->log.rate_limit);
 	sl_conf_fini(&c);
+	return r < 0 ? r : 0;
 }
 
-/* The configuration check found the file changed: what SIGHUP does. */
+/* The configuration check found the file changed: what SIGHUP does, with the database's rows
+ * in force. */
+struct reload_ctx {
+	const struct sl_engine_opts *opts;
+	struct sl_pgconf_rows *const *db;
+};
+
 static void reload_cb(void *arg)
 {
-	reload(arg);
+	const struct reload_ctx *rc = arg;
+	reload(rc->opts, *rc->db, "configuration check");
 }
 
 /* Once the captures are open: the drop to run.user, said in the log. */
@@ -166,17 +185,21 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	char err[512] = "";
 	int e, rc = 0;
 	sigset_t set;
+	struct sl_pgconf_rows *db = opts->db; /* the database's rows in force (ours now) */
 
 	if (sl__fault_init() != 0) {
 		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink, stats)\n");
+		sl_pgconf_rows_free(db);
 		return 1;
 	}
 	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pgconf_rows_free(db);
 		return 1;
 	}
 	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pgconf_rows_free(db);
 		sl_pipeline_destroy(&pl);
 		sl_runtime_fini();
 		return 1;
@@ -195,6 +218,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pgconf_rows_free(db);
 		sl_pipeline_stop(&pl);
 		sl_pipeline_join(&pl);
 		sl_pipeline_destroy(&pl);
@@ -203,8 +227,20 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	}
 
 	struct sl_metrics *metrics = NULL;
-	if (cfg->metrics.enabled && (metrics = sl_metrics_start(cfg->metrics.listen, err, sizeof err)) == NULL) {
+	struct sl_pgconf *pg = NULL;
+	struct sl_pgconf_opts pgo = {
+		.conninfo = cfg->postgres.conninfo,
+		.sensor = cfg->postgres.sensor,
+		.channel = cfg->postgres.channel,
+		.connect_timeout_ns = cfg->postgres.connect_timeout_ns,
+		.reconnect_max_ns = cfg->postgres.reconnect_max_ns,
+		.changed = wake_main,
+	};
+	if ((cfg->metrics.enabled && (metrics = sl_metrics_start(cfg->metrics.listen, err, sizeof err)) == NULL) ||
+	    (cfg->postgres.enabled && sl_pgconf_start(&pg, &pgo, err, sizeof err) != 0)) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		sl_metrics_stop(metrics);
+		sl_pgconf_rows_free(db);
 		sl_pipeline_stop(&pl);
 		sl_pipeline_join(&pl);
 		sl_pipeline_destroy(&pl);
@@ -213,9 +249,12 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	}
 	sl_metrics_update(metrics, &pl, 0);
 	struct sl_timers timers;
-	if (sl_timers_init(&timers, cfg, opts->config_path, reload_cb, (void *)opts, sl_mono_ns()) != 0) {
+	struct reload_ctx rctx = { .opts = opts, .db = &db };
+	if (sl_timers_init(&timers, cfg, opts->config_path, reload_cb, &rctx, sl_mono_ns()) != 0) {
 		fprintf(stderr, "sluiced: out of memory for the timers\n");
 		sl_metrics_stop(metrics);
+		sl_pgconf_stop(pg);
+		sl_pgconf_rows_free(db);
 		sl_pipeline_stop(&pl);
 		sl_pipeline_join(&pl);
 		sl_pipeline_destroy(&pl);
@@ -243,8 +282,17 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 			sl_notify("STOPPING=1\nSTATUS=draining");
 			sl_pipeline_stop(&pl);
 		} else if (sig == SIGHUP) {
-			reload(opts);
+			reload(opts, db, "SIGHUP");
 			sl_timers_config_loaded(&timers);
+		}
+		struct sl_pgconf_rows *fresh;
+		if (pg && sl_pgconf_take(pg, &fresh)) {
+			if (reload(opts, fresh, "postgres") == 0) {
+				sl_pgconf_rows_free(db);
+				db = fresh;
+			} else {
+				sl_pgconf_rows_free(fresh);
+			}
 		}
 		sl_timers_tick(&timers, &pl, sl_mono_ns());
 		/* every worker has ended: the final stats record, and the end of the router's last
@@ -263,6 +311,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	int cap_err = sl_pipeline_join(&pl);
 	sl_timers_fini(&timers);
 	sl_notify("STOPPING=1\nSTATUS=stopped");
+	sl_pgconf_stop(pg);
+	sl_pgconf_rows_free(db);
 	sl_metrics_update(metrics, &pl, now_s() - t0); /* the final counts, for a last scrape */
 	sl_metrics_stop(metrics);
 	double dt = now_s() - t0;

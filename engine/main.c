@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "config/pgconf.h"
 #include "engine.h"
 #include "log.h"
 #include "ops.h"
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },             { 0, 0, 0, 0 },
 	};
 	struct sl_engine_opts eo = { 0 };
+	struct sl_pgconf_rows *db = NULL; /* the database's settings (postgres.enabled) */
 	struct sl_config cfg;
 	const char **pcaps = calloc((size_t)argc + 1, sizeof *pcaps);
 	const char **sets = calloc((size_t)argc + 3, sizeof *sets);
@@ -128,9 +130,32 @@ int main(int argc, char **argv)
 		goto out_args;
 	}
 	rc = 2; /* a bad configuration, until it is known to be good */
-	if (sl_engine_config(&cfg, config, sets, err, sizeof err) != 0) {
+	if (sl_engine_config(&cfg, config, NULL, sets, err, sizeof err) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
 		goto out;
+	}
+	/* The database comes between the file and the command line: read it, then build again. A
+	 * database that does not answer is not fatal (the listener keeps trying, and applies what
+	 * it reads later); a bad row is, as a bad file is. */
+	if (cfg.postgres.enabled) {
+		struct sl_pgconf_opts po = { .conninfo = cfg.postgres.conninfo, .sensor = cfg.postgres.sensor,
+			                     .channel = cfg.postgres.channel,
+			                     .connect_timeout_ns = cfg.postgres.connect_timeout_ns };
+		int pe = sl_pgconf_read(&po, &db, err, sizeof err);
+		if (pe == -EINVAL) {
+			fprintf(stderr, "sluiced: %s\n", err);
+			goto out;
+		}
+		if (pe != 0) {
+			fprintf(stderr, "sluiced: %s; starting with the file's settings, the database's follow once it answers\n",
+			        err);
+		} else {
+			sl_conf_fini(&cfg);
+			if (sl_engine_config(&cfg, config, db, sets, err, sizeof err) != 0) {
+				fprintf(stderr, "sluiced: %s\n", err);
+				goto out;
+			}
+		}
 	}
 	if (dump) {
 		sl_conf_dump(&cfg, stdout);
@@ -153,6 +178,8 @@ int main(int argc, char **argv)
 	eo.inputs.pcaps = npcaps ? pcaps : NULL;
 	eo.config_path = config;
 	eo.sets = sets;
+	eo.db = db;
+	db = NULL; /* the engine's now */
 	eo.progress = !quiet && !daemonize && isatty(STDERR_FILENO);
 	/* A daemon's stdout and stderr are /dev/null: records and the log need files. */
 	char fen[16] = "", fpath[16] = "";
@@ -188,6 +215,7 @@ int main(int argc, char **argv)
 
 	rc = sl_engine_run(&cfg, &eo);
 out:
+	sl_pgconf_rows_free(db);
 	if (pidfd >= 0)
 		sl_pidfile_release(pidfd, cfg.run.pid_file);
 	sl_conf_fini(&cfg);

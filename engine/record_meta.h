@@ -77,7 +77,8 @@ struct sl_ev_http {
 	struct sl_ev_common c;
 	uint64_t length;      /* response body length (Content-Length or counted) */
 	uint16_t status;      /* 0: no response seen */
-	uint16_t pad[3];
+	uint16_t port;        /* EVE http_port: the port the Host header or target named; 0: none */
+	uint16_t pad[2];
 	struct sl_mstr hostname, url, user_agent, method, protocol, content_type;
 };
 

@@ -126,6 +126,12 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		row->dropped_error = LD(sk->ctr.dropped_error);
 		row->subscribers = LD(sk->ctr.subscribers);
 		row->subscriptions = LD(sk->ctr.subscriptions);
+		row->has_spool = atomic_load_explicit(&sk->ctr.has_spool, memory_order_relaxed);
+		row->replayed = LD(sk->ctr.replayed);
+		row->spool_recovered = LD(sk->ctr.spool_recovered);
+		row->spool_pending = LD(sk->ctr.spool_pending);
+		row->spool_dropped = LD(sk->ctr.spool_dropped);
+		row->spool_lost = LD(sk->ctr.spool_lost);
 	}
 
 	/* latency: each stage's histogram(s), by the thread that owns it */
@@ -156,12 +162,15 @@ static const struct counter_row an_rows[] = {
 	ROW("tcp", "out_of_order", tcp_out_of_order),  ROW("tcp", "retransmissions", tcp_retransmissions),
 	ROW("tcp", "gaps", tcp_gaps),                  ROW("tcp", "gap_bytes", tcp_gap_bytes),
 	ROW("tcp", "depth_reached", tcp_depth_reached), ROW("tcp", "pool_exhausted", tcp_pool_exhausted),
+	ROW("tcp", "overlap_conflicts", tcp_overlap_conflicts),
 	ROW("defrag", "fragments", defrag_fragments),  ROW("defrag", "reassembled", defrag_reassembled),
 	ROW("defrag", "timeouts", defrag_timeouts),    ROW("defrag", "evicted", defrag_evicted),
 	ROW("tunnel", "teredo", teredo),
 	ROW("app", "http_errors", http_errors),        ROW("app", "tls_errors", tls_errors),
 	ROW("app", "dns_errors", dns_errors),          ROW("app", "no_http_parser", no_http_slot),
 	ROW("app", "no_stream_buffer", no_stream_slot),
+	ROW("app", "http_bad_lines", http_bad_lines),   ROW("app", "http_framing", http_framing),
+	ROW("app", "http_resyncs", http_resyncs),
 };
 #undef ROW
 
@@ -226,6 +235,16 @@ int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len)
 			         (unsigned long long)s->spooled, (unsigned long long)s->dropped);
 			return 0;
 		}
+		if (s->has_spool && s->spooled + s->spool_recovered !=
+		                            s->replayed + s->spool_pending + s->spool_dropped + s->spool_lost) {
+			snprintf(why, len,
+			         "sink %s spool: spooled %llu + recovered %llu != replayed %llu + pending %llu + dropped %llu + "
+			         "lost %llu",
+			         s->name, (unsigned long long)s->spooled, (unsigned long long)s->spool_recovered,
+			         (unsigned long long)s->replayed, (unsigned long long)s->spool_pending,
+			         (unsigned long long)s->spool_dropped, (unsigned long long)s->spool_lost);
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -271,6 +290,11 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 		fprintf(f, "sink      %-22s received %llu  delivered %llu  spooled %llu  dropped %llu\n", s->name,
 		        (unsigned long long)s->received, (unsigned long long)s->delivered, (unsigned long long)s->spooled,
 		        (unsigned long long)s->dropped);
+		if (s->has_spool)
+			fprintf(f, "spool     %-22s recovered %llu  replayed %llu  pending %llu  dropped %llu  lost %llu\n",
+			        s->name, (unsigned long long)s->spool_recovered, (unsigned long long)s->replayed,
+			        (unsigned long long)s->spool_pending, (unsigned long long)s->spool_dropped,
+			        (unsigned long long)s->spool_lost);
 	}
 	for (unsigned i = 0; i < l->nlat; i++) {
 		const struct sl_hist_snap *h = &l->lat[i].h;
@@ -335,12 +359,18 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 		const struct sl_ledger_sink *s = &l->sinks[i];
 		fprintf(f, "%s\n  {\"name\":\"%s\",\"received\":%llu,\"delivered\":%llu,\"spooled\":%llu,\"dropped\":%llu,"
 		           "\"bytes\":%llu,\"drops\":{\"full\":%llu,\"encode\":%llu,\"error\":%llu},"
-		           "\"subscribers\":%llu,\"subscriptions\":%llu}",
+		           "\"subscribers\":%llu,\"subscriptions\":%llu",
 		        i ? "," : "", s->name, (unsigned long long)s->received, (unsigned long long)s->delivered,
 		        (unsigned long long)s->spooled, (unsigned long long)s->dropped, (unsigned long long)s->bytes,
 		        (unsigned long long)s->dropped_full, (unsigned long long)s->dropped_encode,
 		        (unsigned long long)s->dropped_error, (unsigned long long)s->subscribers,
 		        (unsigned long long)s->subscriptions);
+		if (s->has_spool)
+			fprintf(f, ",\"replayed\":%llu,\"spool\":{\"recovered\":%llu,\"pending\":%llu,\"dropped\":%llu,\"lost\":%llu}",
+			        (unsigned long long)s->replayed, (unsigned long long)s->spool_recovered,
+			        (unsigned long long)s->spool_pending, (unsigned long long)s->spool_dropped,
+			        (unsigned long long)s->spool_lost);
+		fputc('}', f);
 	}
 	fprintf(f, "],\n \"latency\":{");
 	for (unsigned i = 0; i < l->nlat; i++) {

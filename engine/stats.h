@@ -25,6 +25,8 @@ struct sl_ledger_sink {
 	char name[32];
 	uint64_t received, delivered, spooled, dropped, bytes;
 	uint64_t dropped_full, dropped_encode, dropped_error, subscribers, subscriptions;
+	int has_spool;
+	uint64_t replayed, spool_recovered, spool_pending, spool_dropped, spool_lost;
 };
 
 /* A stage's latency histogram (latency.h): "worker" (every worker's, summed), "router",

@@ -82,6 +82,10 @@ struct sl_analysis_counters {
 	uint64_t http_errors, tls_errors, dns_errors, no_http_slot, no_stream_slot;
 	uint64_t tls_too_big;      /* hellos given up: longer than the stream buffer */
 	uint64_t http_skipped_bytes; /* HTTP stream bytes not parsed because no parser was free */
+	uint64_t http_bad_lines;   /* malformed header lines, junk lines and over-long heads skipped */
+	uint64_t http_framing;     /* messages with conflicting or unusable CL / TE framing */
+	uint64_t http_resyncs;     /* HTTP directions that lost bytes outside a body and resynced */
+	uint64_t tcp_overlap_conflicts; /* overlapping TCP segments whose bytes differed */
 	uint64_t tls_parsed_bytes; /* stream bytes the hello parsers read (work, for tests) */
 };
 

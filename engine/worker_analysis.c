@@ -44,7 +44,8 @@
 #define NO_SLOT UINT32_MAX
 #define EXPIRE_EVERY 256   /* packets between two expiry slices */
 #define EXPIRE_BUDGET 64
-#define PROBE_BYTES 8      /* detection decides with this many client bytes, or sooner */
+#define PROBE_BYTES 64     /* detection decides with this many client bytes, or sooner: an HTTP
+                              request line of an unknown method needs its " HTTP/" */
 #define MAX_STEPS 16
 
 /* The core's part of each flow's area; the steps' areas follow it. The table zeroes a new
@@ -88,6 +89,7 @@ struct sl_analysis {
 	uint64_t wall_at_now;  /* the wall clock when it arrived (for idle expiry) */
 	uint32_t since_expire;
 	uint64_t pkt_ts;       /* the packet being processed, for steps that emit */
+	uint32_t gap_missing;  /* the gap being reported (sl_an_gap_missing) */
 
 	/* http_summary windows (summary.c), and the record sl_an_emit handed out last */
 	struct sl_summary summary;
@@ -121,6 +123,11 @@ static inline void *area(const struct an_step *s, struct sl_flow *f)
 uint64_t sl_an_packet_ts(const struct sl_analysis *an)
 {
 	return an->pkt_ts;
+}
+
+uint32_t sl_an_gap_missing(const struct sl_analysis *an)
+{
+	return an->gap_missing;
 }
 
 void *sl_an_emit(struct sl_analysis *an, uint16_t type, uint32_t len)
@@ -261,6 +268,23 @@ static void detect(struct sl_analysis *an, struct sl_flow *f, struct an_flow *af
 	}
 }
 
+/* The server's bytes before any of the client's: a step that can tell its protocol from the
+ * server's side may claim the flow (the capture started after the request). */
+static void detect_server(struct sl_analysis *an, struct sl_flow *f, struct an_flow *af, const uint8_t *p,
+                          uint32_t n)
+{
+	for (unsigned i = 0; i < an->nsteps; i++) {
+		const struct an_step *s = &an->step[i];
+		if (s->ops->detect_server == NULL)
+			continue;
+		if (s->ops->detect_server(s->state, f, area(s, f), p, n) == SL_AN_CLAIM) {
+			af->decided = 1;
+			af->owner = (uint8_t)(i + 1);
+			return;
+		}
+	}
+}
+
 static inline void feed_owner(struct sl_analysis *an, struct sl_flow *f, struct an_flow *af, unsigned dir,
                               const uint8_t *p, uint32_t n)
 {
@@ -275,8 +299,14 @@ static void deliver(struct sl_analysis *an, struct sl_flow *f, unsigned dir, con
 	struct an_flow *af = an_flow(f);
 
 	if (!af->decided) {
-		if (dir != SL_FLOW_TO_SERVER)
-			return; /* the server spoke first: detection waits for the client */
+		if (dir != SL_FLOW_TO_SERVER) {
+			if (af->probe_len == 0)
+				detect_server(an, f, af, p, n);
+			if (!af->decided)
+				return; /* the server spoke first: detection waits for the client */
+			feed_owner(an, f, af, dir, p, n);
+			return;
+		}
 		if (af->probe_len == 0) {
 			detect(an, f, af, p, n);
 			if (!af->decided) {
@@ -328,11 +358,12 @@ static void on_gap(void *ctx, void *user, unsigned dir, uint32_t missing)
 	struct sl_flow *f = user;
 	struct an_flow *af = an_flow(f);
 
-	(void)missing;
 	if (af->owner) {
 		const struct an_step *s = &an->step[af->owner - 1];
+		an->gap_missing = missing;
 		if (s->ops->on_gap)
 			s->ops->on_gap(s->state, f, area(s, f), dir);
+		an->gap_missing = 0;
 	}
 }
 
@@ -550,6 +581,7 @@ void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_count
 	c->tcp_gap_bytes += t->gap_bytes;
 	c->tcp_depth_reached += t->depth_reached;
 	c->tcp_pool_exhausted += t->pool_exhausted;
+	c->tcp_overlap_conflicts += t->overlap_conflicts;
 	if (an->defrag_on) {
 		c->defrag_fragments += an->defrag.ctr.fragments;
 		c->defrag_reassembled += an->defrag.ctr.reassembled;
@@ -633,6 +665,7 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 	fc.tcp.chunks = (uint32_t)(cfg->tcp.segment_pool / fc.tcp.chunk_size);
 	fc.tcp.window = (uint32_t)cfg->tcp.window;
 	fc.tcp.depth = cfg->tcp.reassembly_depth;
+	fc.tcp.policy = (uint8_t)cfg->tcp.overlap_policy;
 	struct sl_tcp_ops ops = tcp_ops; /* the table keeps its own copy */
 	ops.ctx = an;
 	fc.tcp_ops = &ops;

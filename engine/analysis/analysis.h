@@ -19,6 +19,7 @@
  *                 bytes (joined with held ones while too        step's from now on), SL_AN_PASS
  *                 few to tell), steps asked in table order      (not mine), SL_AN_MAYBE (too few
  *                                                               bytes to tell: ask again)
+ *   detect_server the server's bytes came first (optional)      SL_AN_CLAIM or SL_AN_PASS
  *   on_payload    worker thread: in-order bytes of a claimed    parse; emit records
  *                 TCP flow, either direction
  *   on_gap        a hole in the claimed flow's direction        stop trusting that direction
@@ -79,6 +80,11 @@ struct sl_analysis_ops {
 	void (*on_flow_end)(void *state, struct sl_flow *f, void *area);
 	void (*counters)(const void *state, struct sl_analysis_counters *c);
 	void (*fini)(void *state);
+	/* Optional, for protocols that can be told from the server's side: asked (in table
+	 * order) when the server's bytes come before any client byte of an undecided TCP flow,
+	 * e.g. because the capture missed the request. SL_AN_CLAIM or SL_AN_PASS; a PASS leaves
+	 * detection to the client's bytes. */
+	int (*detect_server)(void *state, struct sl_flow *f, void *area, const uint8_t *p, uint32_t n);
 };
 
 /* The table, NULL-terminated, in detection order (analysis.c). */
@@ -88,6 +94,9 @@ extern const struct sl_module *const sl__analysis_modules[];
 
 /* Capture time of the packet being processed. */
 uint64_t sl_an_packet_ts(const struct sl_analysis *an);
+
+/* Inside on_gap: how many bytes of the stream were lost (a parser may skip them as body). */
+uint32_t sl_an_gap_missing(const struct sl_analysis *an);
 
 /* Room for one record in the worker's output ring, then the bytes used (see worker.h). */
 void *sl_an_emit(struct sl_analysis *an, uint16_t type, uint32_t len);

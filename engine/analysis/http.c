@@ -13,6 +13,11 @@
  *                                                      ├──▶ WAIT_CONNECT (request side)
  *                                                      └──▶ TUNNEL (CONNECT 2xx / 101)
  *   any ── error ──▶ (report ERROR once) ──▶ GAVE_UP (swallow everything)
+ *   any but a body that can take it ── gap ──▶ RESYNC ── a line that starts a message ──▶ HEAD
+ *
+ * The first line of a head is also looked at byte by byte while it comes: on the request side
+ * it decides junk (skipped), HTTP/0.9 (the line is the request) or a request line; on the
+ * response side a line that does not start with "HTTP" makes the response all body.
  *
  * Invariants:
  *   1. NEED_MORE is returned only after consuming all input, so callers loop until it.
@@ -39,10 +44,11 @@ enum {
 	ST_TUNNEL,
 	ST_WAIT_CONNECT, /* request side after CONNECT: the answer decides */
 	ST_GAVE_UP,
+	ST_RESYNC,       /* after a gap: skipping to a line that starts a message */
 };
 
 /* request kinds remembered for pairing */
-enum { K_OTHER = 0, K_HEAD, K_CONNECT };
+enum { K_OTHER = 0, K_HEAD, K_CONNECT, K_V09 };
 /* sl_http_conn.connect */
 enum { C_NONE = 0, C_ACCEPTED, C_REFUSED };
 
@@ -130,58 +136,35 @@ static struct sl_http_str trim(const char *p, size_t n)
 	return mkstr(p, n);
 }
 
-/* Content-Length: digits, or a list of equal values ("5, 5"), as RFC 9110 8.6 allows. */
+/* Content-Length as libhtp reads it: its leading digits, whatever follows them ("5, 5" and
+ * "12x" are 5 and 12). -1 without digits or beyond any real length. */
 static int parse_length(struct sl_http_str v, int64_t *out)
 {
-	uint64_t val = 0, first = 0;
+	uint64_t val = 0;
 	size_t i = 0;
-	int have = 0, items = 0;
 
-	for (;;) {
-		while (i < v.len && is_ws(v.ptr[i]))
-			i++;
-		if (i >= v.len || v.ptr[i] < '0' || v.ptr[i] > '9')
-			return -1;
-		val = 0;
-		while (i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9') {
-			val = val * 10 + (uint64_t)(v.ptr[i] - '0');
-			if (val > MAX_CONTENT_LENGTH)
-				return -1;
-			i++;
-		}
-		if (items++ && val != first)
-			return -1;
-		first = val;
-		have = 1;
-		while (i < v.len && is_ws(v.ptr[i]))
-			i++;
-		if (i == v.len)
-			break;
-		if (v.ptr[i] != ',')
+	while (i < v.len && is_ws(v.ptr[i]))
+		i++;
+	if (i >= v.len || v.ptr[i] < '0' || v.ptr[i] > '9')
+		return -1;
+	while (i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9') {
+		val = val * 10 + (uint64_t)(v.ptr[i] - '0');
+		if (val > MAX_CONTENT_LENGTH)
 			return -1;
 		i++;
 	}
-	if (!have)
-		return -1;
 	*out = (int64_t)val;
 	return 0;
 }
 
-/* The last transfer coding of a Transfer-Encoding value is "chunked"? */
+/* Transfer-Encoding names chunked anywhere (libhtp's test; "gzip, chunked" and a bare
+ * "chunked" alike)? */
 static int te_chunked(struct sl_http_str v)
 {
-	size_t e = v.len, s;
-
-	while (e && (is_ws(v.ptr[e - 1]) || v.ptr[e - 1] == ','))
-		e--;
-	s = e;
-	while (s && v.ptr[s - 1] != ',')
-		s--;
-	{
-		struct sl_http_str t = trim(v.ptr + s, e - s);
-
-		return ieq(t.ptr, t.len, "chunked");
-	}
+	for (size_t i = 0; i + 7 <= v.len; i++)
+		if (iprefix(v.ptr + i, v.len - i, "chunked"))
+			return 1;
+	return 0;
 }
 
 /* ---- pairing ---- */
@@ -271,10 +254,15 @@ static int parse_head(struct sl_http_conn *c, struct sl_http_side *s, const char
 				m->status = (uint16_t)st;
 				m->reason = trim(line + i, ln - i);
 			}
-		} else if (ln > 0 && !is_ws(line[0])) { /* folded lines: ignored */
+		} else if (ln > 0 && (is_ws(line[0]) || memchr(line, '\0', ln) != NULL ||
+		                      memchr(line, ':', ln) == NULL || line[0] == ':')) {
+			/* folded, a NUL, no colon, no name: skipped, counted */
+			if (m->bad_lines < UINT16_MAX)
+				m->bad_lines++;
+		} else if (ln > 0) {
 			const char *colon = memchr(line, ':', ln);
 
-			if (colon != NULL) {
+			{
 				struct sl_http_str name = trim(line, (size_t)(colon - line));
 				struct sl_http_str v =
 					trim(colon + 1, ln - (size_t)(colon + 1 - line));
@@ -297,9 +285,12 @@ static int parse_head(struct sl_http_conn *c, struct sl_http_side *s, const char
 				} else if (ieq(name.ptr, name.len, "content-length")) {
 					int64_t x;
 
-					if (parse_length(v, &x) != 0 || (have_cl && x != cl))
-						return SL_HTTP_E_BAD_CONTENT_LENGTH;
-					cl = x;
+					if (parse_length(v, &x) != 0)
+						m->framing |= SL_HTTP_F_BAD_CL;
+					else if (have_cl && x != cl)
+						m->framing |= SL_HTTP_F_CL_CONFLICT;
+					else
+						cl = x;
 					have_cl = 1;
 				}
 			}
@@ -308,6 +299,10 @@ static int parse_head(struct sl_http_conn *c, struct sl_http_side *s, const char
 	}
 	m->content_length = cl;
 	m->is_response = s->is_response;
+	if (m->transfer_encoding.ptr && !m->chunked)
+		m->framing |= SL_HTTP_F_BAD_TE;
+	if (m->chunked && have_cl)
+		m->framing |= SL_HTTP_F_CL_TE;
 
 	/* body framing, RFC 9112 section 6.3 */
 	s->after_end = ST_HEAD;
@@ -322,14 +317,14 @@ static int parse_head(struct sl_http_conn *c, struct sl_http_side *s, const char
 			kind = K_HEAD;
 		else if (ieq(m->method.ptr, m->method.len, "connect"))
 			kind = K_CONNECT;
+		else if (m->protocol.len == 0)
+			kind = K_V09, m->v09 = 1;
 		m->seq = s->seq++;
 		pending_push(c, kind);
 		if (kind == K_CONNECT) {
 			c->connect = C_NONE;
 			s->after_end = ST_WAIT_CONNECT;
 		}
-		if (m->transfer_encoding.ptr && !m->chunked)
-			return SL_HTTP_E_BAD_TRANSFER_ENCODING;
 		if (m->chunked) {
 			s->state = ST_CHUNK_SIZE;
 		} else if (cl > 0) {
@@ -368,8 +363,7 @@ static int parse_head(struct sl_http_conn *c, struct sl_http_side *s, const char
 			s->state = ST_END;
 		} else if (m->chunked) {
 			s->state = ST_CHUNK_SIZE;
-		} else if (cl >= 0 && !m->transfer_encoding.ptr) {
-			/* (another transfer coding than chunked: the close ends the body) */
+		} else if (cl >= 0) {
 			s->state = cl > 0 ? ST_BODY_LEN : ST_END;
 			s->remaining = (uint64_t)cl;
 		} else {
@@ -384,7 +378,71 @@ static int parse_head(struct sl_http_conn *c, struct sl_http_side *s, const char
 		s->cdigits = 0;
 		s->cext = 0;
 	}
+	/* libhtp stops parsing the direction at an unusable Content-Length: the message is
+	 * reported, nothing after it */
+	if (!m->chunked && (m->framing & (SL_HTTP_F_BAD_CL | SL_HTTP_F_CL_CONFLICT)))
+		s->state = ST_GAVE_UP;
 	return 0;
+}
+
+/* The answer to an HTTP/0.9 request: no head, its bytes run to the close. Reported as a
+ * head with status 0 so the caller pairs it like any response. */
+static int v09_response(struct sl_http_conn *c, struct sl_http_side *s, struct sl_http_msg *m)
+{
+	pending_pop(c);
+	m->is_response = 1;
+	m->v09 = 1;
+	m->until_close = 1;
+	m->seq = s->seq++;
+	s->status = 0;
+	s->after_end = ST_HEAD;
+	s->no_body = 0;
+	s->chunked = 0;
+	s->until_close = 1;
+	s->body_len = 0;
+	s->state = ST_BODY_CLOSE;
+	return SL_HTTP_HEAD;
+}
+
+/* A response whose first line does not start with "HTTP" (after spaces, any case) is not a
+ * head: libhtp then takes all of it as body, as browsers do. The line lies in hbuf[0, hlen)
+ * and then data[start, end). */
+static int looks_like_status(const struct sl_http_side *s, const uint8_t *data, size_t start,
+                             size_t end)
+{
+	size_t n = s->hlen + (end - start), k = 0, m = 0;
+
+	for (; k < n && m < 4; k++) {
+		char c = k < s->hlen ? s->hbuf[k] : (char)data[start + (k - s->hlen)];
+
+		if (m == 0 && is_ws(c))
+			continue;
+		if (lower(c) != "http"[m])
+			return 0;
+		m++;
+	}
+	return m == 4;
+}
+
+/* The first line of a request is scanned byte by byte as it comes (it may come one byte per
+ * segment): its words decide whether it is a request line (three words), an HTTP/0.9 request
+ * (two) or junk before the request (fewer, or a first word that is not a token). */
+static void l1_reset(struct sl_http_side *s)
+{
+	s->l1done = 0;
+	s->l1tok = 0;
+	s->l1ws = 1;
+	s->l1bad = 0;
+	s->eoh = 0;
+	s->hlen = 0;
+}
+
+/* Where a head longer than the limit is cut: after its last whole line within h[0, n). */
+static size_t cut_head(const char *h, size_t n)
+{
+	while (n && h[n - 1] != '\n')
+		n--;
+	return n;
 }
 
 /* ST_HEAD: find the end of the head (an empty line) in data. */
@@ -397,6 +455,10 @@ static int feed_head(struct sl_http_conn *c, struct sl_http_side *s, const uint8
 	int err;
 
 	if (!s->started) {
+		if (s->is_response && pending_peek(c) == K_V09 && c->p_count) {
+			*consumed = 0;
+			return v09_response(c, s, m);
+		}
 		/* RFC 9112 2.2: ignore empty lines before a message */
 		while (i < len && (data[i] == '\r' || data[i] == '\n'))
 			i++;
@@ -405,13 +467,52 @@ static int feed_head(struct sl_http_conn *c, struct sl_http_side *s, const uint8
 			return SL_HTTP_NEED_MORE;
 		}
 		s->started = 1;
-		s->eoh = 0;
-		s->hlen = 0;
+		s->trunc = 0;
+		s->junk = 0;
+		l1_reset(s);
 	}
 	start = i;
 	for (; i < len; i++) {
 		uint8_t ch = data[i];
 
+		if (!s->l1done && s->is_response) {
+			s->l1done = ch == '\n';
+			if (s->l1done && !looks_like_status(s, data, start, i)) {
+				/* no status line: the response is all body, to the close */
+				uint64_t seen = s->hlen + (i + 1 - start);
+
+				*consumed = i + 1;
+				s->started = 0;
+				s->hlen = 0;
+				v09_response(c, s, m);
+				m->v09 = 0;
+				m->no_head = 1;
+				s->body_len = seen;
+				return SL_HTTP_HEAD;
+			}
+		} else if (!s->l1done) {
+			if (ch == '\n') {
+				s->l1done = 1;
+				if (s->l1tok < 2 || s->l1bad) {
+					/* junk before the request line: forget it, scan the next line */
+					if (s->junk < UINT16_MAX)
+						s->junk++;
+					l1_reset(s);
+					start = i + 1;
+					continue;
+				}
+				if (s->l1tok == 2)
+					break; /* HTTP/0.9: the line is the whole request */
+			} else if (ch == ' ' || ch == '\t' || ch == '\r') {
+				s->l1ws = 1;
+			} else {
+				if (s->l1ws && s->l1tok < 255)
+					s->l1tok++;
+				s->l1ws = 0;
+				if (s->l1tok == 1 && !is_tchar(ch))
+					s->l1bad = 1;
+			}
+		}
 		if (ch == '\n') {
 			if (s->eoh >= 1)
 				break;
@@ -422,36 +523,58 @@ static int feed_head(struct sl_http_conn *c, struct sl_http_side *s, const uint8
 			s->eoh = 0;
 		}
 	}
-	if (i == len) { /* no end yet: keep what we have */
-		if (len - start > SL_HTTP_HDR_MAX - s->hlen) {
-			*consumed = len;
-			m->error = SL_HTTP_E_HEADER_TOO_LONG;
-			s->state = ST_GAVE_UP;
-			return SL_HTTP_ERROR;
+	if (i == len) { /* no end yet: keep what we have, up to the limit */
+		size_t add = len - start;
+
+		if (add > SL_HTTP_HDR_MAX - s->hlen) {
+			add = SL_HTTP_HDR_MAX - s->hlen;
+			if (!s->l1done) {
+				/* not even the first line fits */
+				*consumed = len;
+				m->error = SL_HTTP_E_HEADER_TOO_LONG;
+				s->state = ST_GAVE_UP;
+				return SL_HTTP_ERROR;
+			}
+			s->trunc = 1;
 		}
-		memcpy(s->hbuf + s->hlen, data + start, len - start);
-		s->hlen += (uint32_t)(len - start);
+		memcpy(s->hbuf + s->hlen, data + start, add);
+		s->hlen += (uint32_t)add;
 		*consumed = len;
 		return SL_HTTP_NEED_MORE;
 	}
 	i++; /* past the final LF */
 	*consumed = i;
-	if (i - start > SL_HTTP_HDR_MAX - s->hlen) {
+	if (s->hlen == 0 && !s->trunc) {
+		h = (const char *)data + start;
+		hn = i - start;
+	} else {
+		size_t add = i - start;
+
+		if (add > SL_HTTP_HDR_MAX - s->hlen) {
+			add = SL_HTTP_HDR_MAX - s->hlen;
+			s->trunc = 1;
+		}
+		memcpy(s->hbuf + s->hlen, data + start, add);
+		h = s->hbuf;
+		hn = s->hlen + add;
+	}
+	if (hn > SL_HTTP_HDR_MAX) {
+		hn = SL_HTTP_HDR_MAX;
+		s->trunc = 1;
+	}
+	if (s->trunc) {
+		hn = cut_head(h, hn);
+		m->truncated = 1;
+	}
+	if (hn == 0) {
 		s->state = ST_GAVE_UP;
 		m->error = SL_HTTP_E_HEADER_TOO_LONG;
 		return SL_HTTP_ERROR;
 	}
-	if (s->hlen == 0) {
-		h = (const char *)data + start;
-		hn = i - start;
-	} else {
-		memcpy(s->hbuf + s->hlen, data + start, i - start);
-		h = s->hbuf;
-		hn = s->hlen + (i - start);
-	}
 	/* the head's bytes stay where they are until the next call; the buffer is free again */
 	s->hlen = 0;
 	s->started = 0;
+	m->junk_lines = s->junk;
 	err = parse_head(c, s, h, hn, m);
 	if (err) {
 		s->state = ST_GAVE_UP;
@@ -573,6 +696,42 @@ bad:
 	return SL_HTTP_ERROR;
 }
 
+static int request_line_at(const uint8_t *p, size_t n);
+
+/* Does a message start at p? Only what this chunk holds is looked at: a start cut by the
+ * chunk's end is missed, and the search goes on at the next line. */
+static int message_at(const struct sl_http_side *s, const uint8_t *p, size_t n)
+{
+	if (s->is_response)
+		return sl_http_probe_response(p, n) == 1;
+	return request_line_at(p, n) == 1;
+}
+
+/* ST_RESYNC: skip to the start of a line that starts a message; returns the bytes skipped
+ * (the state is ST_HEAD when one was found). */
+static size_t resync(struct sl_http_side *s, const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n) {
+		if (s->rs_bol) {
+			s->rs_bol = 0;
+			if (message_at(s, p + k, n - k)) {
+				s->state = ST_HEAD;
+				s->started = 0;
+				s->hlen = 0;
+				return k;
+			}
+		}
+		const uint8_t *nl = memchr(p + k, '\n', n - k);
+		if (nl == NULL)
+			return n;
+		k = (size_t)(nl - p) + 1;
+		s->rs_bol = 1;
+	}
+	return n;
+}
+
 int sl_http_feed(struct sl_http_conn *c, int dir, const uint8_t *data, size_t len,
                  size_t *consumed, struct sl_http_msg *m)
 {
@@ -638,6 +797,12 @@ int sl_http_feed(struct sl_http_conn *c, int dir, const uint8_t *data, size_t le
 			}
 			s->state = ST_TUNNEL_NOW;
 			continue;
+		case ST_RESYNC:
+			n = resync(s, p, left);
+			*consumed += n;
+			if (s->state == ST_RESYNC)
+				return SL_HTTP_NEED_MORE;
+			continue;
 		case ST_TUNNEL:
 		case ST_GAVE_UP:
 		default:
@@ -673,12 +838,96 @@ int sl_http_close(struct sl_http_conn *c, int dir, struct sl_http_msg *m)
 	return SL_HTTP_NEED_MORE;
 }
 
+static void start_resync(struct sl_http_side *s)
+{
+	s->state = ST_RESYNC;
+	s->rs_bol = 1;
+	s->started = 0;
+	s->hlen = 0;
+	s->after_end = ST_HEAD;
+}
+
+void sl_http_resync(struct sl_http_conn *c, int dir)
+{
+	if (dir == SL_HTTP_TO_SERVER || dir == SL_HTTP_TO_CLIENT)
+		start_resync(&c->side[dir]);
+}
+
+int sl_http_gap(struct sl_http_conn *c, int dir, uint64_t missing, struct sl_http_msg *m)
+{
+	struct sl_http_side *s;
+	int ev = SL_HTTP_NEED_MORE;
+
+	memset(m, 0, sizeof(*m));
+	m->content_length = -1;
+	if (dir != SL_HTTP_TO_SERVER && dir != SL_HTTP_TO_CLIENT)
+		return SL_HTTP_NEED_MORE;
+	s = &c->side[dir];
+	switch (s->state) {
+	case ST_BODY_LEN:
+		if (missing && missing <= s->remaining) {
+			/* inside the body: those bytes were body */
+			s->remaining -= missing;
+			s->body_len += missing;
+			return s->remaining ? SL_HTTP_NEED_MORE : body_done(s, 1, m);
+		}
+		ev = body_done(s, 0, m);
+		break;
+	case ST_CHUNK_DATA:
+		if (missing && missing < s->remaining) {
+			s->remaining -= missing;
+			s->body_len += missing;
+			return SL_HTTP_NEED_MORE;
+		}
+		ev = body_done(s, 0, m);
+		break;
+	case ST_CHUNK_SIZE:
+	case ST_CHUNK_CRLF:
+	case ST_TRAILER:
+		ev = body_done(s, 0, m);
+		break;
+	case ST_BODY_CLOSE:
+		s->body_len += missing;
+		return SL_HTTP_NEED_MORE;
+	case ST_END:
+		ev = body_done(s, 1, m);
+		break;
+	case ST_HEAD:
+		/* a head cut by the gap after its first line: what came of it is reported, as
+		 * libhtp keeps a transaction whose request or status line it has */
+		if (s->started && s->l1done && s->hlen) {
+			size_t hn = cut_head(s->hbuf, s->hlen);
+
+			if (hn && parse_head(c, s, s->hbuf, hn, m) == 0) {
+				m->truncated = 1;
+				s->status = m->status;
+				ev = SL_HTTP_HEAD;
+			}
+		}
+		break;
+	case ST_RESYNC:
+		break;
+	default: /* a tunnel, or given up: nothing to find again */
+		return SL_HTTP_NEED_MORE;
+	}
+	start_resync(s);
+	m->resync = 1;
+	return ev;
+}
+
 int sl_http_idle(const struct sl_http_conn *c)
 {
-	for (int d = 0; d < 2; d++)
-		if (c->side[d].state != ST_HEAD || c->side[d].hlen != 0)
+	for (int d = 0; d < 2; d++) {
+		const struct sl_http_side *s = &c->side[d];
+		if (s->state == ST_RESYNC ? s->rs_bol == 0 : (s->state != ST_HEAD || s->hlen != 0))
 			return 0;
+	}
 	return c->p_count == 0;
+}
+
+int sl_http_resyncing(const struct sl_http_conn *c, int dir)
+{
+	return (dir == SL_HTTP_TO_SERVER || dir == SL_HTTP_TO_CLIENT) && c->side[dir].state == ST_RESYNC;
 }
 
 /* Methods of RFC 9110 and WebDAV (RFC 4918) that clients send in practice. */
@@ -689,11 +938,15 @@ static const char *const methods[] = {
 	"PURGE", "LINK", "UNLINK",
 };
 
-int sl_http_probe(const uint8_t *p, size_t n)
+/* One line at p: a known method and a space (1); a token, a space, a target and " HTTP/"
+ * or, for GET, a line end (HTTP/0.9) (1); not a request line (0); too short to tell (-EAGAIN).
+ * *upper_slash: the line so far is an upper-case token, a space and a target starting '/'. */
+static int request_line(const uint8_t *p, size_t n, int *upper_slash)
 {
-	size_t i, k;
-	int maybe = 0;
+	size_t i, k, t, ts;
+	int upper = 1;
 
+	*upper_slash = 0;
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		const char *mth = methods[i];
 		size_t ml = strlen(mth);
@@ -701,14 +954,101 @@ int sl_http_probe(const uint8_t *p, size_t n)
 		for (k = 0; k < n && k < ml; k++)
 			if (p[k] != (uint8_t)mth[k])
 				break;
-		if (k < n && k < ml)
-			continue; /* mismatch */
-		if (n <= ml) {
-			maybe = 1; /* a prefix so far */
-			continue;
-		}
-		if (p[ml] == ' ')
+		if (k == ml && n > ml && p[ml] == ' ')
 			return 1;
 	}
-	return maybe ? -EAGAIN : 0;
+	for (t = 0; t < n && t <= 32 && is_tchar(p[t]); t++)
+		if (p[t] < 'A' || p[t] > 'Z')
+			upper = 0;
+	if (t == n)
+		return t <= 32 ? -EAGAIN : 0;
+	if (t == 0 || t > 32 || p[t] != ' ')
+		return 0;
+	ts = t + 1;
+	for (k = ts; k < n && p[k] > ' ' && p[k] < 0x7f; k++)
+		;
+	if (k == n) {
+		*upper_slash = upper && k > ts && p[ts] == '/';
+		return -EAGAIN;
+	}
+	if (k == ts)
+		return 0;
+	if (p[k] == '\r' || p[k] == '\n') /* HTTP/0.9: only GET had it */
+		return t == 3 && memcmp(p, "GET", 3) == 0;
+	if (p[k] != ' ')
+		return 0;
+	for (i = 0; i < 5; i++) {
+		if (k + 1 + i >= n)
+			return -EAGAIN;
+		if (p[k + 1 + i] != (uint8_t)"HTTP/"[i])
+			return 0;
+	}
+	return 1;
+}
+
+static int request_line_at(const uint8_t *p, size_t n)
+{
+	int us;
+
+	return request_line(p, n, &us);
+}
+
+static int is_text(uint8_t c)
+{
+	return (c >= ' ' && c < 0x7f) || c == '\t' || c == '\r';
+}
+
+int sl_http_probe(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	int junk = 0;
+
+	while (i < n && i < SL_HTTP_PROBE_MAX) {
+		size_t e;
+		int us, r;
+
+		/* empty lines, then one junk line at most before the request line */
+		while (i < n && (p[i] == '\r' || p[i] == '\n'))
+			i++;
+		if (i == n)
+			return n >= SL_HTTP_PROBE_MAX ? 0 : -EAGAIN;
+		r = request_line(p + i, n - i, &us);
+		if (r == 1)
+			return 1;
+		if (r == -EAGAIN)
+			return n >= SL_HTTP_PROBE_MAX ? us : -EAGAIN;
+		/* not a request line: junk if it is a short line of text */
+		for (e = i; e < n && p[e] != '\n'; e++)
+			if (!is_text(p[e]) || e - i > 16)
+				return 0;
+		if (e == n)
+			return n >= SL_HTTP_PROBE_MAX ? 0 : -EAGAIN;
+		if (e - i > 16 || junk++)
+			return 0;
+		i = e + 1;
+	}
+	return n ? 0 : -EAGAIN;
+}
+
+int sl_http_probe_response(const uint8_t *p, size_t n)
+{
+	static const char pre[] = "HTTP/";
+	size_t i;
+
+	for (i = 0; i < n && i < 9; i++) {
+		uint8_t c = p[i];
+		int ok;
+
+		if (i < 5)
+			ok = c == (uint8_t)pre[i];
+		else if (i == 6)
+			ok = c == '.';
+		else if (i == 8)
+			ok = c == ' ';
+		else
+			ok = c >= '0' && c <= '9';
+		if (!ok)
+			return 0;
+	}
+	return i == 9 ? 1 : -EAGAIN;
 }

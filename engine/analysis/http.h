@@ -26,11 +26,25 @@
  * head buffer; both stay valid until the next sl_http_feed()/sl_http_close() on that
  * direction, so the caller copies what it keeps.
  *
- * Tolerated: LF-only line ends, empty lines before a message, lowercase/odd-case header
- * names, whitespace around values. obs-fold continuation lines are accepted and ignored
- * (a folded value keeps its first line only). Anything that cannot be HTTP (no method, no
- * status line, a head longer than SL_HTTP_HDR_MAX, a bad Content-Length or chunk size) gives
- * SL_HTTP_ERROR once, with a reason, and the direction then ignores all further bytes.
+ * Tolerated, as libhtp tolerates them (hostile and broken peers are the point of a sensor):
+ * LF-only line ends; empty lines and junk lines (fewer than two words, or a first word that
+ * is not a token) before a request line, skipped and counted (msg->junk_lines); an HTTP/0.9
+ * request line (method and target, no version: no headers, and its answer is raw bytes up to
+ * the close); odd-case header names, whitespace around values; malformed header lines (no
+ * colon, a NUL, obs-fold continuations) counted in msg->bad_lines and skipped; a head longer
+ * than SL_HTTP_HDR_MAX parsed up to its last whole line within the limit (msg->truncated).
+ * Body framing follows libhtp: a Transfer-Encoding containing "chunked" wins over a
+ * Content-Length (msg->framing says so), another coding is ignored; a Content-Length is its
+ * leading digits; a value without digits, or two different values, report the head and then
+ * stop the direction, as libhtp's parser stops there. A response whose first line does not
+ * start with "HTTP" is all body up to the close, as libhtp (and browsers) take it
+ * (msg->no_head). What cannot be HTTP at all (a status line that starts with "HTTP" but is
+ * none, a bad chunk size, a request line longer than the limit) gives SL_HTTP_ERROR once,
+ * with a reason, and the direction then ignores all further bytes.
+ *
+ * Lost bytes (sl_http_gap): a gap inside a body is skipped as body; any other gap makes the
+ * direction resynchronise: it skips to the next line that starts a request (a request line)
+ * or a response ("HTTP/"), and parses on from there.
  *
  * Pairing assumes requests are fed no later than their responses, as in-order reassembly of
  * a real connection does; a response with no known request is taken to answer a GET.
@@ -43,6 +57,13 @@
 
 #define SL_HTTP_HDR_MAX 8192 /* the longest message head, request line/status line included */
 #define SL_HTTP_PENDING 32   /* requests remembered while their responses are outstanding */
+#define SL_HTTP_PROBE_MAX 64 /* bytes sl_http_probe needs at most to decide */
+
+/* sl_http_msg.framing: how the body framing was odd (libhtp's request/response flags) */
+#define SL_HTTP_F_CL_TE 0x01       /* both Content-Length and chunked: chunked won */
+#define SL_HTTP_F_BAD_TE 0x02      /* a Transfer-Encoding without chunked: ignored */
+#define SL_HTTP_F_BAD_CL 0x04      /* a Content-Length without digits: direction stopped */
+#define SL_HTTP_F_CL_CONFLICT 0x08 /* two different Content-Lengths: direction stopped */
 
 enum sl_http_dir { SL_HTTP_TO_SERVER = 0, SL_HTTP_TO_CLIENT = 1 };
 
@@ -86,7 +107,14 @@ struct sl_http_msg {
 	uint8_t chunked;        /* Transfer-Encoding ends in chunked */
 	uint8_t no_body;        /* response to HEAD, 1xx, 204, 304, CONNECT 2xx */
 	uint8_t until_close;    /* the body runs until the connection closes */
-	uint8_t complete;       /* END: the body ended as framed (0: cut short by the close) */
+	uint8_t complete;       /* END: the body ended as framed (0: cut short by the close or a gap) */
+	uint8_t v09;            /* an HTTP/0.9 request, or the answer to one (no head) */
+	uint8_t truncated;      /* the head was longer than SL_HTTP_HDR_MAX: its tail was skipped */
+	uint8_t framing;        /* SL_HTTP_F_* */
+	uint16_t bad_lines;     /* malformed header lines skipped */
+	uint16_t junk_lines;    /* junk lines skipped before the request line */
+	uint8_t resync;         /* sl_http_gap: the direction now looks for the next message */
+	uint8_t no_head;        /* a response whose first line was no status line: all body */
 	uint16_t status;        /* responses */
 	uint32_t seq;           /* requests: 0, 1, 2...; responses: the request answered */
 	int64_t content_length; /* -1 when absent */
@@ -102,6 +130,9 @@ struct sl_http_side {
 	uint8_t state, started, eoh, after_end;
 	uint8_t is_response, cdigits, cext, no_body;
 	uint8_t chunked, until_close;
+	uint8_t l1done, l1tok, l1ws, l1bad; /* the first line while it is scanned */
+	uint8_t trunc, rs_bol; /* head overflowed; resync: at the start of a line */
+	uint16_t junk;
 	int error;
 	uint16_t status;
 	uint32_t seq, hlen, tline;
@@ -131,11 +162,32 @@ int sl_http_close(struct sl_http_conn *c, int dir, struct sl_http_msg *msg);
 /* 1 when neither direction holds part of a message and no request awaits its response: a
  * caller may let this state go between transactions and start a fresh one (sl_http_init)
  * for the next message, so long keep-alive connections hold parser memory only while a
- * transaction is in flight. */
+ * transaction is in flight. A direction that is resynchronising at a line start counts as
+ * idle; the caller keeps that fact (sl_http_resyncing) and calls sl_http_resync on the fresh
+ * state. */
 int sl_http_idle(const struct sl_http_conn *c);
+int sl_http_resyncing(const struct sl_http_conn *c, int dir);
 
-/* "Does this look like an HTTP request?" for detection on any port: 1 when p starts with a
- * known method and a space, 0 when it cannot, -EAGAIN when n is too short to tell. */
+/* Bytes of direction dir were lost (missing of them; 0: an unknown amount). Inside a body
+ * they are skipped as body; otherwise the direction resynchronises at the next message start.
+ * Returns SL_HTTP_END when a body in progress ended (msg->complete 0 when the gap cut it),
+ * SL_HTTP_HEAD for a head the gap cut after its first line (what came of it, msg->truncated;
+ * its body is lost with the rest), else SL_HTTP_NEED_MORE. */
+int sl_http_gap(struct sl_http_conn *c, int dir, uint64_t missing, struct sl_http_msg *msg);
+
+/* The parser was set up on a connection already under way (its first bytes seen were the
+ * server's): direction dir starts by resynchronising, as after a gap. */
+void sl_http_resync(struct sl_http_conn *c, int dir);
+
+/* "Does this look like an HTTP request?" for detection on any port. 1 when, after empty
+ * lines and short junk lines, p starts with a known method and a space, or with any token, a
+ * space, a target and " HTTP/" (or a line end for HTTP/0.9 GET); also when SL_HTTP_PROBE_MAX
+ * bytes hold an upper-case token, a space and a target starting with '/' not yet ended. 0 when
+ * it cannot be, -EAGAIN when n is too short to tell. */
 int sl_http_probe(const uint8_t *p, size_t n);
+
+/* "Does this look like an HTTP response?": 1 when p starts with "HTTP/" a version digit, '.',
+ * a digit and a space; 0 when it cannot; -EAGAIN when n is too short to tell. */
+int sl_http_probe_response(const uint8_t *p, size_t n);
 
 #endif

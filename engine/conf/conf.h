@@ -107,6 +107,7 @@ struct sl_config {
 		uint64_t reassembly_depth; /* tcp.reassembly-depth, per direction */
 		uint64_t window;           /* tcp.window: out-of-order bytes kept per direction */
 		uint64_t segment_pool;     /* tcp.segment-pool: bytes per worker */
+		int overlap_policy;        /* tcp.overlap-policy: enum sl_tcp_policy (flow/tcp.h) */
 	} tcp;
 	struct {
 		uint64_t interval_ns;              /* stats.interval: sampling */
@@ -125,6 +126,14 @@ struct sl_config {
 		bool enabled;  /* metrics.enabled */
 		char *listen;  /* metrics.listen: ADDRESS:PORT */
 	} metrics;
+	struct {
+		bool enabled;              /* postgres.enabled */
+		char *conninfo;            /* postgres.conninfo: a libpq connection string */
+		char *sensor;              /* postgres.sensor: rows of this sensor override sensor '*' */
+		char *channel;             /* postgres.channel: the NOTIFY channel */
+		uint64_t connect_timeout_ns; /* postgres.connect-timeout */
+		uint64_t reconnect_max_ns;   /* postgres.reconnect-max */
+	} postgres;
 	struct {
 		char *user;                       /* run.user; "": stay who we are */
 		char *group;                      /* run.group; "": run.user's own */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "conf_impl.h"
+#include "../flow/tcp.h" /* the overlap policies' names (header only) */
 #define SL_CONF_STRUCT struct sl_config
 #include "conf_rows.h"
 
@@ -29,6 +30,12 @@ static const char *const policy_names[] = { "auto", "block", "drop", NULL };
 static const char *const wake_names[] = { "fenced", "asymmetric", NULL };
 static const char *const hugepages_names[] = { "auto", "require", "never", NULL };
 const char *const sl__cap_names[] = { "net_raw", "net_admin", "ipc_lock", "sys_nice", "sys_resource", NULL };
+static const char *const tcp_policy_names[] = {
+#define SL_TCP_POLICY_NAME(name, text) text,
+	SL_TCP_POLICIES(SL_TCP_POLICY_NAME)
+#undef SL_TCP_POLICY_NAME
+	NULL,
+};
 static const char *const loglevel_names[] = { "error", "warning", "notice", "info", "debug", NULL };
 
 static int check_listen(const void *value, char *msg, size_t msglen)
@@ -93,6 +100,8 @@ const struct sl_conf_key sl__conf_core[] = {
 	     "out-of-order bytes held per direction while waiting for a gap to fill"),
 	SIZE("tcp.segment-pool", tcp.segment_pool, "32MiB", 1 * MiB, 16 * GiB,
 	     "memory for held segments, per worker"),
+	ENUM("tcp.overlap-policy", tcp.overlap_policy, "bsd", tcp_policy_names,
+	     "target OS whose rule picks the bytes of overlapping segments that differ (Suricata's names)"),
 
 	DURATION("stats.interval", stats.interval_ns, "1s", 10 * MS, HOUR,
 	         "how often counters are sampled"),
@@ -114,6 +123,19 @@ const struct sl_conf_key sl__conf_core[] = {
 	BOOL("metrics.enabled", metrics.enabled, "false", "serve Prometheus metrics (every ledger counter) over HTTP"),
 	STRING("metrics.listen", metrics.listen, "127.0.0.1:9580", 3, 64, check_listen,
 	       "numeric ADDRESS:PORT the metrics endpoint listens on; GET /metrics"),
+
+	BOOL("postgres.enabled", postgres.enabled, "false",
+	     "read settings from PostgreSQL too (conf/postgres.sql), at start and on every NOTIFY"),
+	STRING("postgres.conninfo", postgres.conninfo, "host=127.0.0.1 dbname=sluice", 0, 4096, NULL,
+	       "libpq connection string (a password is better kept in ~/.pgpass or PGPASSFILE)"),
+	STRING("postgres.sensor", postgres.sensor, "default", 1, 255, NULL,
+	       "this sensor's name: its rows in sluice_settings override the rows of sensor '*'"),
+	STRING("postgres.channel", postgres.channel, "sluice_config", 1, 63, NULL,
+	       "the NOTIFY channel conf/postgres.sql's triggers send on"),
+	DURATION("postgres.connect-timeout", postgres.connect_timeout_ns, "5s", 100 * MS, 10 * MINUTE,
+	         "how long a connection attempt or a query may take"),
+	DURATION("postgres.reconnect-max", postgres.reconnect_max_ns, "30s", 100 * MS, HOUR,
+	         "longest wait between reconnection attempts (the wait doubles from 1 s up to this)"),
 
 	STRING("run.user", run.user, "", 0, 0, NULL,
 	       "user to become once the capture sockets are open (needs root); empty: stay who we are"),

@@ -475,6 +475,7 @@ void sl_flow_config_defaults(struct sl_flow_config *cfg)
 	cfg->tcp.window = 64u << 10;
 	cfg->tcp.depth = 1u << 20;
 	cfg->tcp.ack_gaps = 1;
+	cfg->tcp.policy = SL_TCP_POLICY_BSD; /* Suricata's default */
 }
 
 static size_t entry_stride(uint32_t user_bytes)

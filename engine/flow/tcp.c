@@ -46,7 +46,9 @@
  *
  * Overlaps: bytes already delivered cannot be compared (they were never copied), so a
  * segment reaching back before next_seq is trimmed. Bytes that overlap buffered ones are
- * compared; the copy that arrived first wins either way, and a difference is counted.
+ * compared, and when they differ (counted) the configured target policy picks the copy, as
+ * Suricata's stream engine does: each chunk remembers the segment its bytes came from, and
+ * the rule looks at where the new segment starts and ends against that one (new_wins()).
  *
  * Sequence numbers compare in serial arithmetic (RFC 1982): a is before b when b - a, as an
  * unsigned 32-bit value, lies in 1 .. 2^31 - 1. Everything kept lies within the window
@@ -73,6 +75,7 @@ struct sl__tcp_chunk {
 	uint32_t seq;
 	uint32_t len;
 	uint32_t used; /* 1 while on a stream's list, so validate can catch a chunk in two places */
+	uint32_t seg_seq, seg_end; /* the segment its bytes came from, for the overlap policy */
 };
 
 /* One direction being worked on, with everything its callbacks need. */
@@ -82,6 +85,7 @@ struct run {
 	const struct sl_tcp_ops *ops;
 	void *user;
 	unsigned dir;
+	uint32_t ns, ne; /* the segment being processed, as it came (before any trimming) */
 };
 
 /* Bytes of one segment found already present: delivered earlier or buffered. */
@@ -98,6 +102,28 @@ static inline int seq_lt(uint32_t a, uint32_t b)
 static inline int seq_leq(uint32_t a, uint32_t b)
 {
 	return b - a < 0x80000000u;
+}
+
+/* An overlap whose bytes differ: does the new segment [ns, ne) win over the buffered bytes
+ * of the earlier segment [os, oe)? Suricata's rules (stream-tcp-list.c), target by target. */
+static int new_wins(unsigned pol, uint32_t ns, uint32_t ne, uint32_t os, uint32_t oe)
+{
+	if (pol == SL_TCP_POLICY_LAST)
+		return 1;
+	if (pol == SL_TCP_POLICY_FIRST || pol == SL_TCP_POLICY_VISTA)
+		return 0;
+	int sol = pol == SL_TCP_POLICY_SOLARIS || pol == SL_TCP_POLICY_HPUX11;
+	if (ns == os) {
+		if (seq_lt(ne, oe))
+			return 0; /* the old one reaches further */
+		if (seq_lt(oe, ne) && pol == SL_TCP_POLICY_LINUX)
+			return 1;
+		return sol || pol == SL_TCP_POLICY_OLD_LINUX;
+	}
+	if (seq_lt(ns, os)) /* starts before: every target takes it but Solaris/HP-UX 11 when
+	                     * it also ends before the old one does */
+		return !seq_lt(ne, oe) || !sol;
+	return sol && seq_lt(oe, ne); /* starts after: only when it also ends after */
 }
 
 static inline uint8_t *chunk_data(const struct sl_tcp_pool *p, uint32_t i)
@@ -300,8 +326,11 @@ static void deliver_inorder(struct run *r, const uint8_t *data, uint32_t start, 
 		}
 		uint32_t hlen = p->chunk[h].len;
 		uint32_t olen = end - cur < hlen ? end - cur : hlen;
-		if (memcmp(chunk_data(p, h), src, olen) != 0)
+		if (memcmp(chunk_data(p, h), src, olen) != 0) {
 			sn->conflict = 1;
+			if (new_wins(p->cfg.policy, r->ns, r->ne, p->chunk[h].seg_seq, p->chunk[h].seg_end))
+				memcpy(chunk_data(p, h), src, olen);
+		}
 		sn->covered += olen;
 		pop_head(r);
 		st->next_seq = cur + hlen;
@@ -332,9 +361,13 @@ static uint32_t buffer_ooo(struct run *r, const uint8_t *data, uint32_t start, u
 		if (c != NIL && seq_leq(p->chunk[c].seq, cur)) {
 			uint32_t ce = chunk_end(p, c);
 			uint32_t oe = seq_lt(end, ce) ? end : ce;
-			if (memcmp(chunk_data(p, c) + (cur - p->chunk[c].seq), data + (cur - start),
-			           oe - cur) != 0)
+			uint8_t *old = chunk_data(p, c) + (cur - p->chunk[c].seq);
+			if (memcmp(old, data + (cur - start), oe - cur) != 0) {
 				sn->conflict = 1;
+				if (new_wins(p->cfg.policy, r->ns, r->ne, p->chunk[c].seg_seq,
+				             p->chunk[c].seg_end))
+					memcpy(old, data + (cur - start), oe - cur);
+			}
 			sn->covered += oe - cur;
 			cur = oe;
 			continue;
@@ -352,6 +385,8 @@ static uint32_t buffer_ooo(struct run *r, const uint8_t *data, uint32_t start, u
 			memcpy(chunk_data(p, n), data + (cur - start), len);
 			p->chunk[n].seq = cur;
 			p->chunk[n].len = len;
+			p->chunk[n].seg_seq = r->ns;
+			p->chunk[n].seg_end = r->ne;
 			p->chunk[n].next = c;
 			if (prev == NIL)
 				st->ooo_head = n;
@@ -505,8 +540,8 @@ void sl_tcp_process(struct sl_tcp_pool *p, struct sl_tcp_session *ss, unsigned d
 	start = seg->seq + ((fl & SL_TCP_SYN) ? 1u : 0u);
 	p->ctr.segments++;
 
-	struct run r = { p, st, ops, user, dir };
-	struct run pr = { p, peer, ops, user, dir ^ 1u };
+	struct run r = { p, st, ops, user, dir, start, start + seg->len };
+	struct run pr = { p, peer, ops, user, dir ^ 1u, 0, 0 };
 
 	if (!(st->flags & SL_TCP_ST_OPEN)) {
 		st->flags |= SL_TCP_ST_OPEN | ((fl & SL_TCP_SYN) ? SL_TCP_ST_SYN : 0u);
@@ -583,7 +618,7 @@ void sl_tcp_session_flush(struct sl_tcp_pool *p, struct sl_tcp_session *ss,
                           const struct sl_tcp_ops *ops, void *user)
 {
 	for (unsigned d = 0; d < 2; d++) {
-		struct run r = { p, &ss->s[d], ops, user, d };
+		struct run r = { p, &ss->s[d], ops, user, d, 0, 0 };
 		finish(&r, SL_TCP_EOS_FLUSH);
 	}
 }
@@ -599,7 +634,7 @@ void sl_tcp_session_release(struct sl_tcp_pool *p, struct sl_tcp_session *ss)
 int sl__tcp_config_ok(const struct sl_tcp_config *cfg)
 {
 	if (!cfg || cfg->chunk_size < MIN_CHUNK || cfg->chunk_size > MAX_CHUNK ||
-	    cfg->window > MAX_WINDOW || cfg->chunks == NIL)
+	    cfg->window > MAX_WINDOW || cfg->chunks == NIL || cfg->policy >= SL_TCP_POLICY_COUNT)
 		return 0;
 	return (size_t)cfg->chunks <= SIZE_MAX / (sizeof(struct sl__tcp_chunk) + cfg->chunk_size);
 }

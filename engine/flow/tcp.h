@@ -42,6 +42,32 @@
 #define SL_TCP_CWR 0x80u
 #endif
 
+/* Which copy of overlapping bytes wins when they differ (evasion: a target host reassembles
+ * by its own rule, and the sensor must see what the target saw). The names and rules are
+ * Suricata's (target-based reassembly after Novak and Sturges, 2007); Suricata's default is
+ * bsd. The zero value, first, is the rule this library had before policies existed. */
+#define SL_TCP_POLICIES(X)                 \
+	X(FIRST, "first")                  \
+	X(LAST, "last")                    \
+	X(BSD, "bsd")                      \
+	X(LINUX, "linux")                  \
+	X(OLD_LINUX, "old-linux")          \
+	X(WINDOWS, "windows")              \
+	X(WINDOWS2K3, "windows2k3")        \
+	X(VISTA, "vista")                  \
+	X(SOLARIS, "solaris")              \
+	X(HPUX10, "hpux10")                \
+	X(HPUX11, "hpux11")                \
+	X(IRIX, "irix")                    \
+	X(MACOS, "macos")
+
+enum sl_tcp_policy {
+#define SL_TCP_POLICY_ENUM(name, text) SL_TCP_POLICY_##name,
+	SL_TCP_POLICIES(SL_TCP_POLICY_ENUM)
+#undef SL_TCP_POLICY_ENUM
+	SL_TCP_POLICY_COUNT
+};
+
 /* One TCP segment as the decoder saw it. */
 struct sl_tcp_seg {
 	const uint8_t *data; /* payload, borrowed for the call; may be NULL when len is 0 */
@@ -81,6 +107,7 @@ struct sl_tcp_config {
 	uint64_t depth;      /* bytes per direction passed on (delivered or skipped); 0: no limit */
 	uint8_t ack_gaps;    /* nonzero: when the peer acknowledges bytes this capture never saw,
 	                        declare the gap at once instead of waiting for window pressure */
+	uint8_t policy;      /* enum sl_tcp_policy: whose bytes win in an overlap that differs */
 };
 
 /* Written by the owning worker only; read them racily for stats. Every data-carrying
@@ -92,7 +119,7 @@ struct sl_tcp_counters {
 	uint64_t out_of_order;      /* started past the next byte */
 	uint64_t retransmissions;   /* held nothing new: all delivered or all already buffered */
 	uint64_t overlaps;          /* brought new bytes but also some already seen (trimmed) */
-	uint64_t overlap_conflicts; /* an overlap whose bytes differed; the first copy won */
+	uint64_t overlap_conflicts; /* an overlap whose bytes differed; cfg.policy chose the copy */
 	uint64_t gaps;              /* gap notifications */
 	uint64_t gap_bytes;         /* bytes they reported missing */
 	uint64_t depth_reached;     /* directions that hit the reassembly depth */

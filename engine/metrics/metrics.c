@@ -94,6 +94,11 @@ static const struct col sink_cols[] = {
 	SCOL("sink_bytes_total", "counter", "Bytes the sink wrote.", bytes),
 	SCOL("sink_subscribers", "gauge", "Subscribers connected (publishers).", subscribers),
 	SCOL("sink_subscriptions", "gauge", "Topic subscriptions held (publishers).", subscriptions),
+	SCOL("sink_replayed_total", "counter", "Spooled records the destination acknowledged later.", replayed),
+	SCOL("sink_spool_recovered_total", "counter", "Records found in the spool at start.", spool_recovered),
+	SCOL("sink_spool_pending", "gauge", "Records waiting in the spool.", spool_pending),
+	SCOL("sink_spool_dropped_total", "counter", "Spooled records dropped with their segment.", spool_dropped),
+	SCOL("sink_spool_lost_total", "counter", "Spooled records that could not be read back.", spool_lost),
 };
 
 static void page(FILE *f, const struct sl_ledger *l, double uptime, uint64_t scrapes)

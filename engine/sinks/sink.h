@@ -81,6 +81,17 @@ struct sl_sink_counters {
 	/* stamped records (latency.h): acknowledged by the destination minus their stamp; the
 	 * module adds them where it counts a record delivered (sl_sink_latency) */
 	struct sl_hist lat;
+	/* Sinks with a spool (engine/sinks/spool): the spool's side of the ledger, copied from
+	 * sl_spool_stats by the module. A record is counted `spooled` once, when write() took it
+	 * and it went to the spool; `replayed` when the destination later acknowledged it (never
+	 * `delivered` too). At a clean stop:
+	 *   spooled + spool_recovered = replayed + spool_pending + spool_dropped + spool_lost */
+	_Atomic int has_spool;
+	_Atomic uint64_t replayed;        /* spool records the destination acknowledged */
+	_Atomic uint64_t spool_recovered; /* records waiting in the spool at start (earlier runs) */
+	_Atomic uint64_t spool_pending;   /* records waiting in the spool now */
+	_Atomic uint64_t spool_dropped;   /* spooled records dropped with their segment (drop-oldest) */
+	_Atomic uint64_t spool_lost;      /* spooled records that could not be read back */
 };
 
 struct sl_sink {

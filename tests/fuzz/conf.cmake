@@ -18,3 +18,16 @@ configure_file(${PROJECT_SOURCE_DIR}/conf/sluice.yaml ${SLUICE_FUZZ_CONF_CORPUS}
 add_test(NAME fuzz.conf COMMAND fuzz_conf -max_total_time=10 -timeout=10 -rss_limit_mb=2048
   -print_final_stats=1 ${SLUICE_FUZZ_CONF_CORPUS} ${CMAKE_CURRENT_LIST_DIR}/seeds/conf)
 set_tests_properties(fuzz.conf PROPERTIES LABELS "fuzz;conf" TIMEOUT 120)
+
+# fuzz.pgrows: PostgreSQL settings rows as a server might send them (engine/config/pgrows.c)
+add_executable(fuzz_pgrows ${CMAKE_CURRENT_LIST_DIR}/fuzz_pgrows.c ${PROJECT_SOURCE_DIR}/engine/config/pgrows.c)
+target_include_directories(fuzz_pgrows PRIVATE ${PROJECT_SOURCE_DIR}/engine)
+target_compile_options(fuzz_pgrows PRIVATE -fsanitize=fuzzer,address,undefined
+  -fno-sanitize-recover=all -fno-omit-frame-pointer)
+target_link_options(fuzz_pgrows PRIVATE -fsanitize=fuzzer,address,undefined)
+target_link_libraries(fuzz_pgrows PRIVATE sluice_conf)
+set(SLUICE_FUZZ_PGROWS_CORPUS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_pgrows_corpus)
+file(MAKE_DIRECTORY ${SLUICE_FUZZ_PGROWS_CORPUS})
+add_test(NAME fuzz.pgrows COMMAND fuzz_pgrows -max_total_time=10 -timeout=10 -rss_limit_mb=2048
+  -print_final_stats=1 ${SLUICE_FUZZ_PGROWS_CORPUS} ${CMAKE_CURRENT_LIST_DIR}/seeds/pgrows)
+set_tests_properties(fuzz.pgrows PROPERTIES LABELS "fuzz;conf" TIMEOUT 120)

@@ -3,9 +3,14 @@
  * libFuzzer target for the HTTP/1.x stream parser. Input: [split:1][chunk a:1][chunk b:1]
  * then bytes; the first part (split/256 of them) is the client stream, the rest the server
  * stream, each fed in chunks whose sizes cycle between a and b, interleaved, then closed.
+ * With bit 6 of the chunk byte a set, every fifth chunk is lost instead (sl_http_gap with its
+ * size); with bit 7, the client side starts resynchronising (a connection picked up mid-way).
  * Checks: consumed never exceeds the input, strings lie inside the chunk or the head buffer,
- * NEED_MORE consumes everything, and the event loop always ends.
+ * NEED_MORE consumes everything, and the event loop always ends. The detection probes run on
+ * every prefix of the first SL_HTTP_PROBE_MAX + 16 bytes, each copied to a buffer of exactly
+ * that size so a read past it is caught.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sl_http_conn conn;
 
-static void check_str(struct sl_http_str s, const uint8_t *chunk, size_t len, int dir)
+static void check_str(struct sl_http_str s, const void *chunk, size_t len, int dir)
 {
 	const char *lo = (const char *)chunk, *hb = conn.side[dir].hbuf;
 
@@ -72,12 +77,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	split = 3 + (size - 3) * data[0] / 256;
 	a = data[1] % 64 + 1;
+	int gaps = data[1] & 0x40;
 	b = data[2] + 1u;
 	pos[0] = 3;
 	end[0] = split;
 	pos[1] = split;
 	end[1] = size;
 	sl_http_init(&conn);
+	if (data[1] & 0x80)
+		sl_http_resync(&conn, SL_HTTP_TO_SERVER);
 	while (pos[0] < end[0] || pos[1] < end[1]) {
 		int dir = (int)(turn & 1);
 		size_t n = (turn & 2) ? a : b;
@@ -87,11 +95,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		if (n > end[dir] - pos[dir])
 			n = end[dir] - pos[dir];
-		feed(dir, data + pos[dir], n);
+		if (gaps && turn % 5 == 0) {
+			int ev = sl_http_gap(&conn, dir, n, &m);
+			/* an event from a gap comes with the resync, unless the gap was exactly
+			 * the rest of a body */
+			if (ev != SL_HTTP_NEED_MORE && !m.resync && !(ev == SL_HTTP_END && m.complete))
+				abort();
+			if (ev == SL_HTTP_HEAD) { /* a cut head: its strings lie in the head buffer */
+				check_str(m.method, conn.side[dir].hbuf, 0, dir);
+				check_str(m.uri, conn.side[dir].hbuf, 0, dir);
+				check_str(m.host, conn.side[dir].hbuf, 0, dir);
+				check_str(m.user_agent, conn.side[dir].hbuf, 0, dir);
+			}
+		} else {
+			feed(dir, data + pos[dir], n);
+		}
 		pos[dir] += n;
 	}
 	sl_http_close(&conn, 0, &m);
 	sl_http_close(&conn, 1, &m);
-	(void)sl_http_probe(data, size);
+	for (size_t k = 0; k <= size && k <= SL_HTTP_PROBE_MAX + 16; k++) {
+		uint8_t *copy = malloc(k ? k : 1);
+
+		if (copy == NULL)
+			abort();
+		memcpy(copy, data, k);
+		int r = sl_http_probe(copy, k), rr = sl_http_probe_response(copy, k);
+		if ((r != 0 && r != 1 && r != -EAGAIN) || (rr != 0 && rr != 1 && rr != -EAGAIN))
+			abort();
+		if (k >= SL_HTTP_PROBE_MAX && r == -EAGAIN)
+			abort(); /* the probe must decide within its bound */
+		free(copy);
+	}
 	return 0;
 }

@@ -151,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	cfg.tcp.window = (uint32_t)le16(in + 3) & 0x3fff;
 	cfg.tcp.depth = in[5] ? (uint64_t)in[5] * 53 : 0;
 	cfg.tcp.ack_gaps = in[6] & 1;
+	cfg.tcp.policy = (uint8_t)((in[6] >> 1) % SL_TCP_POLICY_COUNT);
 	cfg.tcp_ops = &OPS;
 	if (sl_flow_table_init(&t, &cfg) != 0)
 		fail("init refused a valid config");

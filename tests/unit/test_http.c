@@ -6,7 +6,10 @@
  * agents, protocols, statuses, content types, lengths), the 40 pipelined transactions must
  * all be found, the chunked body de-chunked to its size, and the CONNECT tunnel handed over
  * at the right byte so the TLS inside parses. Hand-made streams cover HEAD, 1xx, 204/304,
- * read-until-close, LF-only lines, obs-fold, errors and the give-up state.
+ * read-until-close, LF-only lines, obs-fold, errors and the give-up state, and the traffic
+ * that is not textbook: junk before a request, HTTP/0.9, malformed and over-long header lines,
+ * libhtp's Content-Length / Transfer-Encoding rules, gaps inside bodies and across messages,
+ * and the probes that detect HTTP from either side.
  */
 #include "http.h"
 #include "test_analysis_util.h"
@@ -16,6 +19,7 @@
 
 struct hx {
 	int is_resp, interim, status, chunked, ended, complete;
+	int v09, truncated, framing, bad_lines, junk_lines, no_head;
 	char method[32], uri[512], host[128], ua[256], proto[32], ctype[128];
 	long long clen;
 	unsigned long long body;
@@ -52,6 +56,12 @@ static void record(struct hlog *L, int dir, int ev, const struct sl_http_msg *m,
 		x->status = m->status;
 		x->chunked = m->chunked;
 		x->clen = m->content_length;
+		x->v09 = m->v09;
+		x->no_head = m->no_head;
+		x->truncated = m->truncated;
+		x->framing = m->framing;
+		x->bad_lines = m->bad_lines;
+		x->junk_lines = m->junk_lines;
 		cp(x->method, sizeof(x->method), m->method);
 		cp(x->uri, sizeof(x->uri), m->uri);
 		cp(x->host, sizeof(x->host), m->host);
@@ -410,13 +420,15 @@ static void handmade(void)
 		CHECK(H.m[1][0].ended && H.m[1][0].complete);
 		CHECK_INT(H.m[1][0].body, 15);
 
-		/* a transfer coding other than chunked: the close ends the body, not the length */
+		/* a transfer coding other than chunked is ignored (libhtp): the length frames the
+		 * body; what follows is not a response */
 		both("GET / HTTP/1.1\r\n\r\n",
 		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabcdef",
 		     step);
-		CHECK(!H.m[1][0].ended);
-		close_dir(&conn, &H, 1);
-		CHECK_INT(H.m[1][0].body, 6);
+		CHECK(H.m[1][0].ended && H.m[1][0].complete);
+		CHECK_INT(H.m[1][0].body, 2);
+		CHECK_INT(H.m[1][0].framing, SL_HTTP_F_BAD_TE);
+		CHECK_INT(H.n[1], 1);
 
 		/* a body cut short by the close */
 		both("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
@@ -425,20 +437,83 @@ static void handmade(void)
 		CHECK(H.m[1][0].ended && !H.m[1][0].complete);
 		CHECK_INT(H.m[1][0].body, 5);
 
-		/* garbage gives one error, then everything is swallowed */
-		both("\x16\x03\x01 not http\r\n\r\nGET / HTTP/1.1\r\n\r\n", "SSH-2.0-x\r\n\r\n", step);
-		CHECK_INT(H.n[0], 0);
+		/* junk lines before a request are skipped and counted; a response whose first
+		 * line does not start with HTTP is all body to the close (libhtp) */
+		both("\x16\x03\x01 not http\r\n\r\nx\r\nGET / HTTP/1.1\r\n\r\n",
+		     "SSH-2.0-x\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", step);
+		CHECK_INT(H.n[0], 1);
+		CHECK_STR(H.m[0][0].method, "GET");
+		CHECK_INT(H.m[0][0].junk_lines, 3);
+		CHECK_INT(H.n[1], 1);
+		CHECK(H.m[1][0].no_head);
+		CHECK_INT(H.m[1][0].status, 0);
+		CHECK_INT(H.errors[0] + H.errors[1], 0);
+		close_dir(&conn, &H, 1);
+		CHECK(H.m[1][0].ended);
+		CHECK_INT(H.m[1][0].body, 32);
+		/* a line that starts like a status line but is none is an error */
+		both("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 abc\r\n\r\n", step);
 		CHECK_INT(H.n[1], 0);
-		CHECK_INT(H.errors[0], 1);
 		CHECK_INT(H.errors[1], 1);
-		CHECK_STR(sl_http_error_name(H.err_code[0]), "bad_request_line");
 		CHECK_STR(sl_http_error_name(H.err_code[1]), "bad_status_line");
+		/* a request line of more words than three that is not HTTP is an error */
+		both("hello there big world\r\n\r\n", "", step);
+		CHECK_INT(H.errors[0], 1);
+		CHECK_STR(sl_http_error_name(H.err_code[0]), "bad_request_line");
 
-		/* bad lengths */
-		both("GET / HTTP/1.1\r\nContent-Length: 12x\r\n\r\n",
-		     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", step);
-		CHECK_STR(sl_http_error_name(H.err_code[0]), "bad_content_length");
-		CHECK_STR(sl_http_error_name(H.err_code[1]), "bad_content_length");
+		/* lengths as libhtp reads them: leading digits; two different values report the
+		 * message and stop the direction; chunked wins over a length */
+		both("GET / HTTP/1.1\r\nContent-Length: 2x\r\n\r\nabGET /2 HTTP/1.1\r\n\r\n",
+		     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+		     "HTTP/1.1 200 OK\r\n\r\n", step);
+		CHECK_INT(H.n[0], 2);
+		CHECK_INT(H.m[0][0].body, 2);
+		CHECK_STR(H.m[0][1].uri, "/2");
+		CHECK_INT(H.n[1], 1);
+		CHECK_INT(H.m[1][0].framing, SL_HTTP_F_CL_CONFLICT);
+		CHECK_INT(H.errors[0] + H.errors[1], 0);
+		both("POST /a HTTP/1.1\r\nContent-Length: x\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+		     "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "3\r\nabc\r\n0\r\n\r\nHTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n", step);
+		CHECK_INT(H.n[0], 1);
+		CHECK_INT(H.m[0][0].framing, SL_HTTP_F_BAD_CL);
+		CHECK_INT(H.n[1], 2);
+		CHECK_INT(H.m[1][0].framing, SL_HTTP_F_CL_TE);
+		CHECK_INT(H.m[1][0].body, 3);
+		CHECK_INT(H.m[1][1].status, 404);
+
+		/* malformed header lines are skipped and counted, the message is kept */
+		{
+			static const char r[] = "GET /m HTTP/1.1\r\nHost: a\r\nno colon here\r\n folded\r\n"
+			                        "X: a\0b\r\n: noname\r\nUser-Agent: ua\r\n\r\n";
+			memset(&H, 0, sizeof(H));
+			sl_http_init(&conn);
+			feed(&conn, &H, 0, (const uint8_t *)r, sizeof(r) - 1, step);
+		}
+		CHECK_INT(H.n[0], 1);
+		CHECK_INT(H.m[0][0].bad_lines, 4);
+		CHECK_STR(H.m[0][0].host, "a");
+		CHECK_STR(H.m[0][0].ua, "ua");
+
+		/* HTTP/0.9: the request line is the request; the answer is raw bytes to the close */
+		both("GET /old\r\n", "<html>old</html>", step);
+		CHECK_INT(H.n[0], 1);
+		CHECK(H.m[0][0].v09);
+		CHECK_STR(H.m[0][0].uri, "/old");
+		CHECK_STR(H.m[0][0].proto, "");
+		CHECK(H.m[0][0].ended);
+		CHECK_INT(H.n[1], 1);
+		CHECK(H.m[1][0].v09);
+		CHECK_INT(H.m[1][0].status, 0);
+		close_dir(&conn, &H, 1);
+		CHECK(H.m[1][0].ended);
+		CHECK_INT(H.m[1][0].body, 16);
+
+		/* a response with no request seen */
+		both("", "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n", step);
+		CHECK_INT(H.n[1], 1);
+		CHECK_INT(H.m[1][0].status, 302);
+		CHECK(H.m[1][0].ended);
 		both("GET / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabcGET / HTTP/1.1\r\n\r\n",
 		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", step);
 		CHECK_INT(H.n[0], 2);
@@ -464,17 +539,92 @@ static void handmade(void)
 		CHECK_INT(H.m[1][0].body, 2);
 	}
 
-	/* a head longer than the buffer */
-	{
+	/* a head longer than the buffer is parsed up to its last whole line within it; a request
+	 * line longer than the buffer cannot be */
+	for (step = 0; step < 6; step += 5) {
 		static char big[SL_HTTP_HDR_MAX + 200];
+		size_t n = sizeof(big) - 1;
 
-		memset(big, 'a', sizeof(big) - 1);
-		memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
-		both(big, "", 0);
-		CHECK_STR(sl_http_error_name(H.err_code[0]), "header_too_long");
-		both(big, "", 5);
+		memset(big, 'a', n);
+		static const char head[] = "GET /big HTTP/1.1\r\nHost: h\r\nX: ";
+		memcpy(big, head, sizeof(head) - 1);
+		static const char tail[] = "\r\nUser-Agent: lost\r\n\r\nGET /next HTTP/1.1\r\n";
+		memcpy(big + n - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+		both(big, "", step);
+		CHECK_INT(H.errors[0], 0);
+		CHECK_INT(H.n[0], 1);
+		CHECK(H.m[0][0].truncated);
+		CHECK_STR(H.m[0][0].uri, "/big");
+		CHECK_STR(H.m[0][0].host, "h");
+		CHECK_STR(H.m[0][0].ua, "");
+		memset(big, 'a', n);
+		memcpy(big, "GET /", 5);
+		both(big, "", step);
 		CHECK_STR(sl_http_error_name(H.err_code[0]), "header_too_long");
 		CHECK_INT(H.errors[0], 1);
+	}
+
+	/* gaps: inside a body they are body; across messages the direction resynchronises */
+	{
+		struct sl_http_msg m;
+
+		memset(&H, 0, sizeof(H));
+		sl_http_init(&conn);
+		static const char r1[] = "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n";
+		static const char s1[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab";
+		feed(&conn, &H, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0);
+		feed(&conn, &H, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0);
+		CHECK_INT(sl_http_gap(&conn, 1, 5, &m), SL_HTTP_NEED_MORE); /* 7 left, 5 lost */
+		feed(&conn, &H, 1, (const uint8_t *)"fgh", 3, 0);
+		CHECK(H.m[1][0].ended && H.m[1][0].complete);
+		CHECK_INT(H.m[1][0].body, 10);
+		/* the second response loses its head's start: skipped to the next status line */
+		static const char s2[] = "Length: 3\r\n\r\nxyzHTTP/1.1 404 NF\r\nContent-Length: 0\r\n\r\n"
+		                         "junk\r\nHTTP/1.1 500 E\r\n\r\n";
+		CHECK_INT(sl_http_gap(&conn, 1, 20, &m), SL_HTTP_NEED_MORE);
+		feed(&conn, &H, 1, (const uint8_t *)s2, sizeof(s2) - 1, 0);
+		CHECK_INT(H.n[1], 2);
+		CHECK_INT(H.m[1][1].status, 500);
+		CHECK_INT(H.errors[1], 0);
+		/* a gap crossing a body's end cuts it (END, incomplete), then resync */
+		memset(&H, 0, sizeof(H));
+		sl_http_init(&conn);
+		feed(&conn, &H, 0, (const uint8_t *)"POST /p HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", 41, 0);
+		CHECK_INT(sl_http_gap(&conn, 0, 100, &m), SL_HTTP_END);
+		CHECK(!m.complete);
+		CHECK_INT(m.body_len, 2);
+		feed(&conn, &H, 0, (const uint8_t *)"tail of something\r\nPUT /q HTTP/1.1\r\n\r\n", 39, 0);
+		CHECK_INT(H.n[0], 2);
+		CHECK_STR(H.m[0][1].method, "PUT");
+		CHECK_STR(H.m[0][1].uri, "/q");
+		/* a head cut by a gap after its first line: what came of it is reported */
+		memset(&H, 0, sizeof(H));
+		sl_http_init(&conn);
+		feed(&conn, &H, 0, (const uint8_t *)"GET /cut HTTP/1.1\r\nHost: a\r\nUser-Ag", 36, 0);
+		CHECK_INT(H.n[0], 0);
+		CHECK_INT(sl_http_gap(&conn, 0, 50, &m), SL_HTTP_HEAD);
+		CHECK(m.truncated && m.resync);
+		CHECK_MEM(m.uri.ptr, m.uri.len, "/cut");
+		CHECK_MEM(m.host.ptr, m.host.len, "a");
+		CHECK(m.user_agent.ptr == NULL);
+		/* ...but not one whose first line is not whole */
+		sl_http_init(&conn);
+		feed(&conn, &H, 0, (const uint8_t *)"GET /cut HT", 11, 0);
+		CHECK_INT(sl_http_gap(&conn, 0, 50, &m), SL_HTTP_NEED_MORE);
+		/* a body read to the close takes any gap */
+		memset(&H, 0, sizeof(H));
+		sl_http_init(&conn);
+		feed(&conn, &H, 1, (const uint8_t *)"HTTP/1.0 200 OK\r\n\r\nabc", 22, 0);
+		CHECK_INT(sl_http_gap(&conn, 1, 1000, &m), SL_HTTP_NEED_MORE);
+		close_dir(&conn, &H, 1);
+		CHECK_INT(H.m[1][0].body, 1003);
+		/* picked up mid-connection: the first bytes are skipped up to a message start */
+		memset(&H, 0, sizeof(H));
+		sl_http_init(&conn);
+		sl_http_resync(&conn, 0);
+		feed(&conn, &H, 0, (const uint8_t *)"=1&b=2\r\nGET /r HTTP/1.1\r\n\r\n", 28, 0);
+		CHECK_INT(H.n[0], 1);
+		CHECK_STR(H.m[0][0].uri, "/r");
 	}
 
 	/* strings of a head gathered across chunks point into the conn, and are right */
@@ -509,10 +659,35 @@ static void handmade(void)
 	CHECK_INT(sl_http_probe((const uint8_t *)"OPTIONS * HTTP/1.1", 18), 1);
 	CHECK_INT(sl_http_probe((const uint8_t *)"GE", 2), -EAGAIN);
 	CHECK_INT(sl_http_probe((const uint8_t *)"GET", 3), -EAGAIN);
-	CHECK_INT(sl_http_probe((const uint8_t *)"GETX /", 6), 0);
-	CHECK_INT(sl_http_probe((const uint8_t *)"get / HTTP/1.1", 14), 0);
+	CHECK_INT(sl_http_probe((const uint8_t *)"GETX /", 6), -EAGAIN);
+	CHECK_INT(sl_http_probe((const uint8_t *)"GETX / HTTP/1.1", 15), 1);
+	CHECK_INT(sl_http_probe((const uint8_t *)"GETX /index.html FTP/1.1", 24), 0);
+	CHECK_INT(sl_http_probe((const uint8_t *)"get / HTTP/1.1", 14), 1);
 	CHECK_INT(sl_http_probe((const uint8_t *)"\x16\x03\x01", 3), 0);
 	CHECK_INT(sl_http_probe((const uint8_t *)"", 0), -EAGAIN);
+	/* blank lines and one short junk line before the request */
+	CHECK_INT(sl_http_probe((const uint8_t *)"\r\n\r\nGET /", 9), 1);
+	CHECK_INT(sl_http_probe((const uint8_t *)"xx\r\nFOO /a HTTP/1.0\r\n", 22), 1);
+	CHECK_INT(sl_http_probe((const uint8_t *)"xx\r\nyy\r\nGET / HTTP/1.0\r\n", 24), 0);
+	CHECK_INT(sl_http_probe((const uint8_t *)"EHLO mail.example.org\r\n", 23), 0);
+	CHECK_INT(sl_http_probe((const uint8_t *)"SSH-2.0-OpenSSH_9.2\r\n", 21), 0);
+	/* HTTP/0.9 for GET only; a long target of an odd upper-case method at the limit */
+	CHECK_INT(sl_http_probe((const uint8_t *)"GET /\r\n", 7), 1);
+	CHECK_INT(sl_http_probe((const uint8_t *)"FOO /\r\n", 7), 0);
+	{
+		char l[SL_HTTP_PROBE_MAX + 1];
+
+		memset(l, 'a', sizeof l);
+		memcpy(l, "BREW /", 6);
+		CHECK_INT(sl_http_probe((const uint8_t *)l, SL_HTTP_PROBE_MAX - 1), -EAGAIN);
+		CHECK_INT(sl_http_probe((const uint8_t *)l, SL_HTTP_PROBE_MAX), 1);
+		l[5] = 'a';
+		CHECK_INT(sl_http_probe((const uint8_t *)l, SL_HTTP_PROBE_MAX), 0);
+	}
+	CHECK_INT(sl_http_probe_response((const uint8_t *)"HTTP/1.1 200 OK", 15), 1);
+	CHECK_INT(sl_http_probe_response((const uint8_t *)"HTTP/1.", 7), -EAGAIN);
+	CHECK_INT(sl_http_probe_response((const uint8_t *)"HTTP/2 200", 10), 0);
+	CHECK_INT(sl_http_probe_response((const uint8_t *)"220 smtp", 8), 0);
 }
 
 int main(void)

@@ -258,6 +258,74 @@ static void test_retransmission_overlap(void)
 	VALID();
 }
 
+/* The target policies: an old segment [200,300) waits behind a hole; a new one with other
+ * bytes overlaps it in each of the seven ways; the hole is filled; the stream shows whose
+ * bytes won, which must be Suricata's answer for that target. want[] is the set of shapes in
+ * which the new bytes win, one bit per shape below. */
+static void test_overlap_policy(void)
+{
+	static const struct { uint32_t a, b; } shape[7] = {
+		{ 200, 300 }, /* 0 same start, same end */
+		{ 200, 350 }, /* 1 same start, ends after */
+		{ 200, 250 }, /* 2 same start, ends before */
+		{ 150, 250 }, /* 3 starts before, ends before */
+		{ 150, 350 }, /* 4 starts before, ends after */
+		{ 250, 350 }, /* 5 starts after, ends after */
+		{ 220, 280 }, /* 6 starts after, ends before (inside) */
+	};
+	static const struct { const char *name; enum sl_tcp_policy pol; unsigned want; } cases[] = {
+		{ "first", SL_TCP_POLICY_FIRST, 0 },
+		{ "last", SL_TCP_POLICY_LAST, 0x7f },
+		{ "bsd", SL_TCP_POLICY_BSD, 0x18 },
+		{ "linux", SL_TCP_POLICY_LINUX, 0x1a },
+		{ "old-linux", SL_TCP_POLICY_OLD_LINUX, 0x1b },
+		{ "windows", SL_TCP_POLICY_WINDOWS, 0x18 },
+		{ "windows2k3", SL_TCP_POLICY_WINDOWS2K3, 0x18 },
+		{ "vista", SL_TCP_POLICY_VISTA, 0 },
+		{ "solaris", SL_TCP_POLICY_SOLARIS, 0x33 },
+		{ "hpux10", SL_TCP_POLICY_HPUX10, 0x18 },
+		{ "hpux11", SL_TCP_POLICY_HPUX11, 0x33 },
+		{ "irix", SL_TCP_POLICY_IRIX, 0x18 },
+		{ "macos", SL_TCP_POLICY_MACOS, 0x18 },
+	};
+	const uint32_t isn = 1;
+	static uint8_t alt[400];
+
+	for (uint32_t i = 0; i < sizeof alt; i++)
+		alt[i] = (uint8_t)~STREAM[i];
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		for (unsigned k = 0; k < 7; k++) {
+			struct sl_tcp_config cfg = { .chunks = 64, .chunk_size = 64, .window = 65536,
+			                             .ack_gaps = 1, .policy = (uint8_t)cases[c].pol };
+			sl_tcp_pool_fini(&P);
+			REQUIRE(sl_tcp_pool_init(&P, &cfg) == 0);
+			sl_tcp_session_init(&SS);
+			sink_reset();
+			seg(0, isn, 0, SL_TCP_SYN, NULL, 0);
+			send_range(0, isn, 0, 100, 0);
+			send_range(0, isn, 200, 300, 0); /* the old copy */
+			uint32_t a = shape[k].a, b = shape[k].b;
+			seg(0, isn + 1 + a, 0, SL_TCP_ACK, alt + a, b - a); /* the new, other bytes */
+			seg(0, isn + 1 + 100, 0, SL_TCP_ACK, alt + 100, 100); /* the hole */
+			CHECK_EQ(P.ctr.overlap_conflicts, 1);
+			CHECK_EQ(S->ngaps[0], 0);
+			int new_won = (cases[c].want >> k) & 1, ok = 1;
+			for (uint32_t i = 100; i < 350 && i < b + 1; i++) {
+				if (i >= b && i >= 300)
+					break;
+				int in_old = i >= 200 && i < 300, in_new = i >= a && i < b;
+				uint8_t want = in_old && (!in_new || !new_won) ? STREAM[i] : alt[i];
+				if (S->got[0][i] != 1 || S->img[0][i] != want)
+					ok = 0;
+			}
+			if (!ok)
+				fprintf(stderr, "policy %s, shape %u: wrong bytes won\n", cases[c].name, k);
+			CHECK(ok);
+			VALID();
+		}
+	}
+}
+
 static void test_gap_window(void)
 {
 	const uint32_t isn = 4000;
@@ -955,6 +1023,7 @@ int main(int argc, char **argv)
 		test_in_order();
 		test_out_of_order();
 		test_retransmission_overlap();
+		test_overlap_policy();
 		test_gap_window();
 		test_gap_ack();
 		test_fin_after_hole();
