@@ -135,7 +135,7 @@ static void page(FILE *f, const struct sl_ledger *l, double uptime, uint64_t scr
 	one(f, "worker_bad_records_total", "counter", "Worker input records that were not packets.", l->bad_records);
 	one(f, "worker_events_dropped_total", "counter", "Records workers could not emit (forced stop).", l->emit_dropped);
 	one(f, "router_unroutable_total", "counter", "Records no sink takes.", l->unroutable);
-	family(f, "events_total", "counter", "Records the workers emitted, by event type.");
+	family(f, "events_total", "counter", "Records emitted, by event type (the workers'; stats: the main thread's).");
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++) {
 		const char *n = sl_json_event_name((uint16_t)t);
 		if (n)
