@@ -660,6 +660,28 @@ static void enc_http_summary(struct sl_json_enc *e, struct out *o, const struct 
 	PUTS(o, "}");
 }
 
+/* event_type "alert": the common part with its enrichment (alert{...}, geo), then what matched. */
+static void enc_alert(struct sl_json_enc *e, struct out *o, const struct sl_ev_alert *a, uint32_t len)
+{
+	int first = 1;
+	const char *ev = sl_json_event_name(a->event_type);
+
+	put_common(e, o, &a->c, len, "alert");
+	PUTS(o, ",\"match\":{");
+	field_mstr(o, &first, "kind", a, len, a->kind);
+	field_mstr(o, &first, "entry", a, len, a->entry);
+	field_mstr(o, &first, "value", a, len, a->value);
+	field_mstr(o, &first, "field", a, len, a->field);
+	if (ev) {
+		if (!first)
+			PUTS(o, ",");
+		PUTS(o, "\"event_type\":\"");
+		put(o, ev, strlen(ev));
+		PUTS(o, "\"");
+	}
+	PUTS(o, "}");
+}
+
 size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint16_t type, char *buf, size_t cap)
 {
 	struct out o = { .p = buf, .end = buf + cap };
@@ -694,6 +716,11 @@ size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint
 		if (len < sizeof(struct sl_ev_http_summary))
 			return 0;
 		enc_http_summary(e, &o, rec, len);
+		break;
+	case SL_REC_ALERT:
+		if (len < sizeof(struct sl_ev_alert))
+			return 0;
+		enc_alert(e, &o, rec, len);
 		break;
 	default:
 		return 0;

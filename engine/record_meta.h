@@ -153,6 +153,19 @@ struct sl_ev_http_summary {
 	struct sl_ev_topk items[]; /* then the strings */
 };
 
+/* A watchlist match, written beside the record that matched (same common part): the enrichment
+ * block carries EVE's alert{severity, signature, category, watchlist}; this part says what
+ * matched. */
+struct sl_ev_alert {
+	struct sl_ev_common c;
+	uint16_t event_type;   /* the record type that matched (SL_REC_*) */
+	uint16_t pad[3];
+	struct sl_mstr kind;   /* "ip", "domain", "ja3", "ja4", "country" */
+	struct sl_mstr entry;  /* the entry as the list has it ("*.example.com") */
+	struct sl_mstr value;  /* what was seen ("www.example.com") */
+	struct sl_mstr field;  /* where: "http.hostname", "tls.sni", "dest_ip", ... */
+};
+
 /* ---- enrichment ---------------------------------------------------------------------------- */
 
 /* GeoIP/ASN of one address. Fields absent from the database are empty strings or flags off. */

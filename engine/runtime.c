@@ -20,7 +20,10 @@
 
 #include <urcu-qsbr.h>
 
+#include "analysis/geoip/geoip.h"
+#include "analysis/watchlist/watchlist.h"
 #include "conf/conf.h"
+#include "log.h"
 #include "runtime.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -57,27 +60,60 @@ struct snapshot {
 static struct snapshot *_Atomic current;      /* written by the publisher only */
 static _Atomic uint64_t freed;                  /* published snapshots freed (tests, leak checks) */
 
-static struct snapshot *snapshot_new(const struct sl_config *cfg, uint64_t version)
+static void bad_row(void *arg, uint32_t line, const char *why)
 {
-	struct snapshot *s = calloc(1, sizeof *s);
-
-	if (!s)
-		return NULL;
-	if (sl_conf_copy(&s->cfg, cfg) != 0) {
-		free(s);
-		return NULL;
-	}
-	s->pub.version = version;
-	s->pub.cfg = &s->cfg;
-	return s;
+	sl_log(SL_LOG_WARNING, "watchlist %s:%u: %s (row skipped)", (const char *)arg, line, why);
 }
 
 static void snapshot_free(struct snapshot *s)
 {
 	if (!s)
 		return;
+	sl_geoip_close((struct sl_geoip *)s->pub.geoip);
+	sl_watchlist_free((struct sl_watchlist *)s->pub.watchlist);
 	sl_conf_fini(&s->cfg);
 	free(s);
+}
+
+/* A snapshot of cfg with the files its enrichment keys name opened and checked: the GeoIP
+ * databases and the watchlist are read again for every snapshot, so SIGHUP after replacing
+ * a file is how a new one is loaded. NULL with errbuf set when one is refused. */
+static struct snapshot *snapshot_new(const struct sl_config *cfg, uint64_t version, char *errbuf, size_t errlen)
+{
+	struct snapshot *s = calloc(1, sizeof *s);
+
+	if (!s || sl_conf_copy(&s->cfg, cfg) != 0) {
+		free(s);
+		snprintf(errbuf, errlen, "runtime snapshot: out of memory");
+		return NULL;
+	}
+	s->pub.version = version;
+	s->pub.cfg = &s->cfg;
+	const struct sl_geoip_conf *gc = SL_GEOIP_CONF(&s->cfg);
+	if (gc && gc->enabled) {
+		struct sl_geoip *g;
+		if (sl_geoip_open(gc->city_db, gc->asn_db, &g, errbuf, errlen) != 0) {
+			snapshot_free(s);
+			return NULL;
+		}
+		s->pub.geoip = g;
+	}
+	const struct sl_watchlist_conf *wc = SL_WATCHLIST_CONF(&s->cfg);
+	if (wc && wc->enabled) {
+		struct sl_watchlist *wl;
+		if (!wc->file || !wc->file[0]) {
+			snprintf(errbuf, errlen, "watchlist: app.watchlist.enabled is true but app.watchlist.file is empty");
+			snapshot_free(s);
+			return NULL;
+		}
+		if (sl_watchlist_load(wc->file, wc->strict, &wl, wc->strict ? NULL : bad_row, wc->file, errbuf,
+		                      errlen) != 0) {
+			snapshot_free(s);
+			return NULL;
+		}
+		s->pub.watchlist = wl;
+	}
+	return s;
 }
 
 static void reclaim(struct rcu_head *head)
@@ -95,10 +131,8 @@ int sl_runtime_init(const struct sl_config *cfg, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "runtime snapshot: already initialised");
 		return -EBUSY;
 	}
-	if (!(s = snapshot_new(cfg, 1))) {
-		snprintf(errbuf, errlen, "runtime snapshot: out of memory");
-		return -ENOMEM;
-	}
+	if (!(s = snapshot_new(cfg, 1, errbuf, errlen)))
+		return -EINVAL;
 	atomic_store_explicit(&current, s, memory_order_release);
 	return 0;
 }
@@ -129,17 +163,16 @@ int sl_runtime_publish(const struct sl_config *cfg, char *restart, size_t restar
 		snprintf(errbuf, errlen, "runtime snapshot: not initialised");
 		return -EINVAL;
 	}
-	if (!(s = snapshot_new(cfg, old->pub.version + 1))) {
-		snprintf(errbuf, errlen, "runtime snapshot: out of memory");
-		return -ENOMEM;
-	}
+	/* the enrichment keys are all live: the files opened are the ones cfg names */
+	if (!(s = snapshot_new(cfg, old->pub.version + 1, errbuf, errlen)))
+		return -EINVAL;
 	kept = sl_conf_keep_restart_only(&s->cfg, &old->cfg, restart, restartlen);
 	if (kept < 0) {
 		snprintf(errbuf, errlen, "runtime snapshot: out of memory");
 		snapshot_free(s);
 		return kept;
 	}
-	if (sl_conf_diff(&s->cfg, &old->cfg, NULL) == NULL) {
+	if (sl_conf_diff(&s->cfg, &old->cfg, NULL) == NULL && !s->pub.geoip && !s->pub.watchlist) {
 		snapshot_free(s); /* only restart-only keys changed, or nothing: readers keep theirs */
 		return 0;
 	}

@@ -31,12 +31,17 @@
 #include <stdint.h>
 
 struct sl_config;
+struct sl_geoip;
+struct sl_watchlist;
 
 struct sl_runtime {
 	uint64_t version;              /* 1 at start, +1 per published change */
 	const struct sl_config *cfg;   /* a deep copy owned by this snapshot */
-	/* Handles built once per snapshot are added here (GeoIP, watchlists); lookup tables a
-	 * module derives from its keys it re-derives itself when `version` changes. */
+	/* Handles built once per snapshot, from its configuration's files, read by every worker
+	 * and closed with the snapshot (NULL: that enrichment is off). Lookup tables a module
+	 * derives from its keys it re-derives itself when `version` changes. */
+	const struct sl_geoip *geoip;         /* app.geoip: City/ASN databases */
+	const struct sl_watchlist *watchlist; /* app.watchlist: the entries */
 };
 
 int sl_runtime_init(const struct sl_config *cfg, char *errbuf, size_t errlen);

@@ -171,6 +171,10 @@ static const struct counter_row an_rows[] = {
 	ROW("app", "no_stream_buffer", no_stream_slot),
 	ROW("app", "http_bad_lines", http_bad_lines),   ROW("app", "http_framing", http_framing),
 	ROW("app", "http_resyncs", http_resyncs),
+	ROW("enrich", "geoip_lookups", geoip_lookups), ROW("enrich", "geoip_found", geoip_found),
+	ROW("enrich", "geoip_decodes", geoip_decodes), ROW("enrich", "alerts", watchlist_alerts),
+	ROW("enrich", "alerts_suppressed", watchlist_suppressed),
+	ROW("enrich", "alerts_untracked", watchlist_untracked), ROW("enrich", "alerts_lost", watchlist_lost),
 };
 #undef ROW
 

@@ -98,6 +98,7 @@ static void batch_config(struct sl_worker *w)
 {
 	const struct sl_runtime *rt = sl_runtime_get();
 
+	sl_analysis_runtime(w->an, rt);
 	if (rt)
 		sl_analysis_batch(w->an, rt->cfg, rt->version);
 	else

@@ -87,6 +87,13 @@ struct sl_analysis_counters {
 	uint64_t http_resyncs;     /* HTTP directions that lost bytes outside a body and resynced */
 	uint64_t tcp_overlap_conflicts; /* overlapping TCP segments whose bytes differed */
 	uint64_t tls_parsed_bytes; /* stream bytes the hello parsers read (work, for tests) */
+	uint64_t geoip_lookups;    /* addresses looked up (two per flow and database generation) */
+	uint64_t geoip_found;      /* of them, found in a database */
+	uint64_t geoip_decodes;    /* records decoded from a database (the cache's misses) */
+	uint64_t watchlist_alerts; /* alert records written */
+	uint64_t watchlist_suppressed; /* matches not written: the flow alerted for that entry */
+	uint64_t watchlist_untracked;  /* alerts past the per-flow memory (may repeat) */
+	uint64_t watchlist_lost;       /* matches past the per-record limit (16) */
 };
 
 _Static_assert(sizeof(struct sl_analysis_counters) % sizeof(uint64_t) == 0 &&
@@ -106,6 +113,9 @@ void sl_analysis_destroy(struct sl_analysis *an);
  * runtime's, 1 at start); a new one makes the analysis re-derive what it caches of live keys.
  * cfg must stay valid until the next call. */
 void sl_analysis_batch(struct sl_analysis *an, const struct sl_config *cfg, uint64_t version);
+/* The snapshot of the same batch, for the enrichment steps (NULL: none). */
+struct sl_runtime;
+void sl_analysis_runtime(struct sl_analysis *an, const struct sl_runtime *rt);
 void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p);
 /* Idle or between batches: expire flows by packet time. */
 void sl_analysis_tick(struct sl_analysis *an);

@@ -37,6 +37,7 @@
 #include "flow/flow.h"
 #include "log.h"
 #include "record_meta.h"
+#include "runtime.h"
 #include "sinks/sink.h"
 #include "summary.h"
 #include "worker.h"
@@ -91,9 +92,17 @@ struct sl_analysis {
 	uint64_t pkt_ts;       /* the packet being processed, for steps that emit */
 	uint32_t gap_missing;  /* the gap being reported (sl_an_gap_missing) */
 
-	/* http_summary windows (summary.c), and the record sl_an_emit handed out last */
+	/* http_summary windows (summary.c): fed with every http record sl_an_emitted sees */
 	struct sl_summary summary;
-	void *last_emit;
+
+	/* Enrichment (the steps' on_record/after_record): every record emitted while a flow is
+	 * being handled is that flow's; its block is appended before the record is trimmed. */
+	const struct sl_runtime *rt; /* the batch's snapshot (GeoIP, watchlist), NULL: none */
+	struct sl_flow *cur_flow;    /* the flow whose callback runs now */
+	uint8_t *emit_p;             /* the record reserved by sl_an_emit, until sl_an_emitted */
+	uint32_t emit_extra;         /* bytes reserved past what it asked for (for the block) */
+	uint32_t enrich_room;        /* the most a block takes: the steps' record_bytes + header */
+	int in_after;                /* after_record runs: what it emits gets no after_record */
 
 	/* counters (worker thread only) */
 	uint64_t no_stream_slot;
@@ -130,17 +139,63 @@ uint32_t sl_an_gap_missing(const struct sl_analysis *an)
 	return an->gap_missing;
 }
 
-void *sl_an_emit(struct sl_analysis *an, uint16_t type, uint32_t len)
+const struct sl_runtime *sl_an_runtime(const struct sl_analysis *an)
 {
-	return an->last_emit = sl_worker_emit(an->w, type, len);
+	return an->rt;
 }
 
+static inline int enriching(const struct sl_analysis *an)
+{
+	return an->enrich_room && an->rt && (an->rt->geoip || an->rt->watchlist);
+}
+
+void *sl_an_emit(struct sl_analysis *an, uint16_t type, uint32_t len)
+{
+	an->emit_extra = enriching(an) && len <= UINT32_MAX - an->enrich_room ? an->enrich_room : 0;
+	an->emit_p = sl_worker_emit(an->w, type, len + an->emit_extra);
+	return an->emit_p;
+}
+
+/* The record is built: the enrichment steps fill one block from the batch's snapshot (so a
+ * record never mixes two), it goes after the record's strings, the record is trimmed and
+ * counted, and then the steps emit what they found (alerts), each enriched the same way. */
 void sl_an_emitted(struct sl_analysis *an, uint16_t type, uint32_t len)
 {
-	if (type == SL_REC_HTTP && an->last_emit)
-		sl_summary_add(&an->summary, an->last_emit, len, an->now_ns);
-	an->last_emit = NULL;
+	struct sl_flow *f = an->cur_flow;
+	uint8_t *rec = an->emit_p;
+	int after = 0;
+
+	an->emit_p = NULL;
+	if (type == SL_REC_HTTP && rec)
+		sl_summary_add(&an->summary, (const struct sl_ev_http *)(const void *)rec, len, an->now_ns);
+	if (rec && f && an->emit_extra && len >= sizeof(struct sl_ev_common)) {
+		struct sl_ev_common *c = (struct sl_ev_common *)(void *)rec;
+		if (c->flow_id == f->flow_id && c->enrich == 0) {
+			struct sl_meta_enrichment en = { 0 };
+			for (unsigned i = 0; i < an->nsteps; i++) {
+				const struct an_step *s = &an->step[i];
+				if (s->ops->on_record)
+					s->ops->on_record(s->state, f, area(s, f), type, rec, len, &en);
+			}
+			if (sl_meta_enrich_size(&en) <= an->emit_extra) {
+				struct sl_meta_builder b = { .base = rec, .used = len };
+				sl_meta_enrich(&b, c, &en);
+				len = b.used;
+			}
+			after = !an->in_after;
+		}
+	}
 	sl_worker_emitted(an->w, type, len);
+	if (after) {
+		an->in_after = 1;
+		for (unsigned i = 0; i < an->nsteps; i++) {
+			const struct an_step *s = &an->step[i];
+			if (s->ops->after_record)
+				s->ops->after_record(s->state, f, area(s, f));
+		}
+		an->in_after = 0;
+		an->cur_flow = f; /* what after_record emitted ran under the same flow */
+	}
 }
 
 void sl_an_common(const struct sl_analysis *an, struct sl_ev_common *c, const struct sl_flow *f, uint64_t ts)
@@ -219,7 +274,7 @@ uint32_t sl_an_stream_append(struct sl_an_stream *s, unsigned dir, const uint8_t
 
 static void emit_flow(struct sl_analysis *an, const struct sl_flow *f, enum sl_flow_reason why)
 {
-	struct sl_ev_flow *e = sl_worker_emit(an->w, SL_REC_FLOW, sizeof *e);
+	struct sl_ev_flow *e = sl_an_emit(an, SL_REC_FLOW, sizeof *e);
 	const struct an_flow *af = sl_flow_user((struct sl_flow *)f);
 
 	if (e == NULL)
@@ -239,7 +294,7 @@ static void emit_flow(struct sl_analysis *an, const struct sl_flow *f, enum sl_f
 	e->icmp_type = af->icmp_type;
 	e->icmp_code = af->icmp_code;
 	e->pad = 0;
-	sl_worker_emitted(an->w, SL_REC_FLOW, sizeof *e);
+	sl_an_emitted(an, SL_REC_FLOW, sizeof *e);
 }
 
 /* ---- detection and the TCP stream callbacks --------------------------------------------- */
@@ -349,6 +404,7 @@ void sl_an_redetect(struct sl_analysis *an, struct sl_flow *f, unsigned dir, con
 
 static void on_deliver(void *ctx, void *user, unsigned dir, const uint8_t *p, uint32_t n)
 {
+	((struct sl_analysis *)ctx)->cur_flow = user;
 	deliver(ctx, user, dir, p, n);
 }
 
@@ -358,6 +414,7 @@ static void on_gap(void *ctx, void *user, unsigned dir, uint32_t missing)
 	struct sl_flow *f = user;
 	struct an_flow *af = an_flow(f);
 
+	an->cur_flow = f;
 	if (af->owner) {
 		const struct an_step *s = &an->step[af->owner - 1];
 		an->gap_missing = missing;
@@ -374,6 +431,7 @@ static void on_eos(void *ctx, void *user, unsigned dir, enum sl_tcp_eos how)
 	struct an_flow *af = an_flow(f);
 
 	(void)how;
+	an->cur_flow = f;
 	if (af->owner) {
 		const struct an_step *s = &an->step[af->owner - 1];
 		if (s->ops->on_eos)
@@ -387,6 +445,7 @@ static void on_flow_end(void *ctx, struct sl_flow *f, enum sl_flow_reason why)
 	struct sl_analysis *an = ctx;
 	struct an_flow *af = an_flow(f);
 
+	an->cur_flow = f;
 	for (unsigned i = 0; i < an->nsteps; i++) {
 		const struct an_step *s = &an->step[i];
 		if (s->ops->on_flow_end && (s->ops->detect == NULL || af->owner == i + 1))
@@ -447,6 +506,7 @@ static void flow_packet(struct sl_analysis *an, struct sl_decoded *d, uint32_t f
 		af->icmp_code = d->icmp.code;
 	}
 	if (d->proto == 17) {
+		an->cur_flow = f;
 		if (d->payload_len) {
 			for (unsigned i = 0; i < an->nsteps; i++) {
 				const struct an_step *s = &an->step[i];
@@ -483,6 +543,11 @@ static void teredo(struct sl_analysis *an, const struct sl_decoded *outer, uint6
 		return;
 	an->teredo++;
 	flow_packet(an, &in, n, ts, 0);
+}
+
+void sl_analysis_runtime(struct sl_analysis *an, const struct sl_runtime *rt)
+{
+	an->rt = rt;
 }
 
 void sl_analysis_batch(struct sl_analysis *an, const struct sl_config *cfg, uint64_t version)
@@ -650,11 +715,15 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 		}
 		an->step[an->nsteps].mod = *m;
 		an->step[an->nsteps].ops = (*m)->analysis;
+		if ((*m)->analysis->on_record)
+			an->enrich_room += (*m)->analysis->record_bytes;
 		if ((*m)->analysis->stream_bytes > stream_priv)
 			stream_priv = (*m)->analysis->stream_bytes;
 		an->nsteps++;
 	}
 
+	if (an->enrich_room)
+		an->enrich_room += (uint32_t)sizeof(struct sl_ev_enrich) + 3; /* + alignment */
 	sl_flow_config_defaults(&fc);
 	fc.max_flows = (uint32_t)cfg->flow.max_flows;
 	fc.user_bytes = lay_out_areas(an);

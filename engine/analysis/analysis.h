@@ -28,6 +28,12 @@
  *   on_flow_end   the flow ends, before its flow record         emit what it holds; give pool
  *                 (claimed flows; every flow for steps           slots back
  *                 without detect)
+ *   on_record     every record emitted for a flow, after it     enrichment steps (geoip,
+ *                 was built and before it is committed; steps   watchlist): fill en's parts from
+ *                 in table order, each seeing what the earlier  the batch's snapshot; never emit
+ *                 ones put in en                                 here (the record is open)
+ *   after_record  once the record is committed, for the steps    emit what on_record found (the
+ *                 that have it (not for what they emit here)   watchlist's alert records)
  *   counters      after the worker is joined                    add its counts for the ledger
  *   fini          after the worker is joined (main)             free what init allocated;
  *                                                               accepts a NULL state
@@ -56,6 +62,8 @@ struct sl_analysis_counters;  /* worker.h */
 struct sl_config;
 struct sl_flow;
 struct sl_ev_common;
+struct sl_meta_enrichment;
+struct sl_runtime;
 
 enum sl_an_detect {
 	SL_AN_PASS = 0,  /* not this step's flow */
@@ -78,6 +86,12 @@ struct sl_analysis_ops {
 	void (*on_datagram)(void *state, struct sl_flow *f, void *area, unsigned dir, const uint8_t *p,
 	                    uint32_t n);
 	void (*on_flow_end)(void *state, struct sl_flow *f, void *area);
+	/* Enrichment: en is the block the core appends to rec (one per record, written once);
+	 * record_bytes is the most this step's parts add to it (reserved with every record). */
+	uint32_t record_bytes;
+	void (*on_record)(void *state, struct sl_flow *f, void *area, uint16_t type, const void *rec, uint32_t len,
+	                  struct sl_meta_enrichment *en);
+	void (*after_record)(void *state, struct sl_flow *f, void *area);
 	void (*counters)(const void *state, struct sl_analysis_counters *c);
 	void (*fini)(void *state);
 	/* Optional, for protocols that can be told from the server's side: asked (in table
@@ -94,6 +108,10 @@ extern const struct sl_module *const sl__analysis_modules[];
 
 /* Capture time of the packet being processed. */
 uint64_t sl_an_packet_ts(const struct sl_analysis *an);
+
+/* The runtime snapshot of the batch being processed (its GeoIP databases and watchlist), or
+ * NULL when the worker runs without one (a test driving it alone). */
+const struct sl_runtime *sl_an_runtime(const struct sl_analysis *an);
 
 /* Inside on_gap: how many bytes of the stream were lost (a parser may skip them as body). */
 uint32_t sl_an_gap_missing(const struct sl_analysis *an);
