@@ -445,6 +445,39 @@ static void enc_tls(struct sl_json_enc *e, struct out *o, const struct sl_ev_tls
 		PUTS(o, "}");
 	}
 	field_mstr(o, &first, "ja4", t, len, t->ja4);
+	if (t->ja3s.len) {
+		PUTS(o, ",\"ja3s\":{\"hash\":");
+		put_mstr(o, t, len, t->ja3s_hash);
+		PUTS(o, ",\"string\":");
+		put_mstr(o, t, len, t->ja3s);
+		PUTS(o, "}");
+	}
+	field_mstr(o, &first, "ja4s", t, len, t->ja4s);
+	field_mstr(o, &first, "subject", t, len, t->subject);
+	field_mstr(o, &first, "issuerdn", t, len, t->issuerdn);
+	field_mstr(o, &first, "serial", t, len, t->serial);
+	field_mstr(o, &first, "fingerprint", t, len, t->fingerprint);
+	field_mstr(o, &first, "notbefore", t, len, t->notbefore);
+	field_mstr(o, &first, "notafter", t, len, t->notafter);
+	if (t->subjectaltname.len) {
+		/* NUL-terminated names; EVE has a list */
+		const uint8_t *p = (const uint8_t *)t + t->subjectaltname.off, *end = p + t->subjectaltname.len;
+		if (!mstr_ok(t->subjectaltname, len)) {
+			o->full = 1;
+			return;
+		}
+		PUTS(o, ",\"subjectaltname\":[");
+		for (int item = 0; p < end; item++) {
+			const uint8_t *c = memchr(p, 0, (size_t)(end - p));
+			if (!c)
+				c = end;
+			if (item)
+				PUTS(o, ",");
+			put_str(o, p, (size_t)(c - p));
+			p = c + 1;
+		}
+		PUTS(o, "]");
+	}
 	if (t->alpn.len) {
 		/* stored comma-separated; EVE has a list */
 		const uint8_t *p = (const uint8_t *)t + t->alpn.off, *end = p + t->alpn.len;
@@ -467,68 +500,245 @@ static void enc_tls(struct sl_json_enc *e, struct out *o, const struct sl_ev_tls
 	PUTS(o, "}");
 }
 
+/* ---- dns: EVE v3 (Suricata 8) ---- */
+
+static void put_kv_u(struct out *o, const char *key, uint64_t v)
+{
+	put(o, key, strlen(key));
+	put_u64(o, v);
+}
+
+static void put_type(struct out *o, uint16_t type)
+{
+	char b[16];
+	const char *name = sl_dns_type_name(type, b, sizeof b);
+
+	put_str(o, (const uint8_t *)name, strlen(name));
+}
+
+/* The object SOA, SRV and SSHFP rdata becomes, as an answer's member and in "grouped". */
+static void dns_rdata_obj(struct out *o, const struct sl_ev_dns *d, uint32_t len, const struct sl_ev_dns_rr *a)
+{
+	switch (a->kind) {
+	case SL_DNS_RD_SOA:
+		PUTS(o, "{\"mname\":");
+		put_mstr(o, d, len, a->rdata);
+		PUTS(o, ",\"rname\":");
+		put_mstr(o, d, len, a->rdata2);
+		put_kv_u(o, ",\"serial\":", a->v[0]);
+		put_kv_u(o, ",\"refresh\":", a->v[1]);
+		put_kv_u(o, ",\"retry\":", a->v[2]);
+		put_kv_u(o, ",\"expire\":", a->v[3]);
+		put_kv_u(o, ",\"minimum\":", a->v[4]);
+		PUTS(o, "}");
+		break;
+	case SL_DNS_RD_SRV:
+		put_kv_u(o, "{\"priority\":", a->v[0]);
+		put_kv_u(o, ",\"weight\":", a->v[1]);
+		put_kv_u(o, ",\"port\":", a->v[2]);
+		PUTS(o, ",\"name\":");
+		put_mstr(o, d, len, a->rdata);
+		PUTS(o, "}");
+		break;
+	case SL_DNS_RD_SSHFP:
+		PUTS(o, "{\"fingerprint\":");
+		put_mstr(o, d, len, a->rdata);
+		put_kv_u(o, ",\"algo\":", a->v[0]);
+		put_kv_u(o, ",\"type\":", a->v[1]);
+		PUTS(o, "}");
+		break;
+	default:
+		put_mstr(o, d, len, a->rdata);
+	}
+}
+
+/* EDNS options: [{"code":n,"data":"hex"}], walked with bounds (the record is untrusted here
+ * as everywhere). */
+static void dns_opt(struct out *o, const struct sl_ev_dns *d, uint32_t len, struct sl_mstr s)
+{
+	static const char hx[] = "0123456789abcdef";
+	const uint8_t *p, *end;
+
+	if (!mstr_ok(s, len)) {
+		o->full = 1;
+		return;
+	}
+	p = (const uint8_t *)d + s.off;
+	end = p + s.len;
+	PUTS(o, ",\"opt\":[");
+	for (int first = 1; end - p >= 4; first = 0) {
+		size_t n = (size_t)((p[2] << 8) | p[3]);
+
+		if ((size_t)(end - p - 4) < n)
+			break;
+		if (!first)
+			PUTS(o, ",");
+		put_kv_u(o, "{\"code\":", (uint64_t)((p[0] << 8) | p[1]));
+		PUTS(o, ",\"data\":\"");
+		for (size_t i = 0; i < n; i++) {
+			char h[2] = {hx[p[4 + i] >> 4], hx[p[4 + i] & 15]};
+			put(o, h, 2);
+		}
+		PUTS(o, "\"}");
+		p += 4 + n;
+	}
+	PUTS(o, "]");
+}
+
+static void dns_entry(struct out *o, const struct sl_ev_dns *d, uint32_t len, const struct sl_ev_dns_rr *a)
+{
+	PUTS(o, "{\"rrname\":");
+	put_mstr(o, d, len, a->rrname);
+	PUTS(o, ",\"rrtype\":");
+	put_type(o, a->rrtype);
+	put_kv_u(o, ",\"ttl\":", a->ttl);
+	switch (a->kind) {
+	case SL_DNS_RD_TEXT:
+		PUTS(o, ",\"rdata\":");
+		put_mstr(o, d, len, a->rdata);
+		break;
+	case SL_DNS_RD_SOA:
+		PUTS(o, ",\"soa\":");
+		dns_rdata_obj(o, d, len, a);
+		break;
+	case SL_DNS_RD_SRV:
+		PUTS(o, ",\"srv\":");
+		dns_rdata_obj(o, d, len, a);
+		break;
+	case SL_DNS_RD_SSHFP:
+		PUTS(o, ",\"sshfp\":");
+		dns_rdata_obj(o, d, len, a);
+		break;
+	case SL_DNS_RD_OPT:
+		dns_opt(o, d, len, a->rdata);
+		break;
+	}
+	PUTS(o, "}");
+}
+
+/* One section's entries as an array under key; an OPT without options is left out, as
+ * Suricata leaves it out. Nothing when the section has no entry to write. */
+static void dns_section(struct out *o, const struct sl_ev_dns *d, uint32_t len, uint8_t section, const char *key)
+{
+	int open = 0;
+
+	for (unsigned i = 0; i < d->n_rr; i++) {
+		const struct sl_ev_dns_rr *a = &d->rr[i];
+
+		if (a->section != section || (a->kind == SL_DNS_RD_OPT && a->rdata.len == 0))
+			continue;
+		put(o, open ? "," : key, open ? 1 : strlen(key));
+		open = 1;
+		dns_entry(o, d, len, a);
+	}
+	if (open)
+		PUTS(o, "]");
+}
+
+static int dns_groupable(const struct sl_ev_dns_rr *a)
+{
+	return a->section == SL_EV_DNS_ANSWER && a->kind != SL_DNS_RD_NONE && a->kind != SL_DNS_RD_OPT;
+}
+
+/* "grouped": the answers' rdata by type, types in the order they first appear. */
+static void dns_grouped(struct out *o, const struct sl_ev_dns *d, uint32_t len)
+{
+	int any = 0;
+
+	for (unsigned i = 0; i < d->n_rr; i++) {
+		const struct sl_ev_dns_rr *a = &d->rr[i];
+		unsigned j;
+
+		if (!dns_groupable(a))
+			continue;
+		for (j = 0; j < i; j++)
+			if (dns_groupable(&d->rr[j]) && d->rr[j].rrtype == a->rrtype)
+				break;
+		if (j < i)
+			continue; /* this type was written with its first entry */
+		if (any)
+			PUTS(o, ",");
+		else
+			PUTS(o, ",\"grouped\":{");
+		any = 1;
+		put_type(o, a->rrtype);
+		PUTS(o, ":[");
+		for (j = i; j < d->n_rr; j++) {
+			if (!dns_groupable(&d->rr[j]) || d->rr[j].rrtype != a->rrtype)
+				continue;
+			if (j != i)
+				PUTS(o, ",");
+			dns_rdata_obj(o, d, len, &d->rr[j]);
+		}
+		PUTS(o, "]");
+	}
+	if (any)
+		PUTS(o, "}");
+}
+
 static void enc_dns(struct sl_json_enc *e, struct out *o, const struct sl_ev_dns *d, uint32_t len)
 {
 	char hex[16];
 	const char *name;
+	unsigned i;
+	int first = 1;
 
-	if (sizeof *d + (size_t)d->answer_count * sizeof d->answers[0] > len) {
+	if (sizeof *d + (size_t)d->n_rr * sizeof d->rr[0] > len) {
 		o->full = 1;
 		return;
 	}
 	put_common(e, o, &d->c, len, "dns");
-	PUTS(o, ",\"dns\":{\"type\":");
-	if (d->is_response)
-		PUTS(o, "\"answer\"");
+	PUTS(o, ",\"dns\":{\"version\":3,\"type\":");
+	if (d->flags & 0x8000)
+		PUTS(o, "\"response\"");
 	else
-		PUTS(o, "\"query\"");
-	PUTS(o, ",\"id\":");
-	put_u64(o, d->id);
-	if (d->is_response) {
-		snprintf(hex, sizeof hex, "%04x", d->flags);
-		PUTS(o, ",\"flags\":\"");
-		put(o, hex, 4);
-		PUTS(o, "\"");
-		if (d->flags & 0x0400)
-			PUTS(o, ",\"aa\":true");
-		if (d->flags & 0x0200)
-			PUTS(o, ",\"tc\":true");
-	}
+		PUTS(o, "\"request\"");
+	put_kv_u(o, ",\"tx_id\":", d->tx_id);
+	put_kv_u(o, ",\"id\":", d->id);
+	/* Suricata writes the flag word in hex without leading zeros */
+	snprintf(hex, sizeof hex, "%x", d->flags);
+	PUTS(o, ",\"flags\":\"");
+	put(o, hex, strlen(hex));
+	PUTS(o, "\"");
+	if (d->flags & 0x8000)
+		PUTS(o, ",\"qr\":true");
+	if (d->flags & 0x0400)
+		PUTS(o, ",\"aa\":true");
+	if (d->flags & 0x0200)
+		PUTS(o, ",\"tc\":true");
 	if (d->flags & 0x0100)
 		PUTS(o, ",\"rd\":true");
-	if (d->is_response && (d->flags & 0x0080))
+	if (d->flags & 0x0080)
 		PUTS(o, ",\"ra\":true");
-	PUTS(o, ",\"rrname\":");
-	put_mstr(o, d, len, d->rrname);
-	PUTS(o, ",\"rrtype\":");
-	name = sl_dns_type_name(d->rrtype, hex, sizeof hex);
+	if (d->flags & 0x0040)
+		PUTS(o, ",\"z\":true");
+	put_kv_u(o, ",\"opcode\":", (d->flags >> 11) & 0xf);
+	PUTS(o, ",\"rcode\":");
+	name = sl_dns_rcode_name(d->flags & 0xf, hex, sizeof hex);
 	put_str(o, (const uint8_t *)name, strlen(name));
-	if (d->is_response) {
-		PUTS(o, ",\"rcode\":");
-		name = sl_dns_rcode_name(d->rcode, hex, sizeof hex);
-		put_str(o, (const uint8_t *)name, strlen(name));
-		if (d->answer_count) {
-			PUTS(o, ",\"answers\":[");
-			for (unsigned i = 0; i < d->answer_count; i++) {
-				const struct sl_ev_dns_answer *a = &d->answers[i];
-				if (i)
-					PUTS(o, ",");
-				PUTS(o, "{\"rrname\":");
-				put_mstr(o, d, len, a->rrname);
-				PUTS(o, ",\"rrtype\":");
-				name = sl_dns_type_name(a->rrtype, hex, sizeof hex);
-				put_str(o, (const uint8_t *)name, strlen(name));
-				PUTS(o, ",\"ttl\":");
-				put_u64(o, a->ttl);
-				if (a->rdata.len) {
-					PUTS(o, ",\"rdata\":");
-					put_mstr(o, d, len, a->rdata);
-				}
-				PUTS(o, "}");
-			}
-			PUTS(o, "]");
-		}
+	if (d->truncated)
+		PUTS(o, ",\"truncated\":true");
+	for (i = 0; i < d->n_rr; i++) {
+		const struct sl_ev_dns_rr *a = &d->rr[i];
+
+		if (a->section != SL_EV_DNS_QUESTION)
+			continue;
+		if (first)
+			PUTS(o, ",\"queries\":[{\"rrname\":");
+		else
+			PUTS(o, ",{\"rrname\":");
+		first = 0;
+		put_mstr(o, d, len, a->rrname);
+		PUTS(o, ",\"rrtype\":");
+		put_type(o, a->rrtype);
+		PUTS(o, "}");
 	}
+	if (!first)
+		PUTS(o, "]");
+	dns_section(o, d, len, SL_EV_DNS_ANSWER, ",\"answers\":[");
+	dns_grouped(o, d, len);
+	dns_section(o, d, len, SL_EV_DNS_AUTHORITY, ",\"authorities\":[");
+	dns_section(o, d, len, SL_EV_DNS_ADDITIONAL, ",\"additionals\":[");
 	PUTS(o, "}");
 }
 

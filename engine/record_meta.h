@@ -88,28 +88,41 @@ struct sl_ev_tls {
 	uint8_t resumed;         /* the server resumed a session (no certificate exchange) */
 	uint8_t pad[5];
 	struct sl_mstr version_name, sni, ja3, ja3_hash, ja4, alpn; /* alpn: "h2,http/1.1" */
+	struct sl_mstr ja3s, ja3s_hash, ja4s;                      /* of the ServerHello */
+	/* the server's first certificate (TLS 1.2 and earlier); subjectaltname holds the DNS
+	 * names, each followed by a NUL */
+	struct sl_mstr subject, issuerdn, serial, fingerprint, notbefore, notafter, subjectaltname;
 };
 
-#define SL_EV_DNS_MAX_ANSWERS 16
+/* A dns record is one DNS message, laid out as EVE v3 writes it: the questions, then the
+ * answer, authority and additional entries, each an sl_ev_dns_rr, then the strings. Its
+ * strings are written whole, not cut at SL_MSTR_MAX: the record is sized per message (a DNS
+ * message is at most 64 KiB; a record larger than the ring takes is counted dropped). */
+#define SL_EV_DNS_QUESTION 0   /* sl_ev_dns_rr.section: enum sl_dns_section (analysis/dns.h) */
+#define SL_EV_DNS_ANSWER 1
+#define SL_EV_DNS_AUTHORITY 2
+#define SL_EV_DNS_ADDITIONAL 3
 
-struct sl_ev_dns_answer {
+struct sl_ev_dns_rr {
 	uint16_t rrtype;
-	uint16_t pad;
+	uint8_t section; /* SL_EV_DNS_* */
+	uint8_t kind;    /* enum sl_dns_rdata_kind (analysis/dns.h): how rdata is written */
 	uint32_t ttl;
-	struct sl_mstr rrname, rdata;
+	uint32_t v[5];   /* SOA: serial, refresh, retry, expire, minimum; SRV: priority, weight,
+	                  * port; SSHFP: algorithm, fingerprint type */
+	uint32_t pad;
+	struct sl_mstr rrname, rdata, rdata2; /* SOA: mname, rname; SRV: target */
 };
 
 struct sl_ev_dns {
 	struct sl_ev_common c;
+	uint32_t tx_id;       /* the message's index in its flow */
 	uint16_t id;
-	uint16_t flags;
-	uint16_t rrtype;
-	uint8_t is_response;
-	uint8_t rcode;
-	uint8_t answer_count; /* entries in answers[] */
-	uint8_t pad[7];
-	struct sl_mstr rrname;
-	struct sl_ev_dns_answer answers[]; /* answer_count of them, then the strings */
+	uint16_t flags;       /* the header's flag word as sent (QR, opcode, AA.. and RCODE) */
+	uint16_t n_rr;        /* entries in rr[]: questions first, then the other sections */
+	uint8_t truncated;    /* a name was cut, or entries were dropped */
+	uint8_t pad[5];
+	struct sl_ev_dns_rr rr[];
 };
 
 /* ---- records of the engine's timers (engine/timers.c) -------------------------------------- */

@@ -37,52 +37,68 @@ static uint32_t rd32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* Bounded text builder: appends what fits, remembers that something did not. */
+/* Bounded text builder over the message's arena: a piece is appended whole or not at all
+ * (an escape is never cut in half), and a cut is remembered. */
 struct text {
 	char *buf;
 	size_t cap, len;
 	int cut;
 };
 
-static void text_init(struct text *t, char *buf, size_t cap)
+/* Start a text at the arena's free end, at most cap bytes with its NUL. There is always room
+ * for the NUL: the arena keeps one byte per text it can still start (see text_end). */
+static void text_begin(struct sl_dns_msg *m, struct text *t, size_t cap)
 {
-	t->buf = buf;
-	t->cap = cap;
+	size_t room = SL_DNS_TEXT_MAX - m->text_used;
+
+	t->buf = m->text + m->text_used;
+	t->cap = cap < room ? cap : room;
 	t->len = 0;
 	t->cut = 0;
-	buf[0] = '\0';
+	if (t->cap)
+		t->buf[0] = '\0';
+}
+
+/* Close the text, NUL-terminated, and give back its start. An arena with no room left hands
+ * out the constant empty string, marked cut. */
+static const char *text_end(struct sl_dns_msg *m, struct text *t, int *cut)
+{
+	if (t->cap == 0) {
+		*cut = 1;
+		return "";
+	}
+	t->buf[t->len] = '\0';
+	m->text_used += (uint32_t)t->len + 1;
+	if (t->cut)
+		*cut = 1;
+	return t->buf;
 }
 
 static void text_put(struct text *t, const char *s, size_t n)
 {
 	if (t->cut)
 		return;
-	if (n >= t->cap - t->len) {
+	if (t->cap == 0 || n >= t->cap - t->len) {
 		t->cut = 1; /* keep whole escapes: cut before this piece */
 		return;
 	}
 	memcpy(t->buf + t->len, s, n);
 	t->len += n;
-	t->buf[t->len] = '\0';
 }
 
-/* One byte of a label or character-string; `in_label` escapes the separators. */
-static void text_byte(struct text *t, uint8_t c, int in_label)
+/* One byte of a label; the separators are escaped so that dots between labels stay unique. */
+static void text_byte(struct text *t, uint8_t c)
 {
 	static const char hx[] = "0123456789abcdef";
 	char e[4];
 
 	if (c < 0x21 || c > 0x7e) {
-		if (c == ' ' && !in_label) {
-			text_put(t, " ", 1);
-			return;
-		}
 		e[0] = '\\';
 		e[1] = 'x';
 		e[2] = hx[c >> 4];
 		e[3] = hx[c & 15];
 		text_put(t, e, 4);
-	} else if (in_label && (c == '.' || c == '\\')) {
+	} else if (c == '.' || c == '\\') {
 		e[0] = '\\';
 		e[1] = (char)c;
 		text_put(t, e, 2);
@@ -132,7 +148,7 @@ static int read_name(const uint8_t *m, size_t len, size_t *off, struct text *t)
 		if (t->len)
 			text_put(t, ".", 1);
 		for (unsigned i = 0; i < l; i++)
-			text_byte(t, m[pos + 1 + i], 1);
+			text_byte(t, m[pos + 1 + i]);
 		pos += (size_t)l + 1;
 	}
 	*off = jumped ? end_after : pos;
@@ -173,150 +189,227 @@ static void ip6_text(struct text *t, const uint8_t *p)
 	text_put(t, b, k);
 }
 
-/* rdata of one record at [off, off + rdlen) */
-static int parse_rdata(const uint8_t *m, size_t len, size_t off, struct sl_dns_rr *rr, int *cut)
+/* A name as text in the arena. */
+static int name_text(struct sl_dns_msg *m, const uint8_t *msg, size_t len, size_t *off, const char **out, int *cut)
+{
+	struct text t;
+	int rc;
+
+	text_begin(m, &t, SL_DNS_NAME_LEN);
+	rc = read_name(msg, len, off, &t);
+	*out = text_end(m, &t, cut);
+	return rc;
+}
+
+/* Raw bytes copied into the arena (TXT strings, NULL rdata, OPT options): never cut, the
+ * arena holds a whole message. */
+static const char *raw_text(struct sl_dns_msg *m, const uint8_t *p, size_t n, uint32_t *outlen, int *cut)
+{
+	struct text t;
+	const char *s;
+
+	text_begin(m, &t, n + 1);
+	text_put(&t, (const char *)p, n);
+	s = text_end(m, &t, cut);
+	*outlen = (uint32_t)t.len;
+	return s;
+}
+
+/* A name inside rdata that must end within it. */
+static int rdata_name(struct sl_dns_msg *m, const uint8_t *msg, size_t len, size_t *o, size_t end,
+                      const char **out, uint32_t *outlen, int *cut)
+{
+	int rc = name_text(m, msg, len, o, out, cut);
+
+	if (outlen)
+		*outlen = (uint32_t)strlen(*out);
+	if (rc == SL_DNS_OK && *o > end)
+		rc = SL_DNS_BAD_RDATA;
+	return rc;
+}
+
+/* The entries of one section are written at rr[*kept]; rdata of one record at [off, off +
+ * rdlength). TXT adds one entry per character-string after the first (the caller's *kept
+ * moves past them); *extra says how many. */
+static int parse_rdata(struct sl_dns_msg *m, const uint8_t *msg, size_t len, size_t off, struct sl_dns_rr *rr,
+                       unsigned room, unsigned *extra, uint16_t *dropped, int *cut)
 {
 	size_t end = off + rr->rdlength, o;
 	struct text t;
 	int rc = SL_DNS_OK;
 
-	text_init(&t, rr->rdata, sizeof(rr->rdata));
+	*extra = 0;
+	rr->rdata = rr->rdata2 = "";
 	switch (rr->type) {
 	case 1: /* A */
-		if (rr->rdlength != 4)
-			return SL_DNS_BAD_RDATA;
-		ip4_text(&t, m + off);
-		break;
 	case 28: /* AAAA */
-		if (rr->rdlength != 16)
+		if (rr->rdlength != (rr->type == 1 ? 4 : 16))
 			return SL_DNS_BAD_RDATA;
-		ip6_text(&t, m + off);
+		text_begin(m, &t, 48);
+		if (rr->type == 1)
+			ip4_text(&t, msg + off);
+		else
+			ip6_text(&t, msg + off);
+		rr->rdata = text_end(m, &t, cut);
+		rr->rdata_len = (uint32_t)t.len;
+		rr->kind = SL_DNS_RD_TEXT;
 		break;
 	case 2:  /* NS */
 	case 5:  /* CNAME */
 	case 12: /* PTR */
-	case 39: /* DNAME */
 		o = off;
-		rc = read_name(m, len, &o, &t);
-		if (rc == SL_DNS_OK && o > end)
-			rc = SL_DNS_BAD_RDATA;
+		rr->kind = SL_DNS_RD_TEXT;
+		rc = rdata_name(m, msg, len, &o, end, &rr->rdata, &rr->rdata_len, cut);
 		break;
-	case 15: /* MX */
+	case 15: /* MX: EVE logs the exchange */
 		if (rr->rdlength < 3)
 			return SL_DNS_BAD_RDATA;
-		rr->u.mx.preference = rd16(m + off);
+		rr->u.mx.preference = rd16(msg + off);
 		o = off + 2;
-		rc = read_name(m, len, &o, &t);
-		if (rc == SL_DNS_OK && o > end)
-			rc = SL_DNS_BAD_RDATA;
+		rr->kind = SL_DNS_RD_TEXT;
+		rc = rdata_name(m, msg, len, &o, end, &rr->rdata, &rr->rdata_len, cut);
 		break;
 	case 33: /* SRV */
 		if (rr->rdlength < 7)
 			return SL_DNS_BAD_RDATA;
-		rr->u.srv.priority = rd16(m + off);
-		rr->u.srv.weight = rd16(m + off + 2);
-		rr->u.srv.port = rd16(m + off + 4);
+		rr->u.srv.priority = rd16(msg + off);
+		rr->u.srv.weight = rd16(msg + off + 2);
+		rr->u.srv.port = rd16(msg + off + 4);
 		o = off + 6;
-		rc = read_name(m, len, &o, &t);
-		if (rc == SL_DNS_OK && o > end)
-			rc = SL_DNS_BAD_RDATA;
+		rr->kind = SL_DNS_RD_SRV;
+		rc = rdata_name(m, msg, len, &o, end, &rr->rdata, &rr->rdata_len, cut);
 		break;
-	case 6: { /* SOA */
-		struct text rn;
-
+	case 6: /* SOA */
 		o = off;
-		rc = read_name(m, len, &o, &t);
+		rr->kind = SL_DNS_RD_SOA;
+		rc = rdata_name(m, msg, len, &o, end, &rr->rdata, &rr->rdata_len, cut);
 		if (rc != SL_DNS_OK)
 			break;
-		text_init(&rn, rr->soa_rname, sizeof(rr->soa_rname));
-		rc = read_name(m, len, &o, &rn);
-		if (rn.cut)
-			*cut = 1;
+		rc = rdata_name(m, msg, len, &o, end, &rr->rdata2, &rr->rdata2_len, cut);
 		if (rc != SL_DNS_OK)
 			break;
-		if (o > end || end - o < 20) {
+		if (end - o < 20) {
 			rc = SL_DNS_BAD_RDATA;
 			break;
 		}
-		rr->u.soa.serial = rd32(m + o);
-		rr->u.soa.refresh = rd32(m + o + 4);
-		rr->u.soa.retry = rd32(m + o + 8);
-		rr->u.soa.expire = rd32(m + o + 12);
-		rr->u.soa.minimum = rd32(m + o + 16);
+		rr->u.soa.serial = rd32(msg + o);
+		rr->u.soa.refresh = rd32(msg + o + 4);
+		rr->u.soa.retry = rd32(msg + o + 8);
+		rr->u.soa.expire = rd32(msg + o + 12);
+		rr->u.soa.minimum = rd32(msg + o + 16);
 		break;
-	}
-	case 16: /* TXT: character-strings, joined by a space */
+	case 16: { /* TXT: one entry per character-string, raw bytes */
+		struct sl_dns_rr *cur = rr;
+		unsigned n = 0;
+
+		rr->kind = SL_DNS_RD_TEXT;
 		for (o = off; o < end;) {
-			uint8_t l = m[o];
+			uint8_t l = msg[o];
 
 			if (end - o - 1 < l)
 				return SL_DNS_BAD_RDATA;
-			if (o != off)
-				text_put(&t, " ", 1);
-			for (unsigned i = 0; i < l; i++)
-				text_byte(&t, m[o + 1 + i], 0);
+			if (n > 0) {
+				if (n >= room) {
+					(*dropped)++;
+					o += (size_t)l + 1;
+					continue;
+				}
+				cur = rr + n;
+				*cur = *rr;
+			}
+			cur->rdata = raw_text(m, msg + o + 1, l, &cur->rdata_len, cut);
+			n++;
 			o += (size_t)l + 1;
 		}
+		if (n == 0)
+			rr->kind = SL_DNS_RD_NONE; /* no string: nothing to log, as EVE does */
+		*extra = n > 1 ? (n < room ? n : room) - 1 : 0;
+		break;
+	}
+	case 10: /* NULL: the raw bytes */
+		rr->kind = SL_DNS_RD_TEXT;
+		rr->rdata = raw_text(m, msg + off, rr->rdlength, &rr->rdata_len, cut);
+		break;
+	case 44: { /* SSHFP: algorithm, type, fingerprint as aa:bb:.. */
+		static const char hx[] = "0123456789abcdef";
+
+		if (rr->rdlength < 2)
+			return SL_DNS_BAD_RDATA;
+		rr->kind = SL_DNS_RD_SSHFP;
+		rr->u.sshfp.algo = msg[off];
+		rr->u.sshfp.fp_type = msg[off + 1];
+		text_begin(m, &t, (size_t)rr->rdlength * 3 + 1);
+		for (o = off + 2; o < end; o++) {
+			char h[3] = {':', hx[msg[o] >> 4], hx[msg[o] & 15]};
+
+			text_put(&t, o == off + 2 ? h + 1 : h, o == off + 2 ? 2 : 3);
+		}
+		rr->rdata = text_end(m, &t, cut);
+		rr->rdata_len = (uint32_t)t.len;
+		break;
+	}
+	case 41: /* OPT: options (code, length, data), checked here, written by the encoder */
+		for (o = off; o < end;) {
+			if (end - o < 4 || end - o - 4 < rd16(msg + o + 2))
+				return SL_DNS_BAD_RDATA;
+			o += 4 + (size_t)rd16(msg + o + 2);
+		}
+		rr->kind = SL_DNS_RD_OPT;
+		rr->rdata = raw_text(m, msg + off, rr->rdlength, &rr->rdata_len, cut);
 		break;
 	default:
 		break;
 	}
-	if (t.cut)
-		*cut = 1;
 	return rc;
 }
 
-/* One resource record at *off; rr may be NULL (record counted, not kept). */
-static int parse_rr(const uint8_t *m, size_t len, size_t *off, struct sl_dns_rr *rr, int *cut)
-{
-	struct text t;
-	size_t o = *off;
-	char namebuf[2];
-	uint16_t type, rdlen;
-	int rc;
-
-	if (rr)
-		text_init(&t, rr->name, sizeof(rr->name));
-	else
-		text_init(&t, namebuf, sizeof(namebuf));
-	rc = read_name(m, len, &o, &t);
-	if (rc != SL_DNS_OK)
-		return rc;
-	if (rr && t.cut)
-		*cut = 1;
-	if (len - o < 10)
-		return SL_DNS_TRUNCATED_RR;
-	type = rd16(m + o);
-	rdlen = rd16(m + o + 8);
-	if (len - o - 10 < rdlen)
-		return SL_DNS_TRUNCATED_RR;
-	if (rr) {
-		rr->type = type;
-		rr->rclass = rd16(m + o + 2);
-		rr->ttl = rd32(m + o + 4);
-		rr->rdlength = rdlen;
-		rc = parse_rdata(m, len, o + 10, rr, cut);
-	}
-	*off = o + 10 + rdlen;
-	return rc;
-}
-
-/* One section of resource records: up to max kept in rr[], the rest counted. A record whose
- * rdata is malformed is kept (its name and type are good) and ends the parse. */
-static int parse_section(const uint8_t *msg, size_t len, size_t *off, unsigned count, struct sl_dns_rr *rr,
-                         unsigned max, uint8_t *kept, uint16_t *dropped, int *cut)
+/* One section of resource records: up to max entries kept in rr[], the rest counted. A
+ * record whose rdata is malformed is kept (its name and type are good) and ends the parse. */
+static int parse_section(struct sl_dns_msg *m, const uint8_t *msg, size_t len, size_t *off, unsigned count,
+                         uint8_t section, struct sl_dns_rr *rr, unsigned max, uint8_t *kept, uint16_t *dropped,
+                         int *cut)
 {
 	for (unsigned i = 0; i < count; i++) {
-		struct sl_dns_rr *r = *kept < max ? &rr[*kept] : NULL;
+		struct sl_dns_rr *r = *kept < max ? &rr[*kept] : NULL, skip;
+		size_t o = *off;
+		uint16_t rdlen;
+		unsigned extra = 0;
 		int rc;
 
+		memset(&skip, 0, sizeof skip);
 		if (r)
 			memset(r, 0, sizeof(*r));
-		rc = parse_rr(msg, len, off, r, cut);
-		if (rc != SL_DNS_OK && rc != SL_DNS_BAD_RDATA)
+		else
+			r = &skip;
+		{
+			struct text t;
+			char namebuf[2];
+
+			if (r == &skip) { /* counted, not kept: walk the name without keeping it */
+				t.buf = namebuf, t.cap = sizeof namebuf, t.len = 0, t.cut = 0;
+				rc = read_name(msg, len, &o, &t);
+				r->name = "";
+			} else {
+				rc = name_text(m, msg, len, &o, &r->name, cut);
+			}
+		}
+		if (rc != SL_DNS_OK)
 			return rc;
-		if (r)
-			(*kept)++;
+		if (len - o < 10)
+			return SL_DNS_TRUNCATED_RR;
+		rdlen = rd16(msg + o + 8);
+		if (len - o - 10 < rdlen)
+			return SL_DNS_TRUNCATED_RR;
+		r->section = section;
+		r->type = rd16(msg + o);
+		r->rclass = rd16(msg + o + 2);
+		r->ttl = rd32(msg + o + 4);
+		r->rdlength = rdlen;
+		if (r != &skip)
+			rc = parse_rdata(m, msg, len, o + 10, r, max - *kept, &extra, dropped, cut);
+		*off = o + 10 + rdlen;
+		if (r != &skip)
+			*kept = (uint8_t)(*kept + 1 + extra);
 		else
 			(*dropped)++;
 		if (rc != SL_DNS_OK)
@@ -337,6 +430,7 @@ int sl_dns_parse(const uint8_t *msg, size_t len, struct sl_dns_msg *m)
 		return SL_DNS_TRUNCATED_HEADER;
 	m->id = rd16(msg);
 	fl = rd16(msg + 2);
+	m->hflags = fl;
 	m->flags = fl & (SL_DNS_F_QR | SL_DNS_F_AA | SL_DNS_F_TC | SL_DNS_F_RD | SL_DNS_F_RA);
 	m->opcode = (fl >> 11) & 0xf;
 	m->rcode = fl & 0xf;
@@ -350,11 +444,12 @@ int sl_dns_parse(const uint8_t *msg, size_t len, struct sl_dns_msg *m)
 		struct text t;
 		char dummy[2];
 
-		if (q)
-			text_init(&t, q->name, sizeof(q->name));
-		else
-			text_init(&t, dummy, sizeof(dummy));
-		rc = read_name(msg, len, &off, &t);
+		if (q) {
+			rc = name_text(m, msg, len, &off, &q->name, &cut);
+		} else {
+			t.buf = dummy, t.cap = sizeof dummy, t.len = 0, t.cut = 0;
+			rc = read_name(msg, len, &off, &t);
+		}
 		if (rc != SL_DNS_OK)
 			goto out;
 		if (len - off < 4) {
@@ -362,8 +457,6 @@ int sl_dns_parse(const uint8_t *msg, size_t len, struct sl_dns_msg *m)
 			goto out;
 		}
 		if (q) {
-			if (t.cut)
-				cut = 1;
 			q->type = rd16(msg + off);
 			q->qclass = rd16(msg + off + 2);
 			m->nq++;
@@ -372,13 +465,16 @@ int sl_dns_parse(const uint8_t *msg, size_t len, struct sl_dns_msg *m)
 		}
 		off += 4;
 	}
-	rc = parse_section(msg, len, &off, m->ancount, m->an, SL_DNS_MAX_ANSWERS, &m->nan, &m->an_dropped, &cut);
+	rc = parse_section(m, msg, len, &off, m->ancount, SL_DNS_ANSWER, m->an, SL_DNS_MAX_ANSWERS, &m->nan,
+	                   &m->an_dropped, &cut);
 	if (rc != SL_DNS_OK)
 		goto out;
-	rc = parse_section(msg, len, &off, m->nscount, m->ns, SL_DNS_MAX_AUTHORITIES, &m->nns, &m->ns_dropped, &cut);
+	rc = parse_section(m, msg, len, &off, m->nscount, SL_DNS_AUTHORITY, m->ns, SL_DNS_MAX_AUTHORITIES, &m->nns,
+	                   &m->ns_dropped, &cut);
 	if (rc != SL_DNS_OK)
 		goto out;
-	/* the additional section (EDNS OPT and glue) is not logged: not parsed */
+	rc = parse_section(m, msg, len, &off, m->arcount, SL_DNS_ADDITIONAL, m->ar, SL_DNS_MAX_ADDITIONALS, &m->nar,
+	                   &m->ar_dropped, &cut);
 out:
 	if (cut)
 		m->flags |= SL_DNS_F_TRUNCATED_TEXT;
@@ -401,47 +497,32 @@ size_t sl_dns_tcp_next(const uint8_t *buf, size_t len, const uint8_t **msg, size
 	return n + 2;
 }
 
+/* The IANA mnemonics, spelled as Suricata's EVE spells them (NSAPPTR without its dash). */
+static const char *const type_names[] = {
+	[1] = "A", [2] = "NS", [3] = "MD", [4] = "MF", [5] = "CNAME", [6] = "SOA", [7] = "MB", [8] = "MG",
+	[9] = "MR", [10] = "NULL", [11] = "WKS", [12] = "PTR", [13] = "HINFO", [14] = "MINFO", [15] = "MX",
+	[16] = "TXT", [17] = "RP", [18] = "AFSDB", [19] = "X25", [20] = "ISDN", [21] = "RT", [22] = "NSAP",
+	[23] = "NSAPPTR", [24] = "SIG", [25] = "KEY", [26] = "PX", [27] = "GPOS", [28] = "AAAA", [29] = "LOC",
+	[30] = "NXT", [31] = "EID", [32] = "NIMLOC", [33] = "SRV", [34] = "ATMA", [35] = "NAPTR", [36] = "KX",
+	[37] = "CERT", [38] = "A6", [39] = "DNAME", [40] = "SINK", [41] = "OPT", [42] = "APL", [43] = "DS",
+	[44] = "SSHFP", [45] = "IPSECKEY", [46] = "RRSIG", [47] = "NSEC", [48] = "DNSKEY", [49] = "DHCID",
+	[50] = "NSEC3", [51] = "NSEC3PARAM", [52] = "TLSA", [53] = "SMIMEA", [55] = "HIP", [56] = "NINFO",
+	[57] = "RKEY", [58] = "TALINK", [59] = "CDS", [60] = "CDNSKEY", [61] = "OPENPGPKEY", [62] = "CSYNC",
+	[63] = "ZONEMD", [64] = "SVCB", [65] = "HTTPS", [99] = "SPF", [100] = "UINFO", [101] = "UID",
+	[102] = "GID", [103] = "UNSPEC", [104] = "NID", [105] = "L32", [106] = "L64", [107] = "LP",
+	[108] = "EUI48", [109] = "EUI64", [249] = "TKEY", [250] = "TSIG", [251] = "IXFR", [252] = "AXFR",
+	[253] = "MAILB", [254] = "MAILA", [255] = "ANY", [256] = "URI", [257] = "CAA", [258] = "AVC",
+	[259] = "DOA", [260] = "AMTRELAY", [261] = "RESINFO",
+};
+
 const char *sl_dns_type_name(uint16_t type, char *buf, size_t buflen)
 {
-	switch (type) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 13: return "HINFO";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 17: return "RP";
-	case 18: return "AFSDB";
-	case 24: return "SIG";
-	case 25: return "KEY";
-	case 28: return "AAAA";
-	case 29: return "LOC";
-	case 33: return "SRV";
-	case 35: return "NAPTR";
-	case 37: return "CERT";
-	case 39: return "DNAME";
-	case 41: return "OPT";
-	case 43: return "DS";
-	case 44: return "SSHFP";
-	case 46: return "RRSIG";
-	case 47: return "NSEC";
-	case 48: return "DNSKEY";
-	case 50: return "NSEC3";
-	case 51: return "NSEC3PARAM";
-	case 52: return "TLSA";
-	case 64: return "SVCB";
-	case 65: return "HTTPS";
-	case 99: return "SPF";
-	case 249: return "TKEY";
-	case 250: return "TSIG";
-	case 251: return "IXFR";
-	case 252: return "AXFR";
-	case 255: return "ANY";
-	case 256: return "URI";
-	case 257: return "CAA";
-	}
+	if (type < sizeof type_names / sizeof type_names[0] && type_names[type])
+		return type_names[type];
+	if (type == 32768)
+		return "TA";
+	if (type == 32769)
+		return "DLV";
 	snprintf(buf, buflen, "TYPE%u", (unsigned)type);
 	return buf;
 }

@@ -8,11 +8,14 @@
  *   a byte outside 0x21..0x7e      -> \xHH (lowercase hex)
  *   '.' or '\' inside a label      -> \. or \\ (so the dots that separate labels stay unique)
  *   the root name                  -> "" (empty), as EVE logs it
- * A name or rdata text that does not fit its buffer is cut and SL_DNS_F_TRUNCATED_TEXT set.
+ * A name that does not fit its buffer is cut and SL_DNS_F_TRUNCATED_TEXT set. TXT and NULL
+ * rdata are kept as the raw bytes (the JSON encoder escapes them, as EVE does).
  *
- * Output is bounded: at most SL_DNS_MAX_QUERIES questions, SL_DNS_MAX_ANSWERS answers and
- * SL_DNS_MAX_AUTHORITIES authority records are kept; the rest are counted in *_dropped.
- * The parser keeps no pointers into the message: everything is copied into the struct.
+ * Output is bounded: at most SL_DNS_MAX_QUERIES questions and SL_DNS_MAX_ANSWERS,
+ * SL_DNS_MAX_AUTHORITIES and SL_DNS_MAX_ADDITIONALS records are kept; the rest are counted in
+ * *_dropped. The parser keeps no pointers into the message: names and rdata are copied into
+ * the struct's text arena, which holds a whole message's worth (TXT, NULL and OPT rdata are
+ * never cut short; only names longer than SL_DNS_NAME_LEN of escaped text are).
  */
 #ifndef SLUICE_ANALYSIS_DNS_H
 #define SLUICE_ANALYSIS_DNS_H
@@ -20,11 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SL_DNS_MAX_QUERIES 4
+#define SL_DNS_MAX_QUERIES 16
 #define SL_DNS_MAX_ANSWERS 16
-#define SL_DNS_MAX_AUTHORITIES 4
-#define SL_DNS_NAME_LEN 384  /* text buffer for one name, NUL included */
-#define SL_DNS_RDATA_LEN 384 /* text buffer for one rdata, NUL included */
+#define SL_DNS_MAX_AUTHORITIES 16
+#define SL_DNS_MAX_ADDITIONALS 16
+#define SL_DNS_NAME_LEN 384      /* most text one name keeps, NUL included */
+#define SL_DNS_TEXT_MAX 131072u  /* all names and rdata of one message, NULs included */
 
 /* Outcomes of sl_dns_parse(). OK: the whole message parsed. The others are reasons, counted
  * by the caller under their stable names; with any reason past TRUNCATED_HEADER the struct
@@ -55,22 +59,35 @@ const char *sl_dns_reason_name(int result);
 #define SL_DNS_F_RA 0x0080u
 #define SL_DNS_F_TRUNCATED_TEXT 0x10000u /* some name or rdata text was cut to fit */
 
-enum sl_dns_section { SL_DNS_ANSWER = 1, SL_DNS_AUTHORITY = 2 };
+enum sl_dns_section { SL_DNS_QUESTION = 0, SL_DNS_ANSWER = 1, SL_DNS_AUTHORITY = 2, SL_DNS_ADDITIONAL = 3 };
 
+/* How an entry's rdata reads, which is how EVE writes it (Suricata 8's rules): */
+enum sl_dns_rdata_kind {
+	SL_DNS_RD_NONE = 0, /* no rdata logged: types Suricata does not decode (NAPTR, CAA, HTTPS, ...) */
+	SL_DNS_RD_TEXT,     /* "rdata": A, AAAA, CNAME, NS, PTR, MX (exchange), TXT (one string), NULL */
+	SL_DNS_RD_SOA,      /* "soa": rdata = mname, rdata2 = rname, u.soa */
+	SL_DNS_RD_SRV,      /* "srv": rdata = target, u.srv */
+	SL_DNS_RD_SSHFP,    /* "sshfp": rdata = fingerprint as colon-separated hex, u.sshfp */
+	SL_DNS_RD_OPT,      /* "opt": rdata = the raw option list (code, length, data)* */
+};
+
+/* Text fields point into the message's own text arena (m->text), NUL-terminated, and stay
+ * valid until the next parse into the same struct; rdata may hold NUL bytes (NULL, TXT):
+ * rdata_len is its length. */
 struct sl_dns_query {
-	char name[SL_DNS_NAME_LEN];
+	const char *name;
 	uint16_t type, qclass;
 };
 
 struct sl_dns_rr {
-	char name[SL_DNS_NAME_LEN];
+	const char *name;
+	const char *rdata, *rdata2;
+	uint32_t rdata_len, rdata2_len;
 	uint16_t type, rclass;
 	uint32_t ttl;
 	uint16_t rdlength;
-	/* Text for A, AAAA (8 groups of 4 hex digits, as EVE writes IPv6), CNAME, PTR, NS, DNAME,
-	 * MX (exchange), SRV (target), SOA (mname), TXT (strings joined by one space); empty for
-	 * other types. */
-	char rdata[SL_DNS_RDATA_LEN];
+	uint8_t section; /* enum sl_dns_section */
+	uint8_t kind;    /* enum sl_dns_rdata_kind */
 	union {
 		struct {
 			uint16_t preference;
@@ -81,21 +98,29 @@ struct sl_dns_rr {
 		struct {
 			uint32_t serial, refresh, retry, expire, minimum;
 		} soa;
+		struct {
+			uint8_t algo, fp_type;
+		} sshfp;
 	} u;
-	char soa_rname[SL_DNS_NAME_LEN]; /* SOA only */
 };
 
+/* A TXT record with several character-strings is kept as one entry per string (same name,
+ * type and TTL), the way EVE lists them; the kept counts count entries. */
 struct sl_dns_msg {
 	uint16_t id;
+	uint16_t hflags; /* the header's flag word as sent (opcode and rcode included) */
 	uint32_t flags;  /* SL_DNS_F_*: the header's flag bits plus parse notes */
 	uint8_t opcode;  /* 0 QUERY, 1 IQUERY, 2 STATUS, 4 NOTIFY, 5 UPDATE */
 	uint8_t rcode;   /* header RCODE (4 bits; no EDNS extension) */
 	uint16_t qdcount, ancount, nscount, arcount; /* as the header says */
-	uint8_t nq, nan, nns;        /* kept */
-	uint16_t q_dropped, an_dropped, ns_dropped; /* present but not kept */
+	uint8_t nq, nan, nns, nar;   /* kept */
+	uint16_t q_dropped, an_dropped, ns_dropped, ar_dropped; /* present but not kept */
+	uint32_t text_used;
 	struct sl_dns_query q[SL_DNS_MAX_QUERIES];
 	struct sl_dns_rr an[SL_DNS_MAX_ANSWERS];
 	struct sl_dns_rr ns[SL_DNS_MAX_AUTHORITIES];
+	struct sl_dns_rr ar[SL_DNS_MAX_ADDITIONALS];
+	char text[SL_DNS_TEXT_MAX];
 };
 
 /* Parse one DNS message of len bytes into *m. Returns 0 or an enum sl_dns_result reason.

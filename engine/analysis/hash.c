@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * MD5 and SHA-256 for fingerprints (see hash.h). Straight from RFC 1321 and FIPS 180-4: one
+ * MD5, SHA-1 and SHA-256 for fingerprints (see hash.h). Straight from RFC 1321 and FIPS 180-4: one
  * block function each, a shared buffering scheme, big- or little-endian length padding. Speed
  * is not a goal: a fingerprint hashes a few hundred bytes once per TLS session.
  */
@@ -234,4 +234,60 @@ void sl_hash_hex(const uint8_t *in, size_t n, char *out)
 		out[2 * i + 1] = hx[in[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+/* ---- SHA-1 ---- */
+
+static void sha1_block(uint32_t h[5], const uint8_t *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) |
+		       p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+
+		if (i < 20)
+			f = (b & c) | (~b & d), k = 0x5a827999u;
+		else if (i < 40)
+			f = b ^ c ^ d, k = 0x6ed9eba1u;
+		else if (i < 60)
+			f = (b & c) | (b & d) | (c & d), k = 0x8f1bbcdcu;
+		else
+			f = b ^ c ^ d, k = 0xca62c1d6u;
+		t = rotl(a, 5) + f + e + k + w[i];
+		e = d, d = c, c = rotl(b, 30), b = a, a = t;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+}
+
+void sl_sha1(const void *data, size_t len, uint8_t out[20])
+{
+	uint32_t h[5] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u};
+	const uint8_t *p = data;
+	uint8_t last[128];
+	size_t full = len & ~(size_t)63, rest = len - full, n;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (size_t i = 0; i < full; i += 64)
+		sha1_block(h, p + i);
+	memset(last, 0, sizeof last);
+	if (rest)
+		memcpy(last, p + full, rest);
+	last[rest] = 0x80;
+	n = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		last[n - 1 - i] = (uint8_t)(bits >> (8 * i));
+	sha1_block(h, last);
+	if (n == 128)
+		sha1_block(h, last + 64);
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
 }

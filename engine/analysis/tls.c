@@ -393,6 +393,40 @@ static void ja4(struct sl_tls_client_hello *ch)
 	         (unsigned)(ne_all > 99 ? 99 : ne_all), alpn, hb, hc);
 }
 
+/* The ALPN part of JA4 and JA4S: first and last characters, or hex digits when either is not
+ * alphanumeric; "00" when there is none. */
+static void ja4_alpn(const uint8_t *a, size_t n, char out[3])
+{
+	static const char hx[] = "0123456789abcdef";
+
+	out[0] = out[1] = '0';
+	out[2] = '\0';
+	if (n == 0)
+		return;
+	if (is_alnum(a[0]) && is_alnum(a[n - 1])) {
+		out[0] = (char)a[0];
+		out[1] = (char)a[n - 1];
+	} else {
+		out[0] = hx[a[0] >> 4];
+		out[1] = hx[a[n - 1] & 15];
+	}
+}
+
+static void ja4s(struct sl_tls_server_hello *sh)
+{
+	static const char hx[] = "0123456789abcdef";
+	char alpn[3], he[13];
+
+	ja4_alpn(sh->alpn, sh->alpn_len, alpn);
+	if (sh->n_exts)
+		sha12_of_hex_lists(sh->exts, sh->n_exts, NULL, 0, he);
+	else
+		memcpy(he, "000000000000", 13);
+	snprintf(sh->ja4s, sizeof sh->ja4s, "t%s%02u%s_%c%c%c%c_%s", ja4_version(sh->version),
+	         (unsigned)(sh->n_exts > 99 ? 99 : sh->n_exts), alpn, hx[sh->cipher >> 12],
+	         hx[(sh->cipher >> 8) & 15], hx[(sh->cipher >> 4) & 15], hx[sh->cipher & 15], he);
+}
+
 /* ---- ClientHello ---- */
 
 static void client_ext(struct sl_tls_client_hello *ch, uint16_t type, struct cur d, int *bad)
@@ -591,6 +625,7 @@ int sl_tls_parse_server_hello(const uint8_t *buf, size_t len, struct sl_tls_serv
 			}
 		}
 	}
+	ja4s(sh);
 	sb_num(&s, 0, sh->legacy_version);
 	sb_char(&s, ',');
 	sb_num(&s, 0, sh->cipher);
@@ -599,6 +634,115 @@ int sl_tls_parse_server_hello(const uint8_t *buf, size_t len, struct sl_tls_serv
 	sl_md5(sh->ja3s, s.len, md);
 	sl_hash_hex(md, 16, sh->ja3s_hash);
 	return SL_TLS_OK;
+}
+
+/* ---- the server's certificate ---- */
+
+#define REC_CCS 20
+#define HS_CERTIFICATE 11
+
+static size_t rd24(const uint8_t *p)
+{
+	return ((size_t)p[0] << 16) | ((size_t)p[1] << 8) | p[2];
+}
+
+/* Walk the handshake bytes gathered so far (h[0, have)): past the ServerHello to the first
+ * certificate. Returns OK, NEED_MORE with *want = handshake bytes needed in all, or a reason. */
+static int cert_walk(const uint8_t *h, size_t have, struct sl_tls_cert *cert, size_t *want)
+{
+	size_t pos = 0;
+
+	for (;;) {
+		size_t mlen;
+
+		if (have - pos < 4) {
+			*want = pos + 4;
+			return SL_TLS_NEED_MORE;
+		}
+		mlen = rd24(h + pos + 1);
+		if (h[pos] == HS_SERVER_HELLO) {
+			if (have - pos - 4 < mlen) {
+				*want = pos + 4 + mlen;
+				return SL_TLS_NEED_MORE;
+			}
+			pos += 4 + mlen;
+			continue;
+		}
+		if (h[pos] != HS_CERTIFICATE) {
+			cert->next = 0x100u | h[pos];
+			return SL_TLS_NOT_HELLO;
+		}
+		/* Certificate: u24 list length, then u24 length + DER per certificate */
+		if (have - pos < 10) {
+			*want = pos + 10;
+			return SL_TLS_NEED_MORE;
+		}
+		size_t list = rd24(h + pos + 4), c0 = rd24(h + pos + 7);
+		if (mlen < 3 || list > mlen - 3 || list < 3 || c0 > list - 3 || c0 == 0)
+			return SL_TLS_MALFORMED;
+		if (have - pos - 10 < c0) {
+			*want = pos + 10 + c0;
+			return SL_TLS_NEED_MORE;
+		}
+		cert->der = h + pos + 10;
+		cert->der_len = c0;
+		return SL_TLS_OK;
+	}
+}
+
+int sl_tls_find_certificate(const uint8_t *buf, size_t len, struct sl_tls_cert *cert, size_t *need)
+{
+	uint8_t *h = cert->scratch_;
+	size_t off = 0, have = 0, want = 0;
+	int rc = SL_TLS_NEED_MORE;
+
+	cert->der = NULL;
+	cert->der_len = 0;
+	cert->next = 0;
+	*need = 0;
+	if (buf == NULL)
+		len = 0;
+	for (;;) {
+		size_t rlen, avail, take;
+
+		if (len - off < 5) {
+			*need = off + 5;
+			return SL_TLS_NEED_MORE;
+		}
+		if (buf[off + 1] != 3)
+			return SL_TLS_BAD_RECORD;
+		if (buf[off] != REC_HANDSHAKE) {
+			if (have == 0)
+				return SL_TLS_NOT_TLS;
+			/* a record of another type before the certificate (ChangeCipherSpec: resumed) */
+			cert->next = buf[off];
+			return SL_TLS_NOT_HELLO;
+		}
+		rlen = rd16(buf + off + 3);
+		if (rlen == 0 || rlen > REC_MAX)
+			return SL_TLS_BAD_RECORD;
+		avail = len - off - 5;
+		take = avail < rlen ? avail : rlen;
+		if (take > SL_TLS_BUF_MAX - have)
+			take = SL_TLS_BUF_MAX - have;
+		memcpy(h + have, buf + off + 5, take);
+		have += take;
+		rc = cert_walk(h, have, cert, &want);
+		if (rc != SL_TLS_NEED_MORE)
+			return rc;
+		if (want > SL_TLS_BUF_MAX)
+			return SL_TLS_TOO_BIG;
+		if (take < rlen) {
+			if (avail < rlen) {
+				size_t lack = want - have;
+
+				*need = len + (lack < rlen - avail ? lack : rlen - avail);
+				return SL_TLS_NEED_MORE;
+			}
+			return SL_TLS_TOO_BIG;
+		}
+		off += 5 + rlen;
+	}
 }
 
 int sl_tls_probe(const uint8_t *p, size_t n)
@@ -621,22 +765,43 @@ int sl_tls_probe(const uint8_t *p, size_t n)
 const char *sl_tls_version_name(uint16_t v)
 {
 #define D(n) "TLS 1.3 draft-" #n
-	static const char *const drafts[] = {
-		"TLS 1.3 draft", D(1), D(2), D(3), D(4), D(5), D(6), D(7), D(8), D(9), D(10),
-		D(11), D(12), D(13), D(14), D(15), D(16), D(17), D(18), D(19), D(20), D(21),
-		D(22), D(23), D(24), D(25), D(26), D(27), D(28),
+	static const char *const drafts[] = { /* 0x7f10 .. 0x7f1c */
+		D(16), D(17), D(18), D(19), D(20), D(21), D(22), D(23), D(24), D(25), D(26), D(27), D(28),
 	};
 #undef D
+	/* Suricata's spellings; any other value has no name (sl_tls_version_text writes it) */
 	switch (v) {
-	case 0x0002: return "SSLv2";
+	case 0x0000: return "UNDETERMINED";
+	case 0x0002: /* the SSLv2 hello's version field */
+	case 0x0200: return "SSLv2";
 	case 0x0300: return "SSLv3";
 	case 0x0301: return "TLSv1";
 	case 0x0302: return "TLS 1.1";
 	case 0x0303: return "TLS 1.2";
 	case 0x0304: return "TLS 1.3";
+	case 0xfb14: return "TLS 1.3 draft-20-fb";
+	case 0xfb15: return "TLS 1.3 draft-21-fb";
+	case 0xfb16: return "TLS 1.3 draft-22-fb";
+	case 0xfb17: return "TLS 1.3 draft-23-fb";
+	case 0xfb1a: return "TLS 1.3 draft-26-fb";
 	}
-	if ((v >> 8) == 0x7f)
-		return (v & 0xff) < sizeof(drafts) / sizeof(drafts[0]) ? drafts[v & 0xff]
-		                                                       : "TLS 1.3 draft";
-	return "UNDETERMINED";
+	if (v >= 0x7f01 && v < 0x7f10)
+		return "TLS 1.3 draft-<16";
+	if (v >= 0x7f10 && v <= 0x7f1c)
+		return drafts[v - 0x7f10];
+	return NULL;
+}
+
+void sl_tls_version_text(uint16_t v, char out[20])
+{
+	static const char hx[] = "0123456789abcdef";
+	const char *name = sl_tls_version_name(v);
+
+	if (name) {
+		snprintf(out, 20, "%s", name);
+		return;
+	}
+	out[0] = '0', out[1] = 'x';
+	out[2] = hx[v >> 12], out[3] = hx[(v >> 8) & 15], out[4] = hx[(v >> 4) & 15], out[5] = hx[v & 15];
+	out[6] = '\0';
 }

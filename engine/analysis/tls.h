@@ -18,6 +18,10 @@
  *         its MD5 in lowercase hex.
  *   ja4:  FoxIO's JA4 for TLS over TCP, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1".
  *   ja3s: "legacy_version,cipher,extensions" of the ServerHello, and its MD5.
+ *   ja4s: FoxIO's JA4S, e.g. "t120400_c030_4e8089b08790": version (supported_versions'
+ *         choice, else legacy), extension count, chosen ALPN's first and last characters,
+ *         the cipher in hex, and the first 12 hex digits of the SHA-256 of the extension
+ *         types in hex, comma-joined in the order sent.
  */
 #ifndef SLUICE_ANALYSIS_TLS_H
 #define SLUICE_ANALYSIS_TLS_H
@@ -100,6 +104,7 @@ struct sl_tls_server_hello {
 	uint16_t exts[SL_TLS_MAX_EXTS];
 	char ja3s[512];
 	char ja3s_hash[33];
+	char ja4s[40];
 	size_t hello_end;
 	uint8_t scratch_[SL_TLS_BUF_MAX];
 };
@@ -139,13 +144,35 @@ struct sl_tls_scan {
 void sl_tls_scan_init(struct sl_tls_scan *sc);
 int sl_tls_scan(struct sl_tls_scan *sc, uint8_t handshake_type, const uint8_t *buf, size_t len);
 
+/* The server's first certificate (TLS 1.2 and earlier send the chain in the clear, right after
+ * the ServerHello). buf is the server-to-client stream from its first byte, as for the
+ * ServerHello parse; the handshake messages are gathered across records again (stateless).
+ * Returns SL_TLS_OK with *der, *der_len pointing into cert->scratch_; SL_TLS_NEED_MORE with
+ * *need = stream bytes needed in all before calling again (only what the first certificate
+ * still lacks is asked for, never the rest of a long chain); SL_TLS_NOT_HELLO when the
+ * server sends no Certificate after its hello (cert->next says what came instead: a record
+ * type such as 20, ChangeCipherSpec, or 0x100 + a handshake type such as 4,
+ * NewSessionTicket: both mean a resumed session); SL_TLS_TOO_BIG for a first certificate
+ * larger than the scratch buffer; or BAD_RECORD / MALFORMED. */
+struct sl_tls_cert {
+	const uint8_t *der;
+	size_t der_len;
+	unsigned next;
+	uint8_t scratch_[SL_TLS_BUF_MAX];
+};
+int sl_tls_find_certificate(const uint8_t *buf, size_t len, struct sl_tls_cert *cert, size_t *need);
+
 /* "Is this the start of a TLS ClientHello?", for detection on any port: 1 yes (handshake
  * record, version 3.x, handshake type client_hello), 0 no, -EAGAIN too few bytes to tell. */
 int sl_tls_probe(const uint8_t *p, size_t n);
 
-/* Version names as EVE writes them: "SSLv2", "SSLv3", "TLSv1", "TLS 1.1", "TLS 1.2",
- * "TLS 1.3", "TLS 1.3 draft-NN"; "UNDETERMINED" for anything else. Constant strings. */
+/* Version names as Suricata's EVE writes them: "SSLv2", "SSLv3", "TLSv1", "TLS 1.1",
+ * "TLS 1.2", "TLS 1.3", "TLS 1.3 draft-NN" (0x7f10-0x7f1c), "TLS 1.3 draft-<16" (0x7f01-
+ * 0x7f0f), Facebook's experimental "TLS 1.3 draft-NN-fb" (0xfb14-0xfb17, 0xfb1a),
+ * "UNDETERMINED" for 0. A constant string, or NULL for any other value, which
+ * sl_tls_version_text() writes as "0x%04x", as Suricata does. */
 const char *sl_tls_version_name(uint16_t version);
+void sl_tls_version_text(uint16_t version, char out[20]);
 
 /* RFC 8701 GREASE value (0x0a0a, 0x1a1a, ... 0xfafa). */
 int sl_tls_is_grease(uint16_t v);

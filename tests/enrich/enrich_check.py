@@ -157,8 +157,9 @@ for r in records:
             hits += [(i, t["ja3"]["hash"], "tls.ja3.hash") for i in match("ja3", t["ja3"]["hash"])]
         if t.get("ja4"):
             hits += [(i, t["ja4"], "tls.ja4") for i in match("ja4", t["ja4"])]
-    if et == "dns" and r["dns"].get("rrname"):
-        hits += [(i, r["dns"]["rrname"], "dns.rrname") for i in match("domain", r["dns"]["rrname"])]
+    if et == "dns":
+        for q in r["dns"].get("queries", []):  # EVE v3: the questions of the message
+            hits += [(i, q["rrname"], "dns.rrname") for i in match("domain", q["rrname"])]
     for i, value, field in hits:
         if (fid, i) in alerted:
             continue

@@ -33,7 +33,7 @@ target_compile_definitions(fuzz_seeds PRIVATE _DEFAULT_SOURCE SLUICE_CORPUS_DIR=
 add_test(NAME fuzz.seeds COMMAND fuzz_seeds ${_sl_fuzz_dir})
 set_tests_properties(fuzz.seeds PROPERTIES FIXTURES_SETUP sluice_fuzz_seeds LABELS fuzz)
 
-foreach(t decode defrag http tls dns)
+foreach(t decode defrag http tls dns x509)
   add_executable(fuzz_${t} ${CMAKE_CURRENT_LIST_DIR}/fuzz_${t}.c)
   target_link_libraries(fuzz_${t} PRIVATE sluice_analysis_fuzz)
   target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer ${_sl_fuzz_flags})

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "test_analysis_util.h"
+#include "tls.h"
 
 static const char *out_dir;
 static unsigned written;
@@ -93,6 +94,17 @@ static void streams(const char *file)
 			put("tls", file, k, s->buf, a, NULL, 0);
 		if (r && r->len && r->buf[0] == 22)
 			put("tls", file, 100 + k, r->buf, b, NULL, 0);
+		{
+			/* the server's first certificate, whole, for the X.509 target */
+			static struct sl_tls_cert cert;
+			size_t need;
+
+			if (s->buf[0] == 22 && sl_tls_find_certificate(s->buf, s->len, &cert, &need) == SL_TLS_OK)
+				put("x509", file, k, cert.der, cert.der_len, NULL, 0);
+			if (r && r->len && r->buf[0] == 22 &&
+			    sl_tls_find_certificate(r->buf, r->len, &cert, &need) == SL_TLS_OK)
+				put("x509", file, 100 + k, cert.der, cert.der_len, NULL, 0);
+		}
 		if (s->buf[0] >= 'A' && s->buf[0] <= 'Z') {
 			hdr[0] = (uint8_t)(a * 256 / (a + b + 1));
 			hdr[1] = 17;
@@ -126,7 +138,7 @@ static void mk(const char *a, const char *b)
 
 int main(int argc, char **argv)
 {
-	static const char *const targets[] = {"decode", "defrag", "http", "tls", "dns"};
+	static const char *const targets[] = {"decode", "defrag", "http", "tls", "dns", "x509"};
 	char dir[1024];
 	struct dirent *e;
 	DIR *dp;
@@ -140,7 +152,7 @@ int main(int argc, char **argv)
 	mk("", NULL);
 	mk("seeds", NULL);
 	mk("work", NULL);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < sizeof targets / sizeof targets[0]; i++) {
 		mk("seeds", targets[i]);
 		mk("work", targets[i]);
 	}

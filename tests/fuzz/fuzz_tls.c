@@ -6,18 +6,23 @@
  * same fingerprints. The resumable scan (sl_tls_scan), fed the input in pieces whose sizes the
  * input's bytes choose, must agree with the stateless parse: OK exactly when the parse has
  * the whole message (then the parse does not ask for more), the same reason when it refuses,
- * NEED_MORE when the parse needs more.
+ * NEED_MORE when the parse needs more. The server's stream is also searched for its first
+ * certificate (NEED_MORE asks for more than it had; an OK certificate lies inside the
+ * scratch buffer), and that certificate, when found, goes through the X.509 parse.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tls.h"
+#include "x509.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sl_tls_client_hello ch, ch2;
 static struct sl_tls_server_hello sh;
+static struct sl_tls_cert cert;
+static struct sl_x509 x509;
 
 static int is_refusal(int r)
 {
@@ -80,9 +85,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc == SL_TLS_NEED_MORE && need <= size)
 		abort();
+	rc = sl_tls_find_certificate(data, size, &cert, &need);
+	if (rc < 0 || rc >= SL_TLS_REASON_COUNT || (rc == SL_TLS_NEED_MORE && need <= size))
+		abort();
+	if (rc == SL_TLS_OK) {
+		if (cert.der < cert.scratch_ || cert.der_len > sizeof cert.scratch_ ||
+		    (size_t)(cert.der - cert.scratch_) > sizeof cert.scratch_ - cert.der_len)
+			abort();
+		rc = sl_x509_parse(cert.der, cert.der_len, &x509);
+		if (rc < 0 || rc >= SL_X509_REASON_COUNT || x509.n_san > SL_X509_MAX_SAN)
+			abort();
+	}
 	scan_agrees(data, size, SL_TLS_HS_CLIENT_HELLO);
 	scan_agrees(data, size, SL_TLS_HS_SERVER_HELLO);
 	(void)sl_tls_probe(data, size);
-	(void)sl_tls_version_name(size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0);
+	{
+		char vt[20];
+		sl_tls_version_text(size >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0, vt);
+		if (memchr(vt, 0, sizeof vt) == NULL)
+			abort();
+	}
 	return 0;
 }

@@ -14,6 +14,13 @@ if(TARGET sluiced AND Python3_FOUND)
   set_tests_properties(integration.corpus PROPERTIES LABELS "integration;engine" TIMEOUT 600
     SKIP_RETURN_CODE 77)
 
+  # tls and dns records field by field, from captures made for it (tests/data, and a DNS
+  # capture the script writes): needs no corpus
+  add_test(NAME integration.app_fields
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/app_fields_check.py
+      --sluiced $<TARGET_FILE:sluiced> --data ${PROJECT_SOURCE_DIR}/tests/data)
+  set_tests_properties(integration.app_fields PROPERTIES LABELS "integration;engine" TIMEOUT 120)
+
   # needs the corpus for one check only, which it skips (saying so) without it
   add_test(NAME integration.engine
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/engine_test.sh $<TARGET_FILE:sluiced>

@@ -54,7 +54,8 @@ import json,sys
 n=set()
 for l in open(sys.argv[1]):
     d=json.loads(l)
-    if d.get('event_type')=='dns' and d['dns'].get('rrname','').startswith(sys.argv[2]): n.add(d['dns']['rrname'])
+    for q in (d.get('dns', {}).get('queries', []) if d.get('event_type')=='dns' else []):
+        if q.get('rrname','').startswith(sys.argv[2]): n.add(q['rrname'])
 print(len(n))" "$1" "$2"; }
 
 # --- notifications and the drop to nobody ----------------------------------------------------

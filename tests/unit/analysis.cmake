@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: MIT
-# Unit tests of engine/analysis (decode, defrag, hashes, DNS, TLS, HTTP). Most of them read
+# Unit tests of engine/analysis (decode, defrag, hashes, DNS, TLS, X.509, HTTP). Most of them read
 # the third-party pcap corpus in shared/corpus (never copied into this repository); its
 # location is SLUICE_CORPUS_DIR.
 set(SLUICE_CORPUS_DIR "${PROJECT_SOURCE_DIR}/../shared/corpus" CACHE PATH
     "Directory holding the pcap corpus (pcap/ and manifest.json)")
 
-foreach(t decode defrag hash dns tls http)
+foreach(t decode defrag hash dns tls http x509)
   add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
   target_link_libraries(test_${t} PRIVATE sluice_analysis PkgConfig::PCAP)
   target_compile_definitions(test_${t} PRIVATE _DEFAULT_SOURCE
     SLUICE_CORPUS_DIR="${SLUICE_CORPUS_DIR}")
-  if(t STREQUAL "hash" OR t STREQUAL "defrag")
+  if(t STREQUAL "hash" OR t STREQUAL "defrag" OR t STREQUAL "x509")
     # no corpus needed (defrag skips its corpus part, saying so, when there is none)
     add_test(NAME unit.${t} COMMAND test_${t})
   else()

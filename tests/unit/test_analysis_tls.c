@@ -5,11 +5,15 @@
  * and hellos larger than the stream buffer. The work is measured by the bytes handed to the
  * hello parsers (tls_parsed_bytes), never by the clock: a parse per segment (the old glue)
  * reads the growing buffer every time, which is quadratic in segments; a scan that waits for
- * the announced length parses each hello once.
+ * the announced length parses each hello once. The server's side: a certificate in one
+ * segment or one byte per segment gives a record with its subject; a resumed session
+ * (ChangeCipherSpec, or a session ticket, where the certificate would be) and a session that
+ * ends before any certificate give none, as Suricata logs them.
  */
 #include "test_analysis_harness.h"
 
 #include "analysis/tls.h"
+#include "test_cert.h"
 
 static size_t put16(uint8_t *p, unsigned v)
 {
@@ -77,7 +81,11 @@ static size_t records(uint8_t *out, const uint8_t *msg, size_t n, size_t rec)
 }
 
 static uint8_t msg[70000], stream[140000];
-static char sni_seen[64];
+static char sni_seen[64], subject_seen[256], san_seen[256];
+
+/* What the server sends after its hello. */
+enum server_next { S_CERT, S_CERT_BYTES, S_CCS, S_TICKET, S_NOTHING };
+static enum server_next server_next;
 
 static void on_rec(struct harness *h, const struct sl_rec *r)
 {
@@ -85,7 +93,25 @@ static void on_rec(struct harness *h, const struct sl_rec *r)
 	if (r->type == SL_REC_TLS) {
 		const struct sl_ev_tls *e = r->data;
 		snprintf(sni_seen, sizeof sni_seen, "%.*s", e->sni.len, (const char *)r->data + e->sni.off);
+		snprintf(subject_seen, sizeof subject_seen, "%.*s", e->subject.len,
+		         (const char *)r->data + e->subject.off);
+		snprintf(san_seen, sizeof san_seen, "%.*s", e->subjectaltname.len,
+		         (const char *)r->data + e->subjectaltname.off);
 	}
+}
+
+/* The server's Certificate message with the test certificate, then ServerHelloDone. */
+static size_t certificate(uint8_t *m)
+{
+	size_t n = 0, c = sizeof test_cert_der;
+
+	m[n++] = 11;
+	m[n++] = (uint8_t)((c + 6) >> 16), m[n++] = (uint8_t)((c + 6) >> 8), m[n++] = (uint8_t)(c + 6);
+	m[n++] = (uint8_t)((c + 3) >> 16), m[n++] = (uint8_t)((c + 3) >> 8), m[n++] = (uint8_t)(c + 3);
+	m[n++] = (uint8_t)(c >> 16), m[n++] = (uint8_t)(c >> 8), m[n++] = (uint8_t)c;
+	memcpy(m + n, test_cert_der, c), n += c;
+	memcpy(m + n, "\x0e\0\0\0", 4), n += 4;
+	return n;
 }
 
 /* One TLS connection: a ClientHello cut into records of rec bytes and segments of seg bytes,
@@ -105,11 +131,26 @@ static struct sl_analysis_counters one(size_t pad, size_t rec, uint32_t first, u
 	first = first < s ? first : (uint32_t)s;
 	h_send(&h, &c, 0, stream, first, first);
 	h_send(&h, &c, 0, stream + first, (uint32_t)(s - first), seg);
+	subject_seen[0] = san_seen[0] = 0;
 	m = server_hello(msg);
 	s = records(stream, msg, m, 16384);
-	/* a Certificate record follows: a full handshake, not a resumed one */
-	memcpy(stream + s, "\x16\x03\x03\x00\x04\x0b\x00\x00\x00", 9);
-	h_send(&h, &c, 1, stream, (uint32_t)(s + 9), 1460);
+	switch (server_next) {
+	case S_CERT:
+	case S_CERT_BYTES: /* the certificate in records of 100 bytes */
+		m = certificate(msg);
+		s += records(stream + s, msg, m, 100);
+		break;
+	case S_CCS:
+		memcpy(stream + s, "\x14\x03\x03\x00\x01\x01", 6), s += 6;
+		break;
+	case S_TICKET:
+		memcpy(stream + s, "\x16\x03\x03\x00\x06\x04\x00\x00\x02\xab\xcd", 11), s += 11;
+		memcpy(stream + s, "\x14\x03\x03\x00\x01\x01", 6), s += 6;
+		break;
+	case S_NOTHING:
+		break;
+	}
+	h_send(&h, &c, 1, stream, (uint32_t)s, server_next == S_CERT_BYTES ? 1 : 1460);
 	h_close(&h, &c);
 	sl_analysis_flush(h.w->an);
 	h_drain(&h);
@@ -130,7 +171,7 @@ int main(void)
 	CHECK(strcmp(sni_seen, "example.com") == 0);
 	CHECK_EQ(k.tls_errors, 0);
 	uint64_t once = k.tls_parsed_bytes;
-	CHECK(once > 3000 && once < 3200);
+	CHECK(once > 3000 + 700 && once < 3200 + 800); /* both hellos; the certificate is in the server's bytes */
 
 	/* ~3.1 KB, one byte per segment: parsed once, not once per segment (that would be
 	 * about 3100^2 / 2 = 4.8 million bytes) */
@@ -152,8 +193,31 @@ int main(void)
 	CHECK_EQ(n, 1);
 	CHECK(strcmp(sni_seen, "example.com") == 0);
 	CHECK_EQ(k.tls_errors, 0);
-	CHECK(k.tls_parsed_bytes < 6 * 2100 + 200);
+	CHECK(k.tls_parsed_bytes < 6 * 2100 + 200 + 800);
 	printf("1-byte records: %llu bytes parsed\n", (unsigned long long)k.tls_parsed_bytes);
+
+	/* the server's side, with the reference client hello */
+	k = one(3000, 16384, 65000, 65000, &n);
+	CHECK_EQ(n, 1);
+	CHECK(strcmp(subject_seen, TEST_CERT_SUBJECT) == 0);
+	CHECK(strcmp(san_seen, TEST_CERT_SAN0) == 0); /* the first name, then its NUL */
+	server_next = S_CERT_BYTES; /* the certificate one byte per segment */
+	k = one(3000, 16384, 65000, 65000, &n);
+	CHECK_EQ(n, 1);
+	CHECK(strcmp(subject_seen, TEST_CERT_SUBJECT) == 0);
+	CHECK_EQ(k.tls_errors, 0);
+	server_next = S_CCS; /* resumed: not logged (app.tls.log-resumed is off) */
+	k = one(3000, 16384, 65000, 65000, &n);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(k.tls_errors, 0);
+	server_next = S_TICKET;
+	k = one(3000, 16384, 65000, 65000, &n);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(k.tls_errors, 0);
+	server_next = S_NOTHING; /* the connection closes after the server's hello */
+	k = one(3000, 16384, 65000, 65000, &n);
+	CHECK_EQ(n, 0);
+	server_next = S_CERT;
 
 	/* a hello that announces more than the parser takes: refused at its header, counted */
 	k = one(SL_TLS_BUF_MAX, 16384, 100, 100, &n);

@@ -118,7 +118,7 @@ static void corpus(void)
 	CHECK_STR(m->ns[0].name, "oisf.net");
 	CHECK_STR(tname(m->ns[0].type), "SOA");
 	CHECK_STR(m->ns[0].rdata, "ns-110.awsdns-13.com");
-	CHECK_STR(m->ns[0].soa_rname, "awsdns-hostmaster.amazon.com");
+	CHECK_STR(m->ns[0].rdata2, "awsdns-hostmaster.amazon.com");
 	CHECK_INT(m->ns[0].u.soa.serial, 1);
 	CHECK_INT(m->ns[0].u.soa.refresh, 7200);
 	CHECK_INT(m->ns[0].u.soa.retry, 900);
@@ -311,7 +311,48 @@ static void handmade(void)
 	n = put_header(b, 0, 1);
 	memcpy(b + n, "\0\0\x10\0\x01\0\0\0\x01\0\x08\x03" "a\"b" "\x03" "c\nd", 19);
 	CHECK_INT(sl_dns_parse(b, n + 19, &m), SL_DNS_OK);
-	CHECK_STR(m.an[0].rdata, "a\"b c\\x0ad");
+	/* one entry per string, raw bytes (the JSON encoder escapes them), as EVE lists them */
+	CHECK_INT(m.nan, 2);
+	CHECK_STR(m.an[0].rdata, "a\"b");
+	CHECK_STR(m.an[1].rdata, "c\nd");
+	CHECK_INT(m.an[1].ttl, 1);
+	CHECK_INT(m.an[1].type, 16);
+	/* a TXT of 20 strings: 16 entries kept (the answer array), 4 counted */
+	n = put_header(b, 0, 1);
+	memcpy(b + n, "\0\0\x10\0\x01\0\0\0\x01\0\x28", 11);
+	n += 11;
+	for (i = 0; i < 20; i++)
+		b[n++] = 1, b[n++] = (uint8_t)('a' + i);
+	CHECK_INT(sl_dns_parse(b, n, &m), SL_DNS_OK);
+	CHECK_INT(m.nan, SL_DNS_MAX_ANSWERS);
+	CHECK_INT(m.an_dropped, 4);
+	CHECK_STR(m.an[15].rdata, "p");
+	CHECK_INT(m.an[15].rdata_len, 1);
+	/* SSHFP, OPT (in the additional section) and NULL with a NUL byte */
+	n = put_header(b, 0, 2);
+	b[11] = 1; /* ARCOUNT */
+	memcpy(b + n, "\0\0\x2c\0\x01\0\0\0\x01\0\x05\x01\x02\xab\x01\xff", 16);
+	n += 16;
+	memcpy(b + n, "\0\0\x0a\0\x01\0\0\0\x01\0\x03x\0y", 14);
+	n += 14;
+	memcpy(b + n, "\0\0\x29\x10\0\0\0\0\0\0\x06\0\x0a\0\x02\xca\xfe", 17);
+	n += 17;
+	CHECK_INT(sl_dns_parse(b, n, &m), SL_DNS_OK);
+	CHECK_INT(m.an[0].kind, SL_DNS_RD_SSHFP);
+	CHECK_INT(m.an[0].u.sshfp.algo, 1);
+	CHECK_INT(m.an[0].u.sshfp.fp_type, 2);
+	CHECK_STR(m.an[0].rdata, "ab:01:ff");
+	CHECK_INT(m.an[1].kind, SL_DNS_RD_TEXT);
+	CHECK_INT(m.an[1].rdata_len, 3);
+	CHECK(memcmp(m.an[1].rdata, "x\0y", 3) == 0);
+	CHECK_INT(m.nar, 1);
+	CHECK_INT(m.ar[0].kind, SL_DNS_RD_OPT);
+	CHECK_INT(m.ar[0].section, SL_DNS_ADDITIONAL);
+	CHECK_INT(m.ar[0].rdata_len, 6);
+	/* an option running past its rdata is bad rdata */
+	b[n - 4] = 3;
+	CHECK_INT(sl_dns_parse(b, n, &m), SL_DNS_BAD_RDATA);
+
 	/* a very long name is cut to the buffer and flagged */
 	n = put_header(b, 1, 0);
 	for (i = 0; i < 4; i++) {

@@ -83,6 +83,31 @@ int main(void)
 		CHECK(strncmp(out, s[i].sha, strlen(s[i].sha)) == 0);
 	}
 	{
+		/* SHA-1: FIPS 180 examples, and lengths around the padding boundary checked
+		 * against sha1sum (55, 56 and 64 'a') */
+		static const struct {
+			const char *in, *sha;
+		} s1[] = {
+			{"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+			{"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+			{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+			 "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+			{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			 "c1c8bbdc22796e28c0e15163d20899b65621d65a"},
+			{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			 "c2db330f6083854c99d4b5bfb6e8f29f201be699"},
+			{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			 "0098ba824b5c16427bd7a1122a5a442a25ec644d"},
+		};
+		uint8_t md[20];
+
+		for (i = 0; i < sizeof(s1) / sizeof(s1[0]); i++) {
+			sl_sha1(s1[i].in, strlen(s1[i].in), md);
+			sl_hash_hex(md, 20, out);
+			CHECK_STR(out, s1[i].sha);
+		}
+	}
+	{
 		/* one million 'a' (FIPS 180-2 B.3), in uneven pieces */
 		static char a[2048];
 		struct sl_sha256_ctx c;

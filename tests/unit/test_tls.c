@@ -9,6 +9,7 @@
  * example is rebuilt byte by byte.
  */
 #include "tls.h"
+#include "x509.h"
 #include "test_analysis_util.h"
 
 #include <errno.h>
@@ -121,6 +122,50 @@ static void corpus(void)
 	}
 }
 
+/* The server certificate of sv-tls-pre-1970 against the fields the peer's own test asserts
+ * (suricata-verify tls-pre-1970: subject, issuerdn, serial, fingerprint, validity before
+ * 1970), found in the server's stream after its hello. */
+static void certificate(void)
+{
+	static struct sl_tls_cert cert;
+	static struct sl_x509 x;
+	struct tstreams *ss = streams_load("sv-tls-pre-1970.pcap");
+	struct tstream *c = streams_find(ss, 0, 443, 0), *s = c ? streams_reverse(ss, c) : NULL;
+	size_t need, have;
+	int rc;
+
+	CHECK(s != NULL);
+	if (s == NULL) {
+		streams_free(ss);
+		return;
+	}
+	rc = sl_tls_find_certificate(s->buf, s->len, &cert, &need);
+	CHECK_STR(sl_tls_reason_name(rc), "ok");
+	if (rc == SL_TLS_OK) {
+		CHECK_INT(sl_x509_parse(cert.der, cert.der_len, &x), SL_X509_OK);
+		CHECK_STR(x.subject, "OU=vd, CN=fkp.samsungcloudsolution.com");
+		CHECK_STR(x.issuer, "C=KR, ST=Kyunggido, L=Suwon, O=Samsung Electronics, OU=SW2 SISC, CN=ROOT CA SISC FKP2_PLUS");
+		CHECK_STR(x.serial, "32");
+		CHECK_STR(x.fingerprint, "71:cd:fe:08:7f:3d:2a:18:32:69:38:fa:bd:64:7b:c6:cf:cc:44:8e");
+		CHECK_STR(x.notbefore, "1969-12-31T00:00:00");
+		CHECK_STR(x.notafter, "2038-12-31T00:10:03");
+	}
+	/* grown as NEED_MORE asks, from nothing: never more than the stream, then found */
+	for (have = 0, rc = SL_TLS_NEED_MORE; rc == SL_TLS_NEED_MORE;) {
+		rc = sl_tls_find_certificate(s->buf, have, &cert, &need);
+		if (rc == SL_TLS_NEED_MORE) {
+			CHECK(need > have && need <= s->len);
+			if (need <= have || need > s->len)
+				break;
+			have = need;
+		}
+	}
+	CHECK_INT(rc, SL_TLS_OK);
+	/* the client's stream holds no certificate */
+	CHECK_STR(sl_tls_reason_name(sl_tls_find_certificate(c->buf, c->len, &cert, &need)), "unexpected_handshake");
+	streams_free(ss);
+}
+
 /* The hello of a capture made with a 300-byte MTU spans several segments; every prefix is
  * NEED_MORE (never an error), asking for no more than the stream holds. */
 static void segmented(void)
@@ -204,6 +249,48 @@ static void len16(struct w *w, size_t at)
 
 	w->b[at] = (uint8_t)(l >> 8);
 	w->b[at + 1] = (uint8_t)l;
+}
+
+/* An SSLv3 ClientHello: no extensions at all (RFC 6101 has none). JA4 names the version
+ * "s3", counts no extensions and hashes the cipher list only, the extension part being
+ * zeros; JA3 ends in three empty lists. The expected hash is of "000a,002f,0035" (sha256sum).
+ * Then the ServerHello choosing SSLv3: its name and JA4S (no extensions: zeros). */
+static void sslv3(void)
+{
+	static struct w w;
+	static struct sl_tls_client_hello c3;
+	static struct sl_tls_server_hello s3;
+	size_t need;
+
+	w.n = 0;
+	w8(&w, 22), w16(&w, 0x0300), w16(&w, 0);
+	w8(&w, 1), w8(&w, 0), w16(&w, 0);
+	w16(&w, 0x0300);
+	for (int i = 0; i < 32; i++)
+		w8(&w, i);
+	w8(&w, 0);
+	w16(&w, 6), w16(&w, 0x0035), w16(&w, 0x002f), w16(&w, 0x000a);
+	w8(&w, 1), w8(&w, 0);
+	len16(&w, 3);
+	w.b[7] = (uint8_t)((w.n - 9) >> 8), w.b[8] = (uint8_t)(w.n - 9);
+	CHECK_INT(sl_tls_parse_client_hello(w.b, w.n, &c3, &need), SL_TLS_OK);
+	CHECK_STR(c3.ja3, "768,53-47-10,,,");
+	CHECK_STR(c3.ja4, "ts3i030000_5704bdfc91c6_000000000000");
+
+	w.n = 0;
+	w8(&w, 22), w16(&w, 0x0300), w16(&w, 0);
+	w8(&w, 2), w8(&w, 0), w16(&w, 0);
+	w16(&w, 0x0300);
+	for (int i = 0; i < 32; i++)
+		w8(&w, i);
+	w8(&w, 0);
+	w16(&w, 0x002f), w8(&w, 0);
+	len16(&w, 3);
+	w.b[7] = (uint8_t)((w.n - 9) >> 8), w.b[8] = (uint8_t)(w.n - 9);
+	CHECK_INT(sl_tls_parse_server_hello(w.b, w.n, &s3, &need), SL_TLS_OK);
+	CHECK_STR(sl_tls_version_name(s3.version), "SSLv3");
+	CHECK_STR(s3.ja3s, "768,47,");
+	CHECK_STR(s3.ja4s, "ts30000_002f_000000000000");
 }
 
 static void foxio_example(void)
@@ -378,12 +465,38 @@ static void misc(void)
 	CHECK_STR(sl_tls_version_name(0x0301), "TLSv1");
 	CHECK_STR(sl_tls_version_name(0x0302), "TLS 1.1");
 	CHECK_STR(sl_tls_version_name(0x7f12), "TLS 1.3 draft-18");
-	CHECK_STR(sl_tls_version_name(0x7f50), "TLS 1.3 draft");
-	CHECK_STR(sl_tls_version_name(0x1234), "UNDETERMINED");
+	CHECK(sl_tls_version_name(0x7f50) == NULL);
+	CHECK_STR(sl_tls_version_name(0x7f1c), "TLS 1.3 draft-28");
+	CHECK_STR(sl_tls_version_name(0x7f10), "TLS 1.3 draft-16");
+	CHECK_STR(sl_tls_version_name(0x7f0e), "TLS 1.3 draft-<16");
+	CHECK_STR(sl_tls_version_name(0x7f01), "TLS 1.3 draft-<16");
+	CHECK_STR(sl_tls_version_name(0xfb1a), "TLS 1.3 draft-26-fb");
+	CHECK_STR(sl_tls_version_name(0xfb14), "TLS 1.3 draft-20-fb");
+	CHECK_STR(sl_tls_version_name(0x0200), "SSLv2");
+	CHECK_STR(sl_tls_version_name(0x0300), "SSLv3");
+	CHECK_STR(sl_tls_version_name(0x0301), "TLSv1");
+	CHECK_STR(sl_tls_version_name(0x0302), "TLS 1.1");
+	CHECK_STR(sl_tls_version_name(0), "UNDETERMINED");
+	{
+		char vt[20];
+
+		sl_tls_version_text(0x7f50, vt);
+		CHECK_STR(vt, "0x7f50");
+		/* BoringSSL's TLS 1.3 experiments (0x7e01..0x7e03) have no name in Suricata either */
+		sl_tls_version_text(0x7e02, vt);
+		CHECK_STR(vt, "0x7e02");
+		sl_tls_version_text(0xfeff, vt);
+		CHECK_STR(vt, "0xfeff");
+		sl_tls_version_text(0x0303, vt);
+		CHECK_STR(vt, "TLS 1.2");
+	}
+	CHECK(sl_tls_version_name(0x1234) == NULL);
 }
 
 int main(void)
 {
+	certificate();
+	sslv3();
 	corpus();
 	segmented();
 	foxio_example();

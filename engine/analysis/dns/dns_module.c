@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The dns analysis step: DNS on the ports of app.dns.ports, over UDP (every datagram) and
- * over TCP (a stream slot gathers the length-prefixed messages), one dns record per query
- * question and one per response, as EVE writes them.
+ * over TCP (a stream slot gathers the length-prefixed messages), one dns record per message
+ * (request or response), as Suricata 8's EVE v3 writes them: every question, answer,
+ * authority and additional entry in one record.
  *
  * The port set is derived from the batch's configuration snapshot when it changes (the
  * config hook), so a reload of app.dns.ports reaches the worker at its next batch.
@@ -21,6 +22,7 @@
 
 struct dns_flow {
 	uint32_t stream; /* stream slot + 1, 0: none */
+	uint32_t msgs;   /* messages logged: the next one's tx_id */
 	uint8_t tcp;     /* DNS over TCP */
 };
 
@@ -37,59 +39,103 @@ static int dns_port(const struct dns_state *st, uint16_t port)
 	return (st->ports[port >> 5] >> (port & 31)) & 1u;
 }
 
-static void emit_dns(struct dns_state *st, const struct sl_flow *f, unsigned dir, const struct sl_dns_msg *m)
+/* A string of any length (rdata is never cut: a record has room for a whole message). */
+static void put_all(struct sl_meta_builder *b, struct sl_mstr *s, const void *p, uint32_t len)
 {
-	int response = (m->flags & SL_DNS_F_QR) != 0;
-	unsigned nrec = response ? 1 : m->nq;
-
-	for (unsigned qi = 0; qi < nrec || (qi == 0 && nrec == 0 && response); qi++) {
-		const char *qname = m->nq > qi ? m->q[qi].name : "";
-		uint16_t qtype = m->nq > qi ? m->q[qi].type : 0;
-		unsigned nans = response ? m->nan : 0;
-		if (nans > SL_EV_DNS_MAX_ANSWERS)
-			nans = SL_EV_DNS_MAX_ANSWERS;
-		uint32_t strs = sl_meta_strlen((uint32_t)strlen(qname));
-		for (unsigned i = 0; i < nans; i++)
-			strs += sl_meta_strlen((uint32_t)strlen(m->an[i].name)) +
-			        sl_meta_strlen((uint32_t)strlen(m->an[i].rdata));
-		uint32_t len = (uint32_t)(sizeof(struct sl_ev_dns) + nans * sizeof(struct sl_ev_dns_answer)) + strs;
-		struct sl_ev_dns *e = sl_an_emit(st->an, SL_REC_DNS, len);
-		struct sl_meta_builder b;
-		if (e == NULL)
-			return;
-		memset(e, 0, sizeof *e);
-		sl_an_common_dir(st->an, &e->c, f, dir, sl_an_packet_ts(st->an));
-		e->id = m->id;
-		e->flags = (uint16_t)(m->flags & 0xffffu);
-		e->rrtype = qtype;
-		e->is_response = (uint8_t)response;
-		e->rcode = m->rcode;
-		e->answer_count = (uint8_t)nans;
-		b.base = (uint8_t *)e;
-		b.used = (uint32_t)(sizeof *e + nans * sizeof(struct sl_ev_dns_answer));
-		sl_meta_put(&b, &e->rrname, qname, (uint32_t)strlen(qname));
-		for (unsigned i = 0; i < nans; i++) {
-			struct sl_ev_dns_answer *a = &e->answers[i];
-			memset(a, 0, sizeof *a);
-			a->rrtype = m->an[i].type;
-			a->ttl = m->an[i].ttl;
-			sl_meta_put(&b, &a->rrname, m->an[i].name, (uint32_t)strlen(m->an[i].name));
-			sl_meta_put(&b, &a->rdata, m->an[i].rdata, (uint32_t)strlen(m->an[i].rdata));
-		}
-		sl_an_emitted(st->an, SL_REC_DNS, b.used);
-		if (nrec == 0)
-			break;
-	}
+	s->off = b->used;
+	s->len = len;
+	if (len)
+		memcpy(b->base + b->used, p, len);
+	b->used += len;
 }
 
-static void message(struct dns_state *st, struct sl_flow *f, unsigned dir, const uint8_t *p, size_t n)
+static uint32_t rr_strlen(const struct sl_dns_rr *r)
+{
+	return (uint32_t)strlen(r->name) + r->rdata_len + r->rdata2_len;
+}
+
+static void put_rr(struct sl_meta_builder *b, struct sl_ev_dns_rr *a, const struct sl_dns_rr *r)
+{
+	memset(a, 0, sizeof *a);
+	a->rrtype = r->type;
+	a->section = r->section;
+	a->kind = r->kind;
+	a->ttl = r->ttl;
+	switch (r->kind) {
+	case SL_DNS_RD_SOA:
+		a->v[0] = r->u.soa.serial, a->v[1] = r->u.soa.refresh, a->v[2] = r->u.soa.retry;
+		a->v[3] = r->u.soa.expire, a->v[4] = r->u.soa.minimum;
+		break;
+	case SL_DNS_RD_SRV:
+		a->v[0] = r->u.srv.priority, a->v[1] = r->u.srv.weight, a->v[2] = r->u.srv.port;
+		break;
+	case SL_DNS_RD_SSHFP:
+		a->v[0] = r->u.sshfp.algo, a->v[1] = r->u.sshfp.fp_type;
+		break;
+	}
+	put_all(b, &a->rrname, r->name, (uint32_t)strlen(r->name));
+	put_all(b, &a->rdata, r->rdata, r->rdata_len);
+	put_all(b, &a->rdata2, r->rdata2, r->rdata2_len);
+}
+
+/* One record per message, as EVE v3 logs it: every question, answer, authority and
+ * additional entry kept by the parse. */
+static void emit_dns(struct dns_state *st, const struct sl_flow *f, struct dns_flow *df, unsigned dir,
+                     const struct sl_dns_msg *m)
+{
+	unsigned n = m->nq + m->nan + m->nns + m->nar, i, k = 0;
+	uint32_t strs = 0, len;
+	struct sl_ev_dns *e;
+	struct sl_meta_builder b;
+
+	for (i = 0; i < m->nq; i++)
+		strs += (uint32_t)strlen(m->q[i].name);
+	for (i = 0; i < m->nan; i++)
+		strs += rr_strlen(&m->an[i]);
+	for (i = 0; i < m->nns; i++)
+		strs += rr_strlen(&m->ns[i]);
+	for (i = 0; i < m->nar; i++)
+		strs += rr_strlen(&m->ar[i]);
+	len = (uint32_t)(sizeof(struct sl_ev_dns) + n * sizeof(struct sl_ev_dns_rr)) + strs;
+	e = sl_an_emit(st->an, SL_REC_DNS, len);
+	if (e == NULL)
+		return;
+	memset(e, 0, sizeof *e);
+	sl_an_common_dir(st->an, &e->c, f, dir, sl_an_packet_ts(st->an));
+	e->tx_id = df ? df->msgs++ : 0;
+	e->id = m->id;
+	e->flags = m->hflags;
+	e->n_rr = (uint16_t)n;
+	e->truncated = (m->flags & SL_DNS_F_TRUNCATED_TEXT) || m->q_dropped || m->an_dropped || m->ns_dropped ||
+	               m->ar_dropped;
+	b.base = (uint8_t *)e;
+	b.used = (uint32_t)(sizeof *e + n * sizeof(struct sl_ev_dns_rr));
+	for (i = 0; i < m->nq; i++, k++) {
+		struct sl_ev_dns_rr *a = &e->rr[k];
+
+		memset(a, 0, sizeof *a);
+		a->rrtype = m->q[i].type;
+		a->section = SL_EV_DNS_QUESTION;
+		put_all(&b, &a->rrname, m->q[i].name, (uint32_t)strlen(m->q[i].name));
+	}
+	for (i = 0; i < m->nan; i++)
+		put_rr(&b, &e->rr[k++], &m->an[i]);
+	for (i = 0; i < m->nns; i++)
+		put_rr(&b, &e->rr[k++], &m->ns[i]);
+	for (i = 0; i < m->nar; i++)
+		put_rr(&b, &e->rr[k++], &m->ar[i]);
+	sl_an_emitted(st->an, SL_REC_DNS, b.used);
+}
+
+static void message(struct dns_state *st, struct sl_flow *f, struct dns_flow *df, unsigned dir, const uint8_t *p,
+                    size_t n)
 {
 	if (sl_dns_parse(p, n, st->msg) != SL_DNS_OK) {
 		st->errors++;
 		return;
 	}
 	f->app_proto = SL_APP_DNS;
-	emit_dns(st, f, dir, st->msg);
+	emit_dns(st, f, df, dir, st->msg);
 }
 
 /* ---- hooks ------------------------------------------------------------------------------ */
@@ -166,7 +212,7 @@ static void dns_payload(void *state, struct sl_flow *f, void *area, unsigned dir
 		n -= took;
 		uint32_t off = 0;
 		while ((used = sl_dns_tcp_next(s->buf[dir] + off, s->len[dir] - off, &msg, &mlen)) > 0) {
-			message(st, f, dir, msg, mlen);
+			message(st, f, df, dir, msg, mlen);
 			off += (uint32_t)used;
 		}
 		memmove(s->buf[dir], s->buf[dir] + off, s->len[dir] - off);
@@ -197,9 +243,8 @@ static void dns_datagram(void *state, struct sl_flow *f, void *area, unsigned di
 {
 	struct dns_state *st = state;
 
-	(void)area;
 	if (st->enabled && (dns_port(st, f->key.dst_port) || dns_port(st, f->key.src_port)))
-		message(st, f, dir, p, n);
+		message(st, f, area, dir, p, n);
 }
 
 static void dns_flow_end(void *state, struct sl_flow *f, void *area)
@@ -241,7 +286,8 @@ const struct sl_module sl__analysis_dns = {
 #define SL_CONF_STRUCT struct sl_dns_conf
 #include "conf/conf_rows.h"
 static const struct sl_conf_key dns_keys[] = {
-	BOOL("app.dns.enabled", enabled, "true", "extract DNS queries and answers", LIVE),
+	BOOL("app.dns.enabled", enabled, "true", "extract DNS messages (queries, answers, authorities, additionals)",
+	     LIVE),
 	INTS("app.dns.ports", ports, "[53]", 1, 65535, "UDP and TCP ports parsed as DNS", LIVE),
 };
 const struct sl_conf_block sl__dns_conf = { "app.dns", sizeof(struct sl_dns_conf), dns_keys,

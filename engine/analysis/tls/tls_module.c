@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The tls analysis step: TLS on any port, found by its ClientHello, one tls record per
- * handshake (sni, version, ja3, ja4, alpn) once the ServerHello says which version was chosen
- * and whether the session was resumed.
+ * handshake (sni, version, ja3, ja4, alpn; ja3s, ja4s; the server certificate's subject,
+ * issuerdn, serial, fingerprint, validity and subjectaltname), logged when Suricata logs it:
+ *
+ *   ClientHello ──▶ ServerHello ──┬─ TLS 1.3 (or a 1.3 draft) ─────────────▶ record (no certificate:
+ *                                 │                                          it is encrypted)
+ *                                 └─ earlier ──▶ Certificate ──▶ X.509 OK ─▶ record with it
+ *                                                └─ none (ChangeCipherSpec or NewSessionTicket
+ *                                                   first: resumed) ───────▶ record only with
+ *                                                                            app.tls.log-resumed
+ *   A handshake that ends anywhere else (no ServerHello, no usable certificate) is not logged,
+ *   as Suricata does not log a TLS 1.2 session without a certificate.
  *
  * A connection borrows a stream slot (sl_an_stream) until its handshake is as far as it will
  * get. Each direction's bytes are appended to the slot's buffer and scanned as they come
@@ -17,6 +26,7 @@
 #include "analysis/analysis.h"
 #include "analysis/steps_conf.h"
 #include "analysis/tls.h"
+#include "analysis/x509.h"
 #include "conf/conf.h"
 #include "flow/flow.h"
 #include "record_meta.h"
@@ -35,11 +45,26 @@ struct tls_hello {
 	char alpn[SL_TLS_MAX_ALPN * (SL_TLS_ALPN_LEN + 1)]; /* comma-joined */
 };
 
+/* What a record needs of the ServerHello and the certificate, kept until the handshake is as
+ * far as it will get. The certificate's texts are packed: field i is text[off[i], +len[i]),
+ * the subject alternative names one after the other, NUL-separated. */
+enum { CF_SUBJECT, CF_ISSUER, CF_SERIAL, CF_FINGERPRINT, CF_NOTBEFORE, CF_NOTAFTER, CF_SAN, CF_N };
+struct tls_server {
+	char ja3s[512];
+	char ja3s_hash[33];
+	char ja4s[40];
+	uint8_t has_cert;
+	uint16_t off[CF_N], len[CF_N];
+	char text[3072];
+};
+
 /* Kept in the borrowed stream slot. */
 struct tls_stream {
 	struct sl_tls_scan scan[2]; /* how far each hello has come, so it is parsed once */
 	uint32_t sh_end;            /* where the parsed ServerHello's records end, 0: not yet */
+	uint32_t cert_need;         /* server stream bytes the certificate search waits for */
 	struct tls_hello hello;
+	struct tls_server server;
 };
 
 enum tls_phase { TLS_NONE = 0, TLS_CLIENT, TLS_SERVER, TLS_DONE };
@@ -55,6 +80,8 @@ struct tls_state {
 	struct sl_analysis *an;
 	struct sl_tls_client_hello *ch; /* scratch parse outputs */
 	struct sl_tls_server_hello *sh;
+	struct sl_tls_cert *cert;
+	struct sl_x509 *x509;
 	uint64_t errors, too_big, parsed_bytes;
 	bool enabled, log_resumed; /* app.tls.* live keys of the snapshot in force (tls_config) */
 };
@@ -76,13 +103,65 @@ static void keep_hello(struct tls_hello *h, const struct sl_tls_client_hello *ch
 	}
 }
 
-static void emit_tls(struct tls_state *st, const struct sl_flow *f, const struct tls_hello *h, uint16_t version,
-                     int resumed, uint64_t ts)
+static void keep_server(struct tls_server *k, const struct sl_tls_server_hello *sh)
 {
-	const char *vname = sl_tls_version_name(version);
-	uint32_t ja3len = (uint32_t)strlen(h->ja3), ja4len = (uint32_t)strlen(h->ja4);
-	uint32_t strs = sl_meta_strlen((uint32_t)strlen(vname)) + sl_meta_strlen(h->sni_len) + sl_meta_strlen(ja3len) +
-	                32 + sl_meta_strlen(ja4len) + sl_meta_strlen(h->alpn_len);
+	snprintf(k->ja3s, sizeof k->ja3s, "%s", sh->ja3s);
+	memcpy(k->ja3s_hash, sh->ja3s_hash, sizeof k->ja3s_hash);
+	memcpy(k->ja4s, sh->ja4s, sizeof k->ja4s);
+	k->has_cert = 0;
+}
+
+static void keep_field(struct tls_server *k, int f, const char *s, size_t n, size_t *used)
+{
+	if (n > sizeof k->text - *used)
+		n = sizeof k->text - *used;
+	k->off[f] = (uint16_t)*used;
+	k->len[f] = (uint16_t)n;
+	memcpy(k->text + *used, s, n);
+	*used += n;
+}
+
+static void keep_cert(struct tls_server *k, const struct sl_x509 *x)
+{
+	size_t used = 0;
+
+	keep_field(k, CF_SUBJECT, x->subject, strlen(x->subject), &used);
+	keep_field(k, CF_ISSUER, x->issuer, strlen(x->issuer), &used);
+	keep_field(k, CF_SERIAL, x->serial, strlen(x->serial), &used);
+	keep_field(k, CF_FINGERPRINT, x->fingerprint, strlen(x->fingerprint), &used);
+	keep_field(k, CF_NOTBEFORE, x->notbefore, strlen(x->notbefore), &used);
+	keep_field(k, CF_NOTAFTER, x->notafter, strlen(x->notafter), &used);
+	k->off[CF_SAN] = (uint16_t)used;
+	k->len[CF_SAN] = 0;
+	for (unsigned i = 0; i < x->n_san; i++) {
+		size_t n = strlen(x->san[i]) + 1; /* with its NUL separator */
+
+		if (n > sizeof k->text - used)
+			break; /* whole names only */
+		memcpy(k->text + used, x->san[i], n);
+		used += n;
+		k->len[CF_SAN] = (uint16_t)(k->len[CF_SAN] + n);
+	}
+	k->has_cert = 1;
+}
+
+/* srv: what the server's side gave (NULL: nothing kept). */
+static void emit_tls(struct tls_state *st, const struct sl_flow *f, const struct tls_hello *h,
+                     const struct tls_server *srv, uint16_t version, int resumed, uint64_t ts)
+{
+	char vname[20];
+	uint32_t vlen, ja3len = (uint32_t)strlen(h->ja3), ja4len = (uint32_t)strlen(h->ja4);
+	uint32_t ja3slen = srv ? (uint32_t)strlen(srv->ja3s) : 0, ja4slen = srv ? (uint32_t)strlen(srv->ja4s) : 0;
+	uint32_t certlen = 0;
+
+	sl_tls_version_text(version, vname);
+	vlen = (uint32_t)strlen(vname);
+	if (srv && srv->has_cert)
+		for (int i = 0; i < CF_N; i++)
+			certlen += sl_meta_strlen(srv->len[i]);
+	uint32_t strs = sl_meta_strlen(vlen) + sl_meta_strlen(h->sni_len) + sl_meta_strlen(ja3len) + 32 +
+	                sl_meta_strlen(ja4len) + sl_meta_strlen(h->alpn_len) + sl_meta_strlen(ja3slen) + 32 +
+	                sl_meta_strlen(ja4slen) + certlen;
 	uint32_t len = (uint32_t)sizeof(struct sl_ev_tls) + strs;
 	struct sl_ev_tls *e = sl_an_emit(st->an, SL_REC_TLS, len);
 	struct sl_meta_builder b;
@@ -95,12 +174,23 @@ static void emit_tls(struct tls_state *st, const struct sl_flow *f, const struct
 	e->resumed = (uint8_t)resumed;
 	b.base = (uint8_t *)e;
 	b.used = sizeof *e;
-	sl_meta_put(&b, &e->version_name, vname, (uint32_t)strlen(vname));
+	sl_meta_put(&b, &e->version_name, vname, vlen);
 	sl_meta_put(&b, &e->sni, h->sni, h->sni_len);
 	sl_meta_put(&b, &e->ja3, h->ja3, ja3len);
 	sl_meta_put(&b, &e->ja3_hash, h->ja3_hash, ja3len ? 32 : 0);
 	sl_meta_put(&b, &e->ja4, h->ja4, ja4len);
 	sl_meta_put(&b, &e->alpn, h->alpn, h->alpn_len);
+	if (srv) {
+		sl_meta_put(&b, &e->ja3s, srv->ja3s, ja3slen);
+		sl_meta_put(&b, &e->ja3s_hash, srv->ja3s_hash, ja3slen ? 32 : 0);
+		sl_meta_put(&b, &e->ja4s, srv->ja4s, ja4slen);
+	}
+	if (srv && srv->has_cert) {
+		struct sl_mstr *m[CF_N] = {&e->subject, &e->issuerdn, &e->serial, &e->fingerprint,
+		                           &e->notbefore, &e->notafter, &e->subjectaltname};
+		for (int i = 0; i < CF_N; i++)
+			sl_meta_put(&b, m[i], srv->text + srv->off[i], srv->len[i]);
+	}
 	sl_an_emitted(st->an, SL_REC_TLS, b.used);
 }
 
@@ -114,14 +204,15 @@ static struct tls_stream *priv(struct sl_an_stream *s)
 	return (struct tls_stream *)(void *)s->priv;
 }
 
-/* The handshake is as far as it will get: emit the record from what was kept of the
- * ClientHello. Resumed sessions are logged only with app.tls.log-resumed, like Suricata's
- * default. */
-static void done(struct tls_state *st, const struct sl_flow *f, struct tls_flow *tf, int resumed)
+/* The handshake is as far as it will get: emit the record if Suricata would (see the top of
+ * the file): log says so (TLS 1.3, a certificate, or a resumed session with
+ * app.tls.log-resumed). */
+static void done(struct tls_state *st, const struct sl_flow *f, struct tls_flow *tf, int log, int resumed)
 {
-	if (tf->phase == TLS_SERVER && tf->stream && (!resumed || st->log_resumed)) {
-		const struct tls_hello *h = &priv(sl_an_stream(st->an, tf->stream))->hello;
-		emit_tls(st, f, h, tf->version_server ? tf->version_server : h->version, resumed, tf->ts);
+	if (log && tf->phase == TLS_SERVER && tf->stream && (!resumed || st->log_resumed)) {
+		const struct tls_stream *ts = priv(sl_an_stream(st->an, tf->stream));
+		emit_tls(st, f, &ts->hello, ts->sh_end ? &ts->server : NULL,
+		         tf->version_server ? tf->version_server : ts->hello.version, resumed, tf->ts);
 	}
 	tf->phase = TLS_DONE;
 	sl_an_stream_put(st->an, &tf->stream);
@@ -132,13 +223,44 @@ static void give_up(struct tls_state *st, const struct sl_flow *f, struct tls_fl
 {
 	if (r == SL_TLS_NEED_MORE || r == SL_TLS_TOO_BIG)
 		st->too_big++;
-	if (tf->phase == TLS_CLIENT) {
-		st->errors++;
-		tf->phase = TLS_DONE;
-		sl_an_stream_put(st->an, &tf->stream);
+	st->errors++;
+	done(st, f, tf, 0, 0);
+}
+
+/* After a TLS 1.2 (or earlier) ServerHello: wait for the first certificate, whole. */
+static void server_cert(struct tls_state *st, const struct sl_flow *f, struct tls_flow *tf, struct sl_an_stream *s,
+                        struct tls_stream *ts)
+{
+	size_t need;
+	int r;
+
+	if (s->len[1] < ts->cert_need && s->len[1] < SL_AN_STREAM_BUF)
+		return;
+	r = sl_tls_find_certificate(s->buf[1], s->len[1], st->cert, &need);
+	if (r == SL_TLS_NEED_MORE) {
+		if (s->len[1] < SL_AN_STREAM_BUF) {
+			ts->cert_need = (uint32_t)need;
+			return;
+		}
+		give_up(st, f, tf, r); /* a first certificate larger than the buffer */
 		return;
 	}
-	done(st, f, tf, 0);
+	if (r == SL_TLS_NOT_HELLO) {
+		/* no certificate: resumed when the server goes straight to ChangeCipherSpec or
+		 * hands out a session ticket first */
+		int resumed = st->cert->next == 20 || st->cert->next == 0x104;
+		done(st, f, tf, resumed, resumed);
+		return;
+	}
+	if (r == SL_TLS_OK) {
+		r = sl_x509_parse(st->cert->der, st->cert->der_len, st->x509);
+		if (r == SL_X509_OK) {
+			keep_cert(&ts->server, st->x509);
+			done(st, f, tf, 1, 0);
+			return;
+		}
+	}
+	give_up(st, f, tf, r == SL_TLS_TOO_BIG ? r : SL_TLS_MALFORMED);
 }
 
 static void feed(struct tls_state *st, struct sl_flow *f, struct tls_flow *tf, unsigned dir, const uint8_t *p,
@@ -192,18 +314,15 @@ static void feed(struct tls_state *st, struct sl_flow *f, struct tls_flow *tf, u
 				return;
 			}
 			tf->version_server = st->sh->version;
+			keep_server(&ts->server, st->sh);
+			ts->sh_end = (uint32_t)st->sh->hello_end;
+			ts->cert_need = ts->sh_end + 1;
 			if (tls13(st->sh->version)) {
-				done(st, f, tf, 0);
+				done(st, f, tf, 1, 0);
 				return;
 			}
-			ts->sh_end = (uint32_t)st->sh->hello_end;
 		}
-		/* Before TLS 1.3 a resumed session goes from the ServerHello straight to
-		 * ChangeCipherSpec; a full handshake sends its Certificate first. */
-		size_t end = ts->sh_end;
-		if (s->len[1] <= end && s->len[1] < SL_AN_STREAM_BUF)
-			return; /* the next record has not come yet */
-		done(st, f, tf, s->len[1] > end && s->buf[1][end] == 20);
+		server_cert(st, f, tf, s, ts);
 	}
 }
 
@@ -221,9 +340,13 @@ static int tls_init(struct sl_analysis *an, const struct sl_config *cfg, void **
 	st->an = an;
 	st->ch = calloc(1, sizeof *st->ch);
 	st->sh = calloc(1, sizeof *st->sh);
-	if (st->ch == NULL || st->sh == NULL) {
+	st->cert = calloc(1, sizeof *st->cert);
+	st->x509 = calloc(1, sizeof *st->x509);
+	if (st->ch == NULL || st->sh == NULL || st->cert == NULL || st->x509 == NULL) {
 		free(st->ch);
 		free(st->sh);
+		free(st->cert);
+		free(st->x509);
 		free(st);
 		return -ENOMEM;
 	}
@@ -239,6 +362,8 @@ static void tls_fini(void *state)
 		return;
 	free(st->ch);
 	free(st->sh);
+	free(st->cert);
+	free(st->x509);
 	free(st);
 }
 
@@ -265,6 +390,7 @@ static int tls_detect(void *state, struct sl_flow *f, void *area, const uint8_t 
 		sl_tls_scan_init(&ts->scan[0]);
 		sl_tls_scan_init(&ts->scan[1]);
 		ts->sh_end = 0;
+		ts->cert_need = 0;
 		f->app_proto = SL_APP_TLS;
 		tf->phase = TLS_CLIENT;
 	}
@@ -285,7 +411,7 @@ static void tls_gap(void *state, struct sl_flow *f, void *area, unsigned dir)
 
 	(void)dir;
 	if (tf->phase == TLS_CLIENT || tf->phase == TLS_SERVER)
-		done(state, f, tf, 0);
+		done(state, f, tf, 0, 0);
 }
 
 static void tls_flow_end(void *state, struct sl_flow *f, void *area)
@@ -294,7 +420,7 @@ static void tls_flow_end(void *state, struct sl_flow *f, void *area)
 	struct tls_flow *tf = area;
 
 	if (tf->phase == TLS_CLIENT || tf->phase == TLS_SERVER)
-		done(st, f, tf, 0);
+		done(st, f, tf, 0, 0);
 	sl_an_stream_put(st->an, &tf->stream);
 }
 
@@ -330,7 +456,8 @@ const struct sl_module sl__analysis_tls = {
 #define SL_CONF_STRUCT struct sl_tls_conf
 #include "conf/conf_rows.h"
 static const struct sl_conf_key tls_keys[] = {
-	BOOL("app.tls.enabled", enabled, "true", "extract TLS ClientHello metadata (SNI, JA3, JA4)", LIVE),
+	BOOL("app.tls.enabled", enabled, "true",
+	     "extract TLS handshake metadata (SNI, versions, JA3/JA4, JA3S/JA4S, the server certificate)", LIVE),
 	INT("app.tls.max-sessions", max_sessions, "4096", 0, 1048576,
 	    "TLS and DNS-over-TCP connections parsed at once (until the handshake), per worker (40KiB each)"),
 	BOOL("app.tls.log-resumed", log_resumed, "false",

@@ -9,7 +9,7 @@
  *   src_geo/dest_geo country      its first record                 country entries
  *   http.hostname                 each http record                 domain entries
  *   tls.sni, tls.ja3, tls.ja4     each tls record                  domain, ja3, ja4 entries
- *   dns.rrname                    each dns record                  domain entries
+ *   dns.rrname (each question)    each dns record                  domain entries
  *
  * With app.watchlist.alert-once (the default) an entry alerts once per flow: the flow keeps the
  * ids of the entries that alerted (FLOW_IDS of them; past that, alerts are counted as
@@ -195,10 +195,16 @@ static void wl_record(void *state, struct sl_flow *f, void *area, uint16_t type,
 			match_str(st, wf, SL_WL_JA4, type, "tls.ja4", rec, len, t->ja4);
 		}
 		break;
-	case SL_REC_DNS:
-		if (len >= sizeof(struct sl_ev_dns))
-			match_str(st, wf, SL_WL_DOMAIN, type, "dns.rrname", rec, len, ((const struct sl_ev_dns *)rec)->rrname);
+	case SL_REC_DNS: {
+		/* one record per message (EVE v3): every question's name */
+		const struct sl_ev_dns *d = rec;
+		if (len < sizeof *d || sizeof *d + (size_t)d->n_rr * sizeof d->rr[0] > len)
+			break;
+		for (unsigned i = 0; i < d->n_rr; i++)
+			if (d->rr[i].section == SL_EV_DNS_QUESTION)
+				match_str(st, wf, SL_WL_DOMAIN, type, "dns.rrname", rec, len, d->rr[i].rrname);
 		break;
+	}
 	}
 	if (st->npend) {
 		st->common = *c;
