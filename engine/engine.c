@@ -165,7 +165,9 @@ static int opened(void *arg, char *errbuf, size_t errlen)
 static void say_cpus(const struct sl_pipeline *pl)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = pl->ncaptures + pl->nworkers + 1 + pl->nsinks;
+	unsigned threads = pl->ncaptures + pl->nworkers + 1;
+	for (unsigned s = 0; s < pl->nsinks; s++)
+		threads += !pl->sinks[s]->external; /* a tap has no thread */
 	if (ncpu > 0 && threads > (unsigned)ncpu)
 		sl_log(SL_LOG_NOTICE, "%u stage threads on %ld CPUs: threads share CPUs", threads, ncpu);
 }
@@ -192,9 +194,14 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		sl_pgconf_rows_free(db);
 		return 1;
 	}
+	if (db) { /* the database's watchlist rows, read at start, go into the first snapshot */
+		free(sl_runtime_set_db_watchlist(db->watchlist, db->watchlist_len, NULL));
+		db->watchlist = NULL;
+	}
 	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
 		sl_pgconf_rows_free(db);
+		sl_runtime_fini();
 		return 1;
 	}
 	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0) {
@@ -287,10 +294,19 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		}
 		struct sl_pgconf_rows *fresh;
 		if (pg && sl_pgconf_take(pg, &fresh)) {
+			/* the rows' watchlist goes into the snapshot the reload makes, or back out */
+			size_t oldlen;
+			char *oldwl = sl_runtime_set_db_watchlist(fresh->watchlist, fresh->watchlist_len, &oldlen);
+			size_t nwl = fresh->watchlist_rows;
+			fresh->watchlist = NULL;
 			if (reload(opts, fresh, "postgres") == 0) {
+				sl_log(SL_LOG_INFO, "postgres: %zu setting%s, %zu watchlist row%s in force", fresh->n,
+				       fresh->n == 1 ? "" : "s", nwl, nwl == 1 ? "" : "s");
+				free(oldwl);
 				sl_pgconf_rows_free(db);
 				db = fresh;
 			} else {
+				free(sl_runtime_set_db_watchlist(oldwl, oldlen, NULL));
 				sl_pgconf_rows_free(fresh);
 			}
 		}

@@ -23,6 +23,7 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sinks/file/file.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/null/null.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/zmq/zmq.c
+  ${CMAKE_CURRENT_LIST_DIR}/sinks/tap/tap.c
   ${CMAKE_CURRENT_LIST_DIR}/metrics/metrics.c)
 target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(sluice_engine PUBLIC sluice_capture_push sluice_capture sluice_analysis sluice_conf

@@ -105,6 +105,34 @@ static inline uint64_t sl_hist_quantile(const struct sl_hist_snap *s, double q)
 	return s->max_ns;
 }
 
+/* In a metadata record the stamp is the low 48 bits of the read time (the common part has 6
+ * spare bytes, and the tap layout fixes its size): ages are taken modulo 2^48 ns (78 hours),
+ * so a wrapped clock costs nothing. 0 means "not stamped". */
+#define SL_STAMP_MASK ((UINT64_C(1) << 48) - 1)
+
+static inline uint64_t sl_stamp48(uint64_t mono_ns)
+{
+	uint64_t s = mono_ns & SL_STAMP_MASK;
+	return s ? s : 1;
+}
+
+static inline uint64_t sl_stamp_age(uint64_t now_ns, uint64_t stamp48)
+{
+	return (now_ns - stamp48) & SL_STAMP_MASK;
+}
+
+static inline void sl_stamp_put(uint16_t w[3], uint64_t stamp48)
+{
+	w[0] = (uint16_t)stamp48;
+	w[1] = (uint16_t)(stamp48 >> 16);
+	w[2] = (uint16_t)(stamp48 >> 32);
+}
+
+static inline uint64_t sl_stamp_get(const uint16_t w[3])
+{
+	return (uint64_t)w[0] | (uint64_t)w[1] << 16 | (uint64_t)w[2] << 32;
+}
+
 /* The stamp carried by a packet record a capture thread wrote (SL_PKT_F_STAMP): 8 bytes after
  * the packet, unaligned. 0 when the record has none. */
 #define SL_PKT_F_STAMP 0x8000u

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "sinks/sink.h"
+#include "sinks/tap/tap.h"
 #include "worker.h"
 
 /* ---- building ---------------------------------------------------------------------------- */
@@ -117,6 +118,11 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 
 	/* Sinks and the router's ring to each. */
 	for (const struct sl_module *const *m = sl__sink_modules; *m; m++) {
+		if (*m == &sl__sink_tap) { /* one sink per tap name, each a named ring and no thread */
+			if ((e = sl__tap_create(pl, cfg, errbuf, errlen)) != 0)
+				return e;
+			continue;
+		}
 		if (!(*m)->init || !(*m)->write) { /* a descriptor without its required hooks */
 			snprintf(errbuf, errlen, "sink %s: no init or write hook", (*m)->name);
 			return -EINVAL;
@@ -133,6 +139,7 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 			return -ENOMEM;
 		pl->sinks[pl->nsinks++] = sk;
 		sk->mod = *m;
+		snprintf(sk->name, sizeof sk->name, "%s", (*m)->name);
 		sk->conf = sc;
 		sk->types = sl_sink_types_mask(&sc->types);
 		sk->policy = sc->policy;
@@ -225,6 +232,8 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen)
 		return e;
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];
+		if (sk->external)
+			continue;
 		snprintf(name, sizeof name, "sink-%s", sk->mod->name);
 		if ((e = sl_thread_start(&sk->tid, name, sk->cpu, sl__sink_main, sk)) != 0)
 			goto fail;
@@ -257,9 +266,16 @@ int sl_pipeline_done(struct sl_pipeline *pl)
 {
 	if (!sl_pipeline_captures_done(pl))
 		return 0;
-	for (unsigned s = 0; s < pl->nsinks; s++)
-		if (pl->sinks[s]->started && !atomic_load_explicit(&pl->sinks[s]->done, memory_order_acquire))
+	for (unsigned s = 0; s < pl->nsinks; s++) {
+		struct sl_sink *sk = pl->sinks[s];
+		if (sk->started && !atomic_load_explicit(&sk->done, memory_order_acquire))
 			return 0;
+		/* a tap: until its consumer has read what the router finished, within its drain time;
+		 * a forced stop waits for nobody */
+		if (sk->external && sk->mod->flush && !atomic_load_explicit(&pl->hard_stop, memory_order_relaxed) &&
+		    sk->mod->flush(sk->state) == -EAGAIN)
+			return 0;
+	}
 	return 1;
 }
 

@@ -31,7 +31,7 @@ struct sl_sink;
 
 #define SL_MAX_WORKERS 64
 #define SL_MAX_CAPTURES 16
-#define SL_MAX_SINKS 8
+#define SL_MAX_SINKS 16
 #define SL_DECODE_REASON_SLOTS 64
 
 /* The pipeline side of one capture thread: its ring to each worker. Only that thread uses it. */

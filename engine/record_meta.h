@@ -21,10 +21,13 @@
 #ifndef SLUICE_RECORD_META_H
 #define SLUICE_RECORD_META_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "sluice/record.h"
+#include "sluice/tap.h"
 
 /* An inline string: bytes at ((const uint8_t *)record + off), len of them. */
 struct sl_mstr {
@@ -47,9 +50,11 @@ struct sl_ev_common {
 	uint8_t worker;
 	uint16_t vlan[2];
 	uint32_t enrich;          /* offset of the record's struct sl_ev_enrich; 0: none */
-	uint64_t stamp_ns;        /* sampled records: when sluiced read the packet that made it
-	                             (CLOCK_MONOTONIC, latency.h); 0: not measured. Set by the
-	                             worker as the record is emitted; never encoded */
+	uint16_t version;         /* SL_TAP_VERSION: taps hand these records out as they are */
+	uint16_t stamp[3];        /* sampled records: the low 48 bits of the CLOCK_MONOTONIC ns when
+	                             sluiced read the packet that made it (latency.h), 0: not
+	                             measured; set by the worker as the record is emitted, never
+	                             encoded (sluice/tap.h calls these bytes pad) */
 };
 
 enum sl_app_proto {
@@ -212,6 +217,81 @@ struct sl_ev_enrich {
 #define SL_ENRICH_SRC_GEO 0x1u
 #define SL_ENRICH_DST_GEO 0x2u
 #define SL_ENRICH_ALERT 0x4u
+
+/* ---- the public tap layout -----------------------------------------------------------------
+ * Taps (sinks/tap/) give these records to other processes as they lie in ring memory, and
+ * include/sluice/tap.h is the layout those processes compile against. Every offset of every
+ * field is checked here, so a change to a struct above fails the build until tap.h (and its
+ * SL_TAP_VERSION) says the same. */
+#define SL__TAP_SAME(a, b, f) static_assert(offsetof(struct a, f) == offsetof(struct b, f), #a "." #f " moved: update sluice/tap.h")
+#define SL__TAP_SIZE(a, b) static_assert(sizeof(struct a) == sizeof(struct b), #a ": size differs from sluice/tap.h")
+SL__TAP_SIZE(sl_ev_common, sl_tap_common);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, ts_ns); SL__TAP_SAME(sl_ev_common, sl_tap_common, flow_id);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, src); SL__TAP_SAME(sl_ev_common, sl_tap_common, dst);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, sport); SL__TAP_SAME(sl_ev_common, sl_tap_common, dport);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, ipver); SL__TAP_SAME(sl_ev_common, sl_tap_common, proto);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, vlan_count); SL__TAP_SAME(sl_ev_common, sl_tap_common, worker);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, vlan); SL__TAP_SAME(sl_ev_common, sl_tap_common, enrich);
+SL__TAP_SAME(sl_ev_common, sl_tap_common, version);
+SL__TAP_SIZE(sl_mstr, sl_tap_str);
+SL__TAP_SIZE(sl_ev_flow, sl_tap_flow);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, pkts_toserver); SL__TAP_SAME(sl_ev_flow, sl_tap_flow, pkts_toclient);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, bytes_toserver); SL__TAP_SAME(sl_ev_flow, sl_tap_flow, bytes_toclient);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, start_ns); SL__TAP_SAME(sl_ev_flow, sl_tap_flow, end_ns);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, state); SL__TAP_SAME(sl_ev_flow, sl_tap_flow, reason);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, app_proto); SL__TAP_SAME(sl_ev_flow, sl_tap_flow, tcp_flags_ts);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, tcp_flags_tc); SL__TAP_SAME(sl_ev_flow, sl_tap_flow, icmp_type);
+SL__TAP_SAME(sl_ev_flow, sl_tap_flow, icmp_code);
+SL__TAP_SIZE(sl_ev_http, sl_tap_http);
+SL__TAP_SAME(sl_ev_http, sl_tap_http, length); SL__TAP_SAME(sl_ev_http, sl_tap_http, status);
+SL__TAP_SAME(sl_ev_http, sl_tap_http, port);
+SL__TAP_SAME(sl_ev_http, sl_tap_http, hostname); SL__TAP_SAME(sl_ev_http, sl_tap_http, url);
+SL__TAP_SAME(sl_ev_http, sl_tap_http, user_agent); SL__TAP_SAME(sl_ev_http, sl_tap_http, method);
+SL__TAP_SAME(sl_ev_http, sl_tap_http, protocol); SL__TAP_SAME(sl_ev_http, sl_tap_http, content_type);
+SL__TAP_SIZE(sl_ev_tls, sl_tap_tls);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, version); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, resumed);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, version_name); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, sni);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3_hash);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja4); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, alpn);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3s); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja3s_hash);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, ja4s); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, subject);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, issuerdn); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, serial);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, fingerprint); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, notbefore);
+SL__TAP_SAME(sl_ev_tls, sl_tap_tls, notafter); SL__TAP_SAME(sl_ev_tls, sl_tap_tls, subjectaltname);
+SL__TAP_SIZE(sl_ev_dns, sl_tap_dns);
+SL__TAP_SIZE(sl_ev_dns_rr, sl_tap_dns_rr);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rrtype); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, section);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, kind); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, ttl);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, v); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rrname);
+SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rdata); SL__TAP_SAME(sl_ev_dns_rr, sl_tap_dns_rr, rdata2);
+SL__TAP_SAME(sl_ev_dns, sl_tap_dns, tx_id); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, id);
+SL__TAP_SAME(sl_ev_dns, sl_tap_dns, flags); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, n_rr);
+SL__TAP_SAME(sl_ev_dns, sl_tap_dns, truncated); SL__TAP_SAME(sl_ev_dns, sl_tap_dns, rr);
+static_assert(SL_EV_DNS_QUESTION == SL_TAP_DNS_QUESTION && SL_EV_DNS_ANSWER == SL_TAP_DNS_ANSWER &&
+              SL_EV_DNS_AUTHORITY == SL_TAP_DNS_AUTHORITY && SL_EV_DNS_ADDITIONAL == SL_TAP_DNS_ADDITIONAL &&
+              SL_MSTR_MAX == SL_TAP_STR_MAX, "tap.h dns sections, string limit");
+SL__TAP_SIZE(sl_ev_geo, sl_tap_geo);
+SL__TAP_SAME(sl_ev_geo, sl_tap_geo, lat_e6); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, lon_e6);
+SL__TAP_SAME(sl_ev_geo, sl_tap_geo, asn); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, flags);
+SL__TAP_SAME(sl_ev_geo, sl_tap_geo, country); SL__TAP_SAME(sl_ev_geo, sl_tap_geo, city);
+SL__TAP_SAME(sl_ev_geo, sl_tap_geo, as_org);
+SL__TAP_SIZE(sl_ev_alert_tag, sl_tap_alert_tag);
+SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, severity); SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, signature);
+SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, category); SL__TAP_SAME(sl_ev_alert_tag, sl_tap_alert_tag, watchlist);
+SL__TAP_SIZE(sl_ev_alert, sl_tap_alert);
+SL__TAP_SAME(sl_ev_alert, sl_tap_alert, event_type); SL__TAP_SAME(sl_ev_alert, sl_tap_alert, kind);
+SL__TAP_SAME(sl_ev_alert, sl_tap_alert, entry); SL__TAP_SAME(sl_ev_alert, sl_tap_alert, value);
+SL__TAP_SAME(sl_ev_alert, sl_tap_alert, field);
+SL__TAP_SIZE(sl_ev_enrich, sl_tap_enrich);
+SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, flags); SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, src);
+SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, dst); SL__TAP_SAME(sl_ev_enrich, sl_tap_enrich, alert);
+static_assert(SL_GEO_LOCATION == SL_TAP_GEO_LOCATION && SL_GEO_ASN == SL_TAP_GEO_ASN &&
+              SL_ENRICH_SRC_GEO == SL_TAP_ENRICH_SRC_GEO && SL_ENRICH_DST_GEO == SL_TAP_ENRICH_DST_GEO &&
+              SL_ENRICH_ALERT == SL_TAP_ENRICH_ALERT, "tap.h flags");
+static_assert((int)SL_APP_HTTP == (int)SL_TAP_APP_HTTP && (int)SL_APP_TLS == (int)SL_TAP_APP_TLS &&
+              (int)SL_APP_DNS == (int)SL_TAP_APP_DNS && (int)SL_APP_FAILED == (int)SL_TAP_APP_FAILED, "tap.h app_proto");
+#undef SL__TAP_SAME
+#undef SL__TAP_SIZE
 
 /* ---- builder ----------------------------------------------------------------------------- */
 

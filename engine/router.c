@@ -56,10 +56,8 @@ static void route_one(struct sl_router *rt, const struct sl_rec *rec, const _Ato
 	next:;
 	}
 	uint64_t stamp = sl_sink_stamp(rec);
-	if (stamp) {
-		uint64_t now = sl_lat_now();
-		sl_hist_add(&rt->lat, now > stamp ? now - stamp : 0);
-	}
+	if (stamp)
+		sl_hist_add(&rt->lat, sl_stamp_age(sl_lat_now(), stamp));
 }
 
 /* One batch from the main thread's ring; returns how many records it held. */

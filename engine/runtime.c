@@ -58,6 +58,8 @@ struct snapshot {
 };
 
 static struct snapshot *_Atomic current;      /* written by the publisher only */
+static char *db_watchlist;                      /* the publisher's: the database's rows, or NULL */
+static size_t db_watchlist_len;
 static _Atomic uint64_t freed;                  /* published snapshots freed (tests, leak checks) */
 
 static void bad_row(void *arg, uint32_t line, const char *why)
@@ -101,13 +103,14 @@ static struct snapshot *snapshot_new(const struct sl_config *cfg, uint64_t versi
 	const struct sl_watchlist_conf *wc = SL_WATCHLIST_CONF(&s->cfg);
 	if (wc && wc->enabled) {
 		struct sl_watchlist *wl;
-		if (!wc->file || !wc->file[0]) {
+		/* with postgres.enabled the rows may come from the database alone, later */
+		if ((!wc->file || !wc->file[0]) && !db_watchlist && !s->cfg.postgres.enabled) {
 			snprintf(errbuf, errlen, "watchlist: app.watchlist.enabled is true but app.watchlist.file is empty");
 			snapshot_free(s);
 			return NULL;
 		}
-		if (sl_watchlist_load(wc->file, wc->strict, &wl, wc->strict ? NULL : bad_row, wc->file, errbuf,
-		                      errlen) != 0) {
+		if (sl_watchlist_load(wc->file, db_watchlist, db_watchlist_len, wc->strict, &wl,
+		                      wc->strict ? NULL : bad_row, wc->file, errbuf, errlen) != 0) {
 			snapshot_free(s);
 			return NULL;
 		}
@@ -141,6 +144,9 @@ void sl_runtime_fini(void)
 {
 	struct snapshot *s = atomic_load_explicit(&current, memory_order_relaxed);
 
+	free(db_watchlist);
+	db_watchlist = NULL;
+	db_watchlist_len = 0;
 	if (!s)
 		return;
 	/* Every reader has unregistered (their threads are joined): run what call_rcu queued,
@@ -180,6 +186,16 @@ int sl_runtime_publish(const struct sl_config *cfg, char *restart, size_t restar
 	GRACE_RELEASE(); /* the publisher read old too */
 	call_rcu(&old->rcu, reclaim);
 	return 1;
+}
+
+char *sl_runtime_set_db_watchlist(char *text, size_t len, size_t *oldlen)
+{
+	char *old = db_watchlist;
+	if (oldlen)
+		*oldlen = db_watchlist_len;
+	db_watchlist = text;
+	db_watchlist_len = text ? len : 0;
+	return old;
 }
 
 const struct sl_config *sl_runtime_config(void)

@@ -44,6 +44,12 @@ struct sl_runtime {
 	const struct sl_watchlist *watchlist; /* app.watchlist: the entries */
 };
 
+/* The database's watchlist rows (postgres.enabled), in the watchlist file format, read after
+ * app.watchlist.file's by every snapshot made from now on (init, publish). Takes text over
+ * (malloc'd; NULL: none) and gives back the previous one (the caller frees it, or sets it back
+ * when a publish with the new one failed). The publisher's thread only. */
+char *sl_runtime_set_db_watchlist(char *text, size_t len, size_t *oldlen);
+
 int sl_runtime_init(const struct sl_config *cfg, char *errbuf, size_t errlen);
 void sl_runtime_fini(void);
 

@@ -6,7 +6,7 @@
  *
  *   capture.packets = decode.ok + sum(decode.errors) + capture.ring_dropped + capture.oversize
  *   for each hop:   produced = consumed + dropped + in_flight
- *   for each sink:  received = delivered + spooled + dropped
+ *   for each sink:  received = delivered + spooled + dropped (+ left: a tap's unread records)
  *
  * Each side of a hop keeps its own count: `produced` and `dropped` are the producer's (capture
  * pushed, worker emitted, router routed per sink), `consumed` the consumer's (worker taken,
@@ -55,6 +55,34 @@ static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r, uint64_t
 	row->used_bytes = st.used;
 	row->capacity = st.capacity;
 	return row;
+}
+
+/* A tap (sinks/tap/tap.c): its consumer is another process, so its side of the hop is the
+ * ring header's records_out (what its consumers released), clamped to what was committed: a
+ * consumer that scribbles on the header misstates only its own row. The hop's equation then
+ * checks the router's `routed` against the ring's own commits; the sink row says what the
+ * consumers read, what the router dropped for them and what nobody read (left). */
+static void tap_rows(struct sl_ledger *l, struct sl_ledger_sink *row, const struct sl_sink *sk, uint64_t routed,
+                     uint64_t dropped)
+{
+	struct sl_ring_stats st;
+	struct sl_ledger_ring *rr = ring_row(l, sk->ring, routed, dropped, 0);
+	uint64_t out;
+
+	sl_ring_stats(sk->ring, &st);
+	out = st.records_out < st.records_in ? st.records_out : st.records_in;
+	if (rr) {
+		snprintf(rr->name, sizeof rr->name, "router->%s", sk->name);
+		rr->consumed = out;
+		rr->in_flight = st.records_in - out;
+	}
+	row->received = routed + dropped;
+	row->delivered = out;
+	row->dropped = dropped;
+	row->dropped_full = dropped;
+	row->left = st.records_in - out;
+	row->bytes = st.bytes_out;
+	row->subscribers = (uint64_t)st.consumer_alive;
 }
 
 void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
@@ -111,11 +139,15 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		const struct sl_sink *sk = pl->sinks[s];
 		struct sl_ledger_sink *row = &l->sinks[l->nsinks++];
+		snprintf(row->name, sizeof row->name, "%s", sk->name);
+		if (sk->external) {
+			tap_rows(l, row, sk, LD(pl->router.routed[s]), LD(pl->router.dropped[s]));
+			continue;
+		}
 		struct sl_ledger_ring *rr = ring_row(l, sk->ring, LD(pl->router.routed[s]), LD(pl->router.dropped[s]),
 		                                     LD(sk->ctr.received));
 		if (rr)
-			snprintf(rr->name, sizeof rr->name, "router->%s", sk->mod->name);
-		snprintf(row->name, sizeof row->name, "%s", sk->mod->name);
+			snprintf(rr->name, sizeof rr->name, "router->%s", sk->name);
 		row->received = LD(sk->ctr.received);
 		row->delivered = LD(sk->ctr.delivered);
 		row->spooled = LD(sk->ctr.spooled);
@@ -233,10 +265,10 @@ int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len)
 	}
 	for (unsigned i = 0; i < l->nsinks; i++) {
 		const struct sl_ledger_sink *s = &l->sinks[i];
-		if (s->received != s->delivered + s->spooled + s->dropped) {
-			snprintf(why, len, "sink %s: received %llu != delivered %llu + spooled %llu + dropped %llu", s->name,
-			         (unsigned long long)s->received, (unsigned long long)s->delivered,
-			         (unsigned long long)s->spooled, (unsigned long long)s->dropped);
+		if (s->received != s->delivered + s->spooled + s->dropped + s->left) {
+			snprintf(why, len, "sink %s: received %llu != delivered %llu + spooled %llu + dropped %llu + left %llu",
+			         s->name, (unsigned long long)s->received, (unsigned long long)s->delivered,
+			         (unsigned long long)s->spooled, (unsigned long long)s->dropped, (unsigned long long)s->left);
 			return 0;
 		}
 		if (s->has_spool && s->spooled + s->spool_recovered !=
@@ -291,9 +323,12 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 	}
 	for (unsigned i = 0; i < l->nsinks; i++) {
 		const struct sl_ledger_sink *s = &l->sinks[i];
-		fprintf(f, "sink      %-22s received %llu  delivered %llu  spooled %llu  dropped %llu\n", s->name,
+		fprintf(f, "sink      %-22s received %llu  delivered %llu  spooled %llu  dropped %llu", s->name,
 		        (unsigned long long)s->received, (unsigned long long)s->delivered, (unsigned long long)s->spooled,
 		        (unsigned long long)s->dropped);
+		if (s->left)
+			fprintf(f, "  left %llu (no consumer read them)", (unsigned long long)s->left);
+		fprintf(f, "\n");
 		if (s->has_spool)
 			fprintf(f, "spool     %-22s recovered %llu  replayed %llu  pending %llu  dropped %llu  lost %llu\n",
 			        s->name, (unsigned long long)s->spool_recovered, (unsigned long long)s->replayed,
@@ -363,12 +398,12 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 		const struct sl_ledger_sink *s = &l->sinks[i];
 		fprintf(f, "%s\n  {\"name\":\"%s\",\"received\":%llu,\"delivered\":%llu,\"spooled\":%llu,\"dropped\":%llu,"
 		           "\"bytes\":%llu,\"drops\":{\"full\":%llu,\"encode\":%llu,\"error\":%llu},"
-		           "\"subscribers\":%llu,\"subscriptions\":%llu",
+		           "\"subscribers\":%llu,\"subscriptions\":%llu,\"left\":%llu",
 		        i ? "," : "", s->name, (unsigned long long)s->received, (unsigned long long)s->delivered,
 		        (unsigned long long)s->spooled, (unsigned long long)s->dropped, (unsigned long long)s->bytes,
 		        (unsigned long long)s->dropped_full, (unsigned long long)s->dropped_encode,
 		        (unsigned long long)s->dropped_error, (unsigned long long)s->subscribers,
-		        (unsigned long long)s->subscriptions);
+		        (unsigned long long)s->subscriptions, (unsigned long long)s->left);
 		if (s->has_spool)
 			fprintf(f, ",\"replayed\":%llu,\"spool\":{\"recovered\":%llu,\"pending\":%llu,\"dropped\":%llu,\"lost\":%llu}",
 			        (unsigned long long)s->replayed, (unsigned long long)s->spool_recovered,

@@ -24,6 +24,7 @@ struct sl_ledger_ring {
 struct sl_ledger_sink {
 	char name[32];
 	uint64_t received, delivered, spooled, dropped, bytes;
+	uint64_t left; /* a tap's records that no consumer read (still in its ring at the end) */
 	uint64_t dropped_full, dropped_encode, dropped_error, subscribers, subscriptions;
 	int has_spool;
 	uint64_t replayed, spool_recovered, spool_pending, spool_dropped, spool_lost;

@@ -80,11 +80,12 @@ void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 		uint64_t stamp = 0;
 		if (w->pkt_stamp && w->sample_every && --w->sample_in == 0) {
 			w->sample_in = w->sample_every;
-			stamp = w->pkt_stamp;
-			uint64_t now = sl_lat_now();
-			sl_hist_add(&w->lat, now > stamp ? now - stamp : 0);
+			stamp = sl_stamp48(w->pkt_stamp);
+			sl_hist_add(&w->lat, sl_stamp_age(sl_lat_now(), stamp));
 		}
-		memcpy((uint8_t *)w->last_emit + offsetof(struct sl_ev_common, stamp_ns), &stamp, sizeof stamp);
+		uint16_t words[3];
+		sl_stamp_put(words, stamp);
+		memcpy((uint8_t *)w->last_emit + offsetof(struct sl_ev_common, stamp), words, sizeof words);
 	}
 	w->last_emit = NULL;
 	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1 + sl__fault(SL_FAULT_WORKER));

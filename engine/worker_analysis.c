@@ -215,6 +215,7 @@ void sl_an_common(const struct sl_analysis *an, struct sl_ev_common *c, const st
 	c->vlan[1] = af->vlan[1];
 	c->vlan_count = (uint8_t)(af->vlan[1] ? 2 : af->vlan[0] ? 1 : 0);
 	c->worker = (uint8_t)an->w->index;
+	c->version = SL_TAP_VERSION;
 }
 
 void sl_an_common_dir(const struct sl_analysis *an, struct sl_ev_common *c, const struct sl_flow *f, unsigned dir,

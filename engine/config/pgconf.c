@@ -161,6 +161,59 @@ static const char settings_sql[] =
 	"SELECT sensor, key, value FROM sluice_settings WHERE sensor = '*' OR sensor = $1 "
 	"ORDER BY (sensor <> '*'), key";
 
+static const char watchlist_sql[] =
+	"SELECT id, kind, value, tag, severity::text, coalesce(signature, '') FROM sluice_watchlist "
+	"WHERE enabled AND (sensor = '*' OR sensor = $1) ORDER BY id";
+
+static void bad_watchlist_row(void *arg, const char *why)
+{
+	(void)arg;
+	sl_log(SL_LOG_WARNING, "postgres: %s (row skipped)", why);
+}
+
+/* Adds the watchlist table's rows to r: 0, or -errno with errbuf. */
+static int read_watchlist(PGconn *c, const char *sensor, int stopfd, uint64_t timeout_ns, struct sl_pgconf_rows *r,
+                          char *errbuf, size_t errlen)
+{
+	const char *params[1] = { sensor };
+	if (!PQsendQueryParams(c, watchlist_sql, 1, NULL, params, NULL, NULL, 0)) {
+		pq_error(errbuf, errlen, "read sluice_watchlist", c);
+		return -EIO;
+	}
+	PGresult *res = finish_query(c, stopfd, mono_ns() + timeout_ns, "read sluice_watchlist", errbuf, errlen);
+	if (res == NULL)
+		return -EIO;
+	int e = 0;
+	if (PQnfields(res) != 6) {
+		snprintf(errbuf, errlen, "postgres: sluice_watchlist: expected 6 columns");
+		e = -EINVAL;
+	}
+	for (int i = 0; e == 0 && i < PQntuples(res); i++) {
+		char why[320];
+		const char *f[6];
+		size_t n[6];
+		for (int k = 0; k < 6; k++) {
+			f[k] = PQgetvalue(res, i, k);
+			n[k] = PQgetisnull(res, i, k) ? 0 : (size_t)PQgetlength(res, i, k);
+		}
+		uint64_t id = strtoull(f[0], NULL, 10);
+		int a = sl_pgconf_watchlist_add(r, id, f[1], n[1], f[2], n[2], f[3], n[3], f[4], n[4], f[5], n[5], why,
+		                                sizeof why);
+		if (a == -EINVAL)
+			bad_watchlist_row(NULL, why); /* one row: the rest still load */
+		else if (a)
+			e = a;
+	}
+	PQclear(res);
+	if (e == 0 && r->watchlist == NULL && (r->watchlist = calloc(1, 1)) == NULL)
+		e = -ENOMEM; /* read, and empty: not the same as not read */
+	if (e == 0 && sl_pgconf_watchlist_check(r, bad_watchlist_row, NULL) == (size_t)-ENOMEM) {
+		snprintf(errbuf, errlen, "postgres: sluice_watchlist: out of memory");
+		e = -ENOMEM;
+	}
+	return e;
+}
+
 /* Reads the settings table: 0 and *out, or -errno with errbuf. */
 static int read_rows(PGconn *c, const char *sensor, int stopfd, uint64_t timeout_ns, struct sl_pgconf_rows **out,
                      char *errbuf, size_t errlen)
@@ -189,6 +242,8 @@ static int read_rows(PGconn *c, const char *sensor, int stopfd, uint64_t timeout
 		                       PQgetvalue(res, i, 2), (size_t)PQgetlength(res, i, 2), errbuf, errlen);
 	}
 	PQclear(res);
+	if (e == 0)
+		e = read_watchlist(c, sensor, stopfd, timeout_ns, r, errbuf, errlen);
 	if (e) {
 		sl_pgconf_rows_free(r);
 		return e;

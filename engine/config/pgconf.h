@@ -28,6 +28,11 @@ struct sl_pgconf_rows {
 	size_t n;
 	char **assign; /* NULL-terminated, n of them */
 	char **origin; /* n of them */
+	/* sluice_watchlist's enabled rows of this sensor and '*', as watchlist file lines
+	 * ("KIND VALUE TAG SEVERITY SIGNATURE\n"), bad rows already left out */
+	char *watchlist;
+	size_t watchlist_len, watchlist_rows;
+	uint64_t *watchlist_ids; /* the row id of each line (watchlist_rows of them) */
 };
 struct sl_pgconf_rows *sl__pgconf_rows_new(void);    /* empty; NULL when out of memory */
 void sl_pgconf_rows_free(struct sl_pgconf_rows *r); /* accepts NULL; frees r too */
@@ -37,6 +42,17 @@ void sl_pgconf_rows_free(struct sl_pgconf_rows *r); /* accepts NULL; frees r too
  * are refused). 0, or -EINVAL with the reason in errbuf naming the row. */
 int sl_pgconf_rows_add(struct sl_pgconf_rows *r, const char *sensor, const char *key, size_t keylen,
                        const char *value, size_t vallen, char *errbuf, size_t errlen);
+
+/* Appends one sluice_watchlist row as a line: 0, or -EINVAL with errbuf naming the row when a
+ * field holds what the line format cannot carry (a NUL, a line break; white space in the kind,
+ * value or tag) or is too long. */
+int sl_pgconf_watchlist_add(struct sl_pgconf_rows *r, uint64_t id, const char *kind, size_t kindlen,
+                            const char *value, size_t valuelen, const char *tag, size_t taglen, const char *severity,
+                            size_t sevlen, const char *signature, size_t siglen, char *errbuf, size_t errlen);
+/* Parses the lines added as the watchlist will, calls bad (may be NULL) for each row that does
+ * not parse with "sluice_watchlist row id=N: reason", and leaves those out. The number of rows
+ * left out, or -ENOMEM. */
+size_t sl_pgconf_watchlist_check(struct sl_pgconf_rows *r, void (*bad)(void *arg, const char *why), void *arg);
 
 struct sl_pgconf_opts {
 	const char *conninfo;       /* libpq connection string */

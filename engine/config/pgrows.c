@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/watchlist/watchlist.h"
 #include "conf/conf.h"
 #include "pgconf.h"
 
@@ -29,6 +30,8 @@ void sl_pgconf_rows_free(struct sl_pgconf_rows *r)
 	}
 	free(r->assign);
 	free(r->origin);
+	free(r->watchlist);
+	free(r->watchlist_ids);
 	free(r);
 }
 
@@ -112,3 +115,121 @@ struct sl_pgconf_rows *sl__pgconf_rows_new(void)
 	return r;
 }
 
+
+/* A field the line format carries: no NUL, no line break, and with `word` no blank either. */
+static int field_ok(const char *f, size_t len, int word)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)f[i];
+		if (c == 0 || c == '\n' || c == '\r' || (word && (c == ' ' || c == '\t')))
+			return 0;
+	}
+	return len > 0 || !word;
+}
+
+int sl_pgconf_watchlist_add(struct sl_pgconf_rows *r, uint64_t id, const char *kind, size_t kindlen,
+                            const char *value, size_t valuelen, const char *tag, size_t taglen, const char *severity,
+                            size_t sevlen, const char *signature, size_t siglen, char *errbuf, size_t errlen)
+{
+	if (r->watchlist_rows >= SL_WL_MAX_ENTRIES) {
+		snprintf(errbuf, errlen, "sluice_watchlist: more than %u rows", SL_WL_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	if (kindlen > 64 || valuelen > FIELD_MAX || taglen > 64 || sevlen > 16 || siglen > FIELD_MAX ||
+	    !field_ok(kind, kindlen, 1) || !field_ok(value, valuelen, 1) || !field_ok(tag, taglen, 1) ||
+	    !field_ok(severity, sevlen, 1) || !field_ok(signature, siglen, 0) || kind[0] == '#') {
+		snprintf(errbuf, errlen,
+		         "sluice_watchlist row id=%llu: a field is empty, too long, or holds a NUL, a line break or "
+		         "(kind, value, tag, severity) a blank",
+		         (unsigned long long)id);
+		return -EINVAL;
+	}
+	size_t need = kindlen + valuelen + taglen + sevlen + siglen + 5;
+	char *t = realloc(r->watchlist, r->watchlist_len + need + 1);
+	if (t == NULL)
+		goto nomem;
+	r->watchlist = t;
+	uint64_t *ids = realloc(r->watchlist_ids, (r->watchlist_rows + 1) * sizeof *ids);
+	if (ids == NULL)
+		goto nomem;
+	r->watchlist_ids = ids;
+	char *o = r->watchlist + r->watchlist_len;
+	const struct {
+		const char *p;
+		size_t n;
+	} f[] = { { kind, kindlen }, { value, valuelen }, { tag, taglen }, { severity, sevlen }, { signature, siglen } };
+	for (size_t i = 0; i < 5; i++) {
+		if (i == 4 && f[i].n == 0)
+			break;
+		if (i)
+			*o++ = ' ';
+		memcpy(o, f[i].p, f[i].n);
+		o += f[i].n;
+	}
+	*o++ = '\n';
+	r->watchlist_len = (size_t)(o - r->watchlist);
+	r->watchlist_ids[r->watchlist_rows++] = id;
+	return 0;
+nomem:
+	snprintf(errbuf, errlen, "sluice_watchlist: out of memory");
+	return -ENOMEM;
+}
+
+struct wl_check {
+	struct sl_pgconf_rows *r;
+	uint8_t *badline; /* per line, 1 = leave out */
+	void (*bad)(void *arg, const char *why);
+	void *arg;
+	size_t nbad;
+};
+
+static void on_bad_line(void *arg, uint32_t line, const char *why)
+{
+	struct wl_check *k = arg;
+	if (line == 0 || line > k->r->watchlist_rows || k->badline[line - 1])
+		return;
+	k->badline[line - 1] = 1;
+	k->nbad++;
+	if (k->bad) {
+		char msg[320];
+		snprintf(msg, sizeof msg, "sluice_watchlist row id=%llu: %s",
+		         (unsigned long long)k->r->watchlist_ids[line - 1], why);
+		k->bad(k->arg, msg);
+	}
+}
+
+size_t sl_pgconf_watchlist_check(struct sl_pgconf_rows *r, void (*bad)(void *arg, const char *why), void *arg)
+{
+	struct wl_check k = { .r = r, .bad = bad, .arg = arg };
+	struct sl_watchlist *wl = NULL;
+	size_t nbad = 0;
+	char err[256];
+
+	if (r->watchlist_rows == 0)
+		return 0;
+	if ((k.badline = calloc(r->watchlist_rows, 1)) == NULL)
+		return (size_t)-ENOMEM;
+	if (sl_watchlist_parse(r->watchlist, r->watchlist_len, &wl, on_bad_line, &k, &nbad, err, sizeof err) != 0) {
+		free(k.badline);
+		return (size_t)-ENOMEM;
+	}
+	sl_watchlist_free(wl);
+	if (k.nbad) { /* keep the good lines, in place */
+		size_t in = 0, out = 0, row = 0, kept = 0;
+		while (in < r->watchlist_len) {
+			const char *nl = memchr(r->watchlist + in, '\n', r->watchlist_len - in);
+			size_t len = (size_t)(nl - (r->watchlist + in)) + 1; /* every line ends in \n */
+			if (!k.badline[row]) {
+				memmove(r->watchlist + out, r->watchlist + in, len);
+				r->watchlist_ids[kept++] = r->watchlist_ids[row];
+				out += len;
+			}
+			in += len;
+			row++;
+		}
+		r->watchlist_len = out;
+		r->watchlist_rows = kept;
+	}
+	free(k.badline);
+	return k.nbad;
+}

@@ -92,6 +92,7 @@ static const struct col sink_cols[] = {
 	SCOL("sink_spooled_total", "counter", "Records that went to the spool instead.", spooled),
 	SCOL("sink_dropped_total", "counter", "Records the sink dropped (all reasons).", dropped),
 	SCOL("sink_bytes_total", "counter", "Bytes the sink wrote.", bytes),
+	SCOL("sink_left", "gauge", "Records in a tap's ring that no consumer has read yet.", left),
 	SCOL("sink_subscribers", "gauge", "Subscribers connected (publishers).", subscribers),
 	SCOL("sink_subscriptions", "gauge", "Topic subscriptions held (publishers).", subscriptions),
 	SCOL("sink_replayed_total", "counter", "Spooled records the destination acknowledged later.", replayed),

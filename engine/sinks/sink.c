@@ -18,11 +18,13 @@
 extern const struct sl_module sl__sink_file;
 extern const struct sl_module sl__sink_null;
 extern const struct sl_module sl__sink_zmq;
+extern const struct sl_module sl__sink_tap;
 
 const struct sl_module *const sl__sink_modules[] = {
 	&sl__sink_file,
 	&sl__sink_null,
 	&sl__sink_zmq,
+	&sl__sink_tap, /* sinks/tap: no thread and no write; sl__tap_create builds one sink per name */
 	NULL,
 };
 
@@ -46,16 +48,16 @@ uint64_t sl_sink_types_mask(const struct sl_conf_strs *types)
 
 uint64_t sl_sink_stamp(const struct sl_rec *rec)
 {
-	uint64_t stamp = 0;
-	if (rec->type >= SL_REC_FLOW && rec->type < SL_REC_TYPE_MAX && rec->len >= sizeof(struct sl_ev_common))
-		memcpy(&stamp, (const uint8_t *)rec->data + offsetof(struct sl_ev_common, stamp_ns), sizeof stamp);
-	return stamp;
+	uint16_t words[3];
+	if (rec->type < SL_REC_FLOW || rec->type >= SL_REC_TYPE_MAX || rec->len < sizeof(struct sl_ev_common))
+		return 0;
+	memcpy(words, (const uint8_t *)rec->data + offsetof(struct sl_ev_common, stamp), sizeof words);
+	return sl_stamp_get(words);
 }
 
 void sl_sink_latency(struct sl_sink_counters *ctr, uint64_t stamp)
 {
-	uint64_t now = sl_lat_now();
-	sl_hist_add(&ctr->lat, now > stamp ? now - stamp : 0);
+	sl_hist_add(&ctr->lat, sl_stamp_age(sl_lat_now(), stamp));
 }
 
 #define BATCH 64

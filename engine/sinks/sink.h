@@ -96,6 +96,10 @@ struct sl_sink_counters {
 
 struct sl_sink {
 	const struct sl_module *mod;
+	char name[32];        /* in the ledger: the module's name, or "tap.NAME" */
+	int external;         /* a tap (sinks/tap/tap.c): another process consumes the ring; no thread
+	                         of ours, so start, flush and fini run on the main thread, and flush
+	                         is polled by sl_pipeline_done until it returns 0 */
 	const struct sl_sink_conf *conf; /* in the configuration at start */
 	void *state;
 	sl_ring *ring;        /* from the router */
@@ -127,7 +131,7 @@ static inline void sl_count(_Atomic uint64_t *c, uint64_t n)
 }
 
 /* The stamp a record carries (latency.h), 0 when it has none: records of any metadata type
- * start with struct sl_ev_common (record_meta.h), at whose stamp_ns offset it lies. */
+ * start with struct sl_ev_common (record_meta.h), whose `stamp` words hold it (48 bits). */
 uint64_t sl_sink_stamp(const struct sl_rec *rec);
 /* Sink thread: a stamped record reached its destination now. */
 void sl_sink_latency(struct sl_sink_counters *ctr, uint64_t stamp);

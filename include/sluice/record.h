@@ -3,8 +3,8 @@
  * Record types that travel through sluice rings, and the layout of a packet record. An
  * external process that feeds sluiced through `--shm-input NAME` writes exactly this: one ring
  * record of type SL_REC_PACKET per packet, whose payload is struct sl_pkt_rec followed by the
- * captured bytes (caplen of them). Metadata records (flow, http, …) are internal to sluiced and
- * are described in engine/record_meta.h.
+ * captured bytes (caplen of them). Metadata records (flow, http, …) are what sluiced's taps
+ * hand out; their layout is sluice/tap.h.
  */
 #ifndef SLUICE_RECORD_H
 #define SLUICE_RECORD_H

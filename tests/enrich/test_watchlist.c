@@ -205,7 +205,7 @@ static void test_bad_rows(void)
 	REQUIRE(fd >= 0);
 	REQUIRE(write(fd, text, used) == (ssize_t)used);
 	close(fd);
-	CHECK(sl_watchlist_load(path, true, &wl, NULL, NULL, err, sizeof err) == -EINVAL);
+	CHECK(sl_watchlist_load(path, NULL, 0, true, &wl, NULL, NULL, err, sizeof err) == -EINVAL);
 	CHECK(wl == NULL);
 	char want[128];
 	snprintf(want, sizeof want, "%s:17: ", path);
@@ -214,14 +214,14 @@ static void test_bad_rows(void)
 	CHECK(strstr(err, want) != NULL);
 	/* not strict: loaded, every bad row named */
 	memset(&log, 0, sizeof log);
-	CHECK(sl_watchlist_load(path, false, &wl, on_bad, &log, err, sizeof err) == 0);
+	CHECK(sl_watchlist_load(path, NULL, 0, false, &wl, on_bad, &log, err, sizeof err) == 0);
 	CHECK_EQ(log.n, nwant);
 	CHECK(wl && sl_watchlist_count(wl) == 10000 - nwant);
 	sl_watchlist_free(wl);
 	unlink(path);
-	CHECK(sl_watchlist_load(path, true, &wl, NULL, NULL, err, sizeof err) == -ENOENT);
+	CHECK(sl_watchlist_load(path, NULL, 0, true, &wl, NULL, NULL, err, sizeof err) == -ENOENT);
 	CHECK(strstr(err, path) != NULL);
-	CHECK(sl_watchlist_load("/tmp", true, &wl, NULL, NULL, err, sizeof err) == -EINVAL);
+	CHECK(sl_watchlist_load("/tmp", NULL, 0, true, &wl, NULL, NULL, err, sizeof err) == -EINVAL);
 	free(text);
 
 	/* each refusal on its own, with its reason */

@@ -20,7 +20,8 @@ add_test(NAME fuzz.conf COMMAND fuzz_conf -max_total_time=10 -timeout=10 -rss_li
 set_tests_properties(fuzz.conf PROPERTIES LABELS "fuzz;conf" TIMEOUT 120)
 
 # fuzz.pgrows: PostgreSQL settings rows as a server might send them (engine/config/pgrows.c)
-add_executable(fuzz_pgrows ${CMAKE_CURRENT_LIST_DIR}/fuzz_pgrows.c ${PROJECT_SOURCE_DIR}/engine/config/pgrows.c)
+add_executable(fuzz_pgrows ${CMAKE_CURRENT_LIST_DIR}/fuzz_pgrows.c ${PROJECT_SOURCE_DIR}/engine/config/pgrows.c
+  ${PROJECT_SOURCE_DIR}/engine/analysis/watchlist/watchlist.c)
 target_include_directories(fuzz_pgrows PRIVATE ${PROJECT_SOURCE_DIR}/engine)
 target_compile_options(fuzz_pgrows PRIVATE -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=all -fno-omit-frame-pointer)

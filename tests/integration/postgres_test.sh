@@ -69,7 +69,7 @@ ip netns add "$ns" 2>"$tmp/err" || skip "ip netns add: $(cat "$tmp/err")"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$sluiced" -q -c "$tmp/sluice.yaml" -i lo -o "$tmp/eve.json" --stats-json "$tmp/ledger.json" \
   --set log.level=info --set "postgres.conninfo=host=$PG_DIR port=$PG_PORT user=postgres dbname=sluice" \
-  2>"$tmp/run.err" &
+  --set app.watchlist.enabled=true --set app.watchlist.strict=false 2>"$tmp/run.err" &
 spid=$!
 check "sluiced connects and listens" 'wait_for 20 "grep -q \"postgres: connected; listening on sluice_config\" \"$tmp/run.err\""'
 check "the start read no row in error" '! grep -q "sluice_settings row" "$tmp/run.err"'
@@ -88,6 +88,36 @@ pg_sql "DELETE FROM sluice_settings WHERE key = 'flow.timeouts.tcp'"
 pg_sql "UPDATE sluice_settings SET value = 'soon' WHERE sensor = '*' AND key = 'flow.timeouts.udp'"
 check "a value that does not parse is refused, naming the row; the configuration stays" \
   'wait_for 10 "grep -q \"postgres: postgres: sluice_settings row sensor=.\*. key=.flow.timeouts.udp.: .*the running configuration stays in force\" \"$tmp/run.err\""'
+pg_sql "UPDATE sluice_settings SET value = '55s' WHERE sensor = '*' AND key = 'flow.timeouts.udp'"
+
+# watchlist rows: a DNS query inside the namespace, before and after a row names it
+query() { # NAME: one DNS query to the namespace's own 127.0.0.1 (nothing answers: ICMP comes back)
+  ip netns exec "$ns" python3 -c "
+import socket, sys
+n = sys.argv[1].encode()
+q = b'\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' + b''.join(bytes([len(p)]) + p for p in n.split(b'.')) + b'\x00\x00\x01\x00\x01'
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(q, ('127.0.0.1', 53))" "$1"
+}
+alerts() { grep -c "\"event_type\":\"alert\".*\"watchlist\":\"$1\"" "$tmp/eve.json"; }
+query before.watch-me.example
+check "the query is a record" 'wait_for 10 "grep -q before.watch-me.example \"$tmp/eve.json\""'
+check "no alert before the row" '[ "$(alerts pgtest)" = 0 ]'
+t0=$(date +%s%N)
+pg_sql "INSERT INTO sluice_watchlist (kind, value, tag, severity) VALUES ('domain', '*.watch-me.example', 'pgtest', 1),
+  ('ip', 'not-an-address', 'pgbad', 3), ('ja3', 'e7d705a3286e19ea42f587b344ee6865', 'pgja3', 2)"
+check "the new rows are in force, the bad one skipped and named by its id" \
+  'wait_for 10 "grep -q \"postgres: [0-9]* settings*, 2 watchlist rows in force\" \"$tmp/run.err\"" &&
+   grep -q "postgres: sluice_watchlist row id=2: .*(row skipped)" "$tmp/run.err"'
+query after.watch-me.example
+check "a query the row names raises an alert" 'wait_for 10 "[ \$(alerts pgtest) = 1 ]"'
+t1=$(date +%s%N)
+echo "     (alert seen $(( (t1 - t0) / 1000000 )) ms after the INSERT's commit, including the query)"
+check "the alert carries the row's tag, severity and the matched name" \
+  'grep "\"event_type\":\"alert\"" "$tmp/eve.json" | grep -q "\"severity\":1.*\"watchlist\":\"pgtest\""'
+pg_sql "UPDATE sluice_watchlist SET enabled = false WHERE tag = 'pgtest'"
+check "a row disabled is gone" 'wait_for 10 "grep -q \"postgres: [0-9]* settings*, 1 watchlist row in force\" \"$tmp/run.err\""'
+query again.watch-me.example
+check "and raises no alert" 'wait_for 10 "grep -q again.watch-me.example \"$tmp/eve.json\"" && [ "$(alerts pgtest)" = 1 ]'
 
 pg_down
 check "the server going away is noticed" 'wait_for 10 "grep -q \"postgres: connection lost\" \"$tmp/run.err\""'

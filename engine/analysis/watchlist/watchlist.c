@@ -552,16 +552,13 @@ static void keep_first(void *arg, uint32_t line, const char *why)
 
 #define FILE_MAX ((size_t)1 << 30)
 
-int sl_watchlist_load(const char *path, bool strict, struct sl_watchlist **out, sl_wl_bad_fn bad, void *arg,
-                      char *errbuf, size_t errlen)
+/* The file's bytes in a buffer of room + 1 more at the end: 0, or -errno with errbuf. */
+static int read_file(const char *path, size_t room, char **text, size_t *len, char *errbuf, size_t errlen)
 {
-	struct first_bad fb = { .bad = bad, .arg = arg };
 	struct stat st;
-	char *text = NULL;
-	size_t got = 0, nbad = 0;
+	size_t got = 0;
 	int fd, e;
 
-	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		e = -errno;
 		snprintf(errbuf, errlen, "watchlist %s: %s", path, strerror(-e));
@@ -574,35 +571,65 @@ int sl_watchlist_load(const char *path, bool strict, struct sl_watchlist **out, 
 		close(fd);
 		return e;
 	}
-	if (!(text = malloc((size_t)st.st_size + 1))) {
+	if (!(*text = malloc((size_t)st.st_size + room + 1))) {
 		close(fd);
 		snprintf(errbuf, errlen, "watchlist %s: out of memory", path);
 		return -ENOMEM;
 	}
 	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
+		ssize_t r = read(fd, *text + got, (size_t)st.st_size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			e = r < 0 ? -errno : -EIO;
 			snprintf(errbuf, errlen, "watchlist %s: read: %s", path, r < 0 ? strerror(-e) : "file shrank");
-			free(text);
+			free(*text);
+			*text = NULL;
 			close(fd);
 			return e;
 		}
 		got += (size_t)r;
 	}
 	close(fd);
+	*len = got;
+	return 0;
+}
+
+int sl_watchlist_load(const char *path, const char *extra, size_t extralen, bool strict, struct sl_watchlist **out,
+                      sl_wl_bad_fn bad, void *arg, char *errbuf, size_t errlen)
+{
+	struct first_bad fb = { .bad = bad, .arg = arg };
+	char *text = NULL;
+	size_t got = 0, nbad = 0;
+	const char *name = path && path[0] ? path : "(database rows)";
+	int e;
+
+	*out = NULL;
+	if (!extra)
+		extralen = 0;
+	if (path && path[0]) {
+		if ((e = read_file(path, extralen + 1, &text, &got, errbuf, errlen)) != 0)
+			return e;
+	} else if (!(text = malloc(extralen + 2))) {
+		snprintf(errbuf, errlen, "watchlist: out of memory");
+		return -ENOMEM;
+	}
+	if (extralen) { /* the extra rows start on a line of their own */
+		if (got && text[got - 1] != '\n')
+			text[got++] = '\n';
+		memcpy(text + got, extra, extralen);
+		got += extralen;
+	}
 	e = sl_watchlist_parse(text, got, out, keep_first, &fb, &nbad, errbuf, errlen);
 	free(text);
 	if (e != 0) {
 		char tmp[256];
 		snprintf(tmp, sizeof tmp, "%s", errbuf);
-		snprintf(errbuf, errlen, "watchlist %s: %s", path, tmp);
+		snprintf(errbuf, errlen, "watchlist %s: %s", name, tmp);
 		return e;
 	}
 	if (strict && nbad) {
-		snprintf(errbuf, errlen, "watchlist %s:%u: %s (%zu bad row%s)", path, fb.line, fb.why, nbad,
+		snprintf(errbuf, errlen, "watchlist %s:%u: %s (%zu bad row%s)", name, fb.line, fb.why, nbad,
 		         nbad == 1 ? "" : "s");
 		sl_watchlist_free(*out);
 		*out = NULL;

@@ -76,10 +76,12 @@ typedef void (*sl_wl_bad_fn)(void *arg, uint32_t line, const char *reason);
 #define SL_WL_MAX_ENTRIES 10000000u
 int sl_watchlist_parse(const char *text, size_t len, struct sl_watchlist **out, sl_wl_bad_fn bad, void *arg,
                        size_t *nbad, char *errbuf, size_t errlen);
-/* Reads and parses a file. strict: the first bad row refuses the whole file (errbuf: "PATH:LINE:
- * reason (N bad rows)"); not strict: bad rows go to bad and the good ones are loaded. */
-int sl_watchlist_load(const char *path, bool strict, struct sl_watchlist **out, sl_wl_bad_fn bad, void *arg,
-                      char *errbuf, size_t errlen);
+/* Reads and parses a file followed by extra (extralen bytes of rows in the same format, such
+ * as the database's rows; may be NULL): path NULL or "" reads extra alone. strict: the first bad
+ * row refuses the whole list (errbuf: "PATH:LINE: reason (N bad rows)"; lines past the file's
+ * are extra's); not strict: bad rows go to bad and the good ones are loaded. */
+int sl_watchlist_load(const char *path, const char *extra, size_t extralen, bool strict, struct sl_watchlist **out,
+                      sl_wl_bad_fn bad, void *arg, char *errbuf, size_t errlen);
 void sl_watchlist_free(struct sl_watchlist *wl);
 
 size_t sl_watchlist_count(const struct sl_watchlist *wl);
