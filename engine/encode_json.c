@@ -752,14 +752,16 @@ static void put_head(struct sl_json_enc *e, struct out *o, const struct sl_ev_co
 	PUTS(o, "\"");
 }
 
-/* Split a dotted path into at most SL_STATS_DEPTH non-empty segments; -1 when it cannot. */
+/* Split a path ("capture/kernel_packets") into at most SL_STATS_DEPTH non-empty segments; -1
+ * when it cannot. '/' separates because no name the ledger holds has one (a ring's or a
+ * sink's name may have dots: "tap.NAME"). */
 static int split_path(const uint8_t *p, uint32_t n, const uint8_t **seg, uint32_t *seglen)
 {
 	int d = 0;
 	uint32_t start = 0;
 
 	for (uint32_t i = 0; i <= n; i++) {
-		if (i < n && p[i] != '.')
+		if (i < n && p[i] != '/')
 			continue;
 		if (i == start || d == SL_STATS_DEPTH)
 			return -1;

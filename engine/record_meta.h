@@ -132,8 +132,8 @@ struct sl_ev_dns {
 
 /* ---- records of the engine's timers (engine/timers.c) -------------------------------------- */
 
-/* A stats record: named counters, each a dotted path ("capture.kernel_packets",
- * "rings.worker0->router.in_flight") and a value. The encoder nests the paths into JSON
+/* A stats record: named counters, each a path ("capture/kernel_packets",
+ * "rings/worker0->router/in_flight") and a value. The encoder nests the paths into JSON
  * objects, so the entries of one object must be consecutive (the builder writes them so); at
  * most SL_STATS_DEPTH segments, none empty. The common part has only ts_ns (wall clock). */
 struct sl_ev_stat {

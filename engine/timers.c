@@ -72,59 +72,59 @@ static void entries(struct sbuild *b, const struct sl_ledger *l, uint64_t uptime
 		errs += l->decode_errors[r];
 
 	add(b, uptime_ns / 1000000000u, "uptime");
-	add(b, l->packets, "capture.kernel_packets");
-	add(b, l->kernel_dropped, "capture.kernel_drops");
-	add(b, l->bytes, "capture.bytes");
-	add(b, l->ring_dropped, "capture.ring_drops");
-	add(b, l->oversize, "capture.oversize");
-	add(b, l->input_errors, "capture.input_errors");
-	add(b, l->decoded + errs, "decoder.pkts");
-	add(b, l->bytes, "decoder.bytes");
-	add(b, l->decoded, "decoder.ok");
-	add(b, l->truncated, "decoder.truncated");
-	add(b, errs, "decoder.invalid");
+	add(b, l->packets, "capture/kernel_packets");
+	add(b, l->kernel_dropped, "capture/kernel_drops");
+	add(b, l->bytes, "capture/bytes");
+	add(b, l->ring_dropped, "capture/ring_drops");
+	add(b, l->oversize, "capture/oversize");
+	add(b, l->input_errors, "capture/input_errors");
+	add(b, l->decoded + errs, "decoder/pkts");
+	add(b, l->bytes, "decoder/bytes");
+	add(b, l->decoded, "decoder/ok");
+	add(b, l->truncated, "decoder/truncated");
+	add(b, errs, "decoder/invalid");
 	for (unsigned r = 1; r < SL_DECODE_REASON_SLOTS; r++)
 		if (l->decode_errors[r])
-			add(b, l->decode_errors[r], "decoder.errors.%s", sl_decode_reason_name((int)r));
+			add(b, l->decode_errors[r], "decoder/errors/%s", sl_decode_reason_name((int)r));
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
 		if (sl_json_event_name((uint16_t)t) && t != SL_REC_CONFIG)
-			add(b, l->events[t], "events.%s", sl_json_event_name((uint16_t)t));
+			add(b, l->events[t], "events/%s", sl_json_event_name((uint16_t)t));
 	add(b, l->emit_dropped, "events_dropped");
 	const char *sec, *key;
 	uint64_t v;
 	for (size_t i = 0; sl_ledger_section_row(l, i, &sec, &key, &v); i++)
-		add(b, v, "%s.%s", sec, key);
-	add(b, rates[0], "rates.packets_per_s");
-	add(b, rates[1], "rates.bytes_per_s");
-	add(b, rates[2], "rates.events_per_s");
+		add(b, v, "%s/%s", sec, key);
+	add(b, rates[0], "rates/packets_per_s");
+	add(b, rates[1], "rates/bytes_per_s");
+	add(b, rates[2], "rates/events_per_s");
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
-		add(b, r->produced, "rings.%s.produced", r->name);
-		add(b, r->consumed, "rings.%s.consumed", r->name);
-		add(b, r->dropped, "rings.%s.dropped", r->name);
-		add(b, r->in_flight, "rings.%s.in_flight", r->name);
-		add(b, r->full_events, "rings.%s.full_events", r->name);
-		add(b, r->used_bytes, "rings.%s.used_bytes", r->name);
-		add(b, r->capacity, "rings.%s.capacity", r->name);
+		add(b, r->produced, "rings/%s/produced", r->name);
+		add(b, r->consumed, "rings/%s/consumed", r->name);
+		add(b, r->dropped, "rings/%s/dropped", r->name);
+		add(b, r->in_flight, "rings/%s/in_flight", r->name);
+		add(b, r->full_events, "rings/%s/full_events", r->name);
+		add(b, r->used_bytes, "rings/%s/used_bytes", r->name);
+		add(b, r->capacity, "rings/%s/capacity", r->name);
 	}
 	for (unsigned i = 0; i < l->nsinks; i++) {
 		const struct sl_ledger_sink *s = &l->sinks[i];
-		add(b, s->received, "sinks.%s.received", s->name);
-		add(b, s->delivered, "sinks.%s.delivered", s->name);
-		add(b, s->spooled, "sinks.%s.spooled", s->name);
-		add(b, s->dropped, "sinks.%s.dropped", s->name);
-		add(b, s->bytes, "sinks.%s.bytes", s->name);
-		add(b, s->dropped_full, "sinks.%s.drops.full", s->name);
-		add(b, s->dropped_encode, "sinks.%s.drops.encode", s->name);
-		add(b, s->dropped_error, "sinks.%s.drops.error", s->name);
+		add(b, s->received, "sinks/%s/received", s->name);
+		add(b, s->delivered, "sinks/%s/delivered", s->name);
+		add(b, s->spooled, "sinks/%s/spooled", s->name);
+		add(b, s->dropped, "sinks/%s/dropped", s->name);
+		add(b, s->bytes, "sinks/%s/bytes", s->name);
+		add(b, s->dropped_full, "sinks/%s/drops/full", s->name);
+		add(b, s->dropped_encode, "sinks/%s/drops/encode", s->name);
+		add(b, s->dropped_error, "sinks/%s/drops/error", s->name);
 	}
 	for (unsigned i = 0; i < l->nlat; i++) {
 		const struct sl_hist_snap *h = &l->lat[i].h;
-		add(b, h->count, "latency.%s.count", l->lat[i].stage);
-		add(b, sl_hist_quantile(h, 0.5), "latency.%s.p50_ns", l->lat[i].stage);
-		add(b, sl_hist_quantile(h, 0.99), "latency.%s.p99_ns", l->lat[i].stage);
-		add(b, h->max_ns, "latency.%s.max_ns", l->lat[i].stage);
-		add(b, h->sum_ns, "latency.%s.sum_ns", l->lat[i].stage);
+		add(b, h->count, "latency/%s/count", l->lat[i].stage);
+		add(b, sl_hist_quantile(h, 0.5), "latency/%s/p50_ns", l->lat[i].stage);
+		add(b, sl_hist_quantile(h, 0.99), "latency/%s/p99_ns", l->lat[i].stage);
+		add(b, h->max_ns, "latency/%s/max_ns", l->lat[i].stage);
+		add(b, h->sum_ns, "latency/%s/sum_ns", l->lat[i].stage);
 	}
 }
 

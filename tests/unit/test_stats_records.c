@@ -57,17 +57,17 @@ static void test_stats_nesting(void)
 	static _Alignas(8) uint8_t buf[4096];
 	char out[4096];
 	struct sl_json_enc enc = { 0 };
-	const char *paths[] = { "uptime", "a.b.c", "a.b.d", "a.e", "f", "g.h\"i.j.k" };
+	const char *paths[] = { "uptime", "a/b/c", "a/b/d", "a/e", "f", "g/h\"i.x/j/k" };
 	uint32_t len = stats_rec(buf, paths, 6);
 	size_t n = sl_json_encode(&enc, buf, len, SL_REC_STATS, out, sizeof out - 1);
 
 	CHECK(n > 0);
 	out[n] = 0;
 	CHECK_STR(out, "{\"timestamp\":\"2023-11-14T22:13:20.123456+0000\",\"event_type\":\"stats\",\"stats\":"
-	               "{\"uptime\":1,\"a\":{\"b\":{\"c\":2,\"d\":3},\"e\":4},\"f\":5,\"g\":{\"h\\\"i\":{\"j\":{\"k\":6}}}}}\n");
+	               "{\"uptime\":1,\"a\":{\"b\":{\"c\":2,\"d\":3},\"e\":4},\"f\":5,\"g\":{\"h\\\"i.x\":{\"j\":{\"k\":6}}}}}\n");
 
 	/* refused, never read past: an empty segment, five segments, a trailing dot */
-	const char *bad[][2] = { { "a", "b..c" }, { "a", "a.b.c.d.e" }, { "a", "b." }, { "a", "" } };
+	const char *bad[][2] = { { "a", "b//c" }, { "a", "a/b/c/d/e" }, { "a", "b/" }, { "a", "" } };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		len = stats_rec(buf, bad[i], 2);
 		CHECK(sl_json_encode(&enc, buf, len, SL_REC_STATS, out, sizeof out) == 0);
