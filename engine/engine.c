@@ -23,6 +23,7 @@
 #include "sinks/sink.h"
 #include "conf/conf.h"
 #include "config/pgconf.h"
+#include "control/control.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics/metrics.h"
@@ -68,6 +69,11 @@ int sl_engine_conf_register(char *errbuf, size_t errlen)
 				}
 				blocks[n++] = tables[t][i]->conf;
 			}
+	if (n == SL_CONF_BLOCKS_MAX) {
+		snprintf(errbuf, errlen, "more than %d configuration blocks", SL_CONF_BLOCKS_MAX);
+		return -EINVAL;
+	}
+	blocks[n++] = &sl__control_block; /* the control socket: no module, a block of its own */
 	return sl_conf_register_blocks(blocks, n, errbuf, errlen);
 }
 
@@ -92,6 +98,14 @@ int sl_engine_config(struct sl_config *c, const char *path, const struct sl_pgco
 		if ((e = sl_conf_set(c, sets[i], errbuf, errlen)) != 0)
 			return e;
 	return 0;
+}
+
+/* SIGINT, SIGTERM and the control socket's shutdown: the drain of pipeline.h. */
+static void stop_engine(struct sl_pipeline *pl, const char *why)
+{
+	sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", why);
+	sl_notify("STOPPING=1\nSTATUS=draining");
+	sl_pipeline_stop(pl);
 }
 
 /* SIGHUP, or new rows from the database: build the configuration again the way it was built at
@@ -220,11 +234,32 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	pl.opened_arg = (void *)cfg;
 	for (unsigned s = 0; s < pl.nsinks; s++)
 		pl.sinks[s]->wake = wake_main;
+	/* bound before the captures open, so before run.user drops root: an ipc path in /run */
+	struct sl_control *ctl = NULL;
+	static _Atomic unsigned asks;
+	if ((e = sl_control_create(cfg, &pl, &ctl, err, sizeof err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		sl_pgconf_rows_free(db);
+		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
+		return 1;
+	}
 	for (unsigned w = 0; w < pl.nworkers; w++)
 		pl.workers[w]->wake = wake_main; /* the last one's end is the final stats record's cue */
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		sl_control_stop(ctl);
+		sl_pgconf_rows_free(db);
+		sl_pipeline_stop(&pl);
+		sl_pipeline_join(&pl);
+		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
+		return 1;
+	}
+	if ((e = sl_control_start(ctl, &asks, wake_main, NULL, err, sizeof err)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		sl_control_stop(ctl);
 		sl_pgconf_rows_free(db);
 		sl_pipeline_stop(&pl);
 		sl_pipeline_join(&pl);
@@ -246,6 +281,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	if ((cfg->metrics.enabled && (metrics = sl_metrics_start(cfg->metrics.listen, err, sizeof err)) == NULL) ||
 	    (cfg->postgres.enabled && sl_pgconf_start(&pg, &pgo, err, sizeof err) != 0)) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		sl_control_stop(ctl);
 		sl_metrics_stop(metrics);
 		sl_pgconf_rows_free(db);
 		sl_pipeline_stop(&pl);
@@ -259,6 +295,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	struct reload_ctx rctx = { .opts = opts, .db = &db };
 	if (sl_timers_init(&timers, cfg, opts->config_path, reload_cb, &rctx, sl_mono_ns()) != 0) {
 		fprintf(stderr, "sluiced: out of memory for the timers\n");
+		sl_control_stop(ctl);
 		sl_metrics_stop(metrics);
 		sl_pgconf_stop(pg);
 		sl_pgconf_rows_free(db);
@@ -285,9 +322,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
-			sl_log(SL_LOG_NOTICE, "%s: stopping, draining every ring", strsignal(sig));
-			sl_notify("STOPPING=1\nSTATUS=draining");
-			sl_pipeline_stop(&pl);
+			stop_engine(&pl, strsignal(sig));
 		} else if (sig == SIGHUP) {
 			reload(opts, db, "SIGHUP");
 			sl_timers_config_loaded(&timers);
@@ -310,6 +345,14 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 				sl_pgconf_rows_free(fresh);
 			}
 		}
+		/* acquire: pairs with the control thread's release when it set a bit */
+		unsigned asked = atomic_exchange_explicit(&asks, 0, memory_order_acquire);
+		if (asked & SL_CONTROL_ASK_SHUTDOWN)
+			stop_engine(&pl, "control: shutdown");
+		if (asked & SL_CONTROL_ASK_RELOAD) {
+			reload(opts, db, "control");
+			sl_timers_config_loaded(&timers);
+		}
 		sl_timers_tick(&timers, &pl, sl_mono_ns());
 		/* every worker has ended: the final stats record, and the end of the router's last
 		 * input (the drain goes on from there) */
@@ -325,6 +368,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		}
 	}
 	int cap_err = sl_pipeline_join(&pl);
+	sl_control_stop(ctl); /* before the pipeline goes: it reads it */
 	sl_timers_fini(&timers);
 	sl_notify("STOPPING=1\nSTATUS=stopped");
 	sl_pgconf_stop(pg);

@@ -24,13 +24,16 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sinks/null/null.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/zmq/zmq.c
   ${CMAKE_CURRENT_LIST_DIR}/sinks/tap/tap.c
-  ${CMAKE_CURRENT_LIST_DIR}/metrics/metrics.c)
+  ${CMAKE_CURRENT_LIST_DIR}/metrics/metrics.c
+  ${CMAKE_CURRENT_LIST_DIR}/control/control.c)
 target_include_directories(sluice_engine PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(sluice_engine PUBLIC sluice_capture_push sluice_capture sluice_analysis sluice_conf
   sluice_ring_static sluice_fault PkgConfig::URCU_QSBR Threads::Threads)
 # the ZMQ publisher (sinks/zmq)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::ZMQ)
+# the control socket (control/): its request parser and the CURVE key loader
+target_link_libraries(sluice_engine PUBLIC sluice_control_req sluice_curve)
 # GeoIP/ASN enrichment (analysis/geoip)
 pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
 target_link_libraries(sluice_engine PUBLIC PkgConfig::MAXMINDDB m)

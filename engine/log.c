@@ -102,6 +102,11 @@ void sl_log_set_level(enum sl_log_level level)
 	atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
 }
 
+enum sl_log_level sl_log_get_level(void)
+{
+	return (enum sl_log_level)atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
 int sl_log_open(const char *path)
 {
 	if (path == NULL || path[0] == 0)

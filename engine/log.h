@@ -9,6 +9,7 @@
 enum sl_log_level { SL_LOG_ERROR = 0, SL_LOG_WARNING, SL_LOG_NOTICE, SL_LOG_INFO, SL_LOG_DEBUG };
 
 void sl_log_set_level(enum sl_log_level level);
+enum sl_log_level sl_log_get_level(void); /* any thread */
 int sl_log_open(const char *path); /* "" or NULL: stderr; 0 or -errno */
 void sl_log_syslog(int on);           /* log to syslog (facility daemon) from now on */
 void sl_log_set_rate(long per_minute); /* log.rate-limit; 0: no limit */

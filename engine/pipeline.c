@@ -75,6 +75,8 @@ static int add_capture(struct sl_pipeline *pl, const char *kind, const struct sl
 	c->out.snaplen = (uint32_t)cfg->capture.snaplen;
 	c->out.use_vlan = cfg->flow.use_vlan;
 	c->out.hard_stop = &pl->hard_stop;
+	c->out.paused = &pl->paused;
+	c->out.stop = &pl->stop;
 	c->pl = pl;
 	for (unsigned w = 0; w < pl->nworkers; w++) {
 		char what[64];

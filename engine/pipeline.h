@@ -43,6 +43,9 @@ struct sl_capture_out {
 	int drop;                         /* ring policy: 1 drop, 0 block */
 	int use_vlan;                     /* flow.use-vlan: VLAN ids are part of a flow's key */
 	const _Atomic int *hard_stop;     /* block policy gives up waiting once this is set */
+	/* The control socket's pause: while *paused, push holds the packet (and the source with
+	 * it) until resume or a stop. NULL: never paused. */
+	const _Atomic int *paused, *stop;
 	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */
 	uint64_t stamp_ns;                /* read time (CLOCK_MONOTONIC) given to the packets pushed */
 	unsigned stamp_in;                /* packets until the next clock read */
@@ -108,6 +111,7 @@ struct sl_pipeline {
 	int stats_finished;
 	_Atomic int stop;      /* capture threads: stop reading */
 	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */
+	_Atomic int paused;    /* capture threads: hold (the control socket's pause/resume) */
 };
 
 /* What the engine was asked to read. */

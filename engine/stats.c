@@ -52,8 +52,8 @@ static struct sl_ledger_ring *ring_row(struct sl_ledger *l, sl_ring *r, uint64_t
 	row->in_flight = st.records_in - st.records_out;
 	row->backing = st.backing;
 	row->full_events = st.full_events;
-	row->used_bytes = st.used;
 	row->capacity = st.capacity;
+	row->used = st.used;
 	return row;
 }
 
@@ -88,6 +88,7 @@ static void tap_rows(struct sl_ledger *l, struct sl_ledger_sink *row, const stru
 void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 {
 	memset(l, 0, sizeof *l);
+	l->paused = (uint64_t)atomic_load_explicit(&pl->paused, memory_order_relaxed);
 	for (unsigned c = 0; c < pl->ncaptures; c++) {
 		const struct sl_capture_thread *ct = &pl->cap[c];
 		l->packets += LD(ct->ctr.packets);
@@ -350,13 +351,25 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
-	char why[256];
 
 	if (f == NULL) {
 		int e = errno;
 		snprintf(errbuf, errlen, "--stats-json %s: %s", path, strerror(e));
 		return -e;
 	}
+	sl_ledger_json(l, f);
+	if (fclose(f) != 0) {
+		int e = errno;
+		snprintf(errbuf, errlen, "--stats-json %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+void sl_ledger_json(const struct sl_ledger *l, FILE *f)
+{
+	char why[256];
+
 	fprintf(f, "{\"capture\":{\"packets\":%llu,\"bytes\":%llu,\"dropped\":%llu,\"ring_dropped\":%llu,"
 	           "\"kernel_dropped\":%llu,\"oversize\":%llu,\"input_errors\":%llu,"
 	           "\"producer_absent\":%llu,\"producer_restarts\":%llu},\n",
@@ -388,10 +401,11 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 	for (unsigned i = 0; i < l->nrings; i++) {
 		const struct sl_ledger_ring *r = &l->rings[i];
 		fprintf(f, "%s\n  {\"name\":\"%s\",\"produced\":%llu,\"consumed\":%llu,\"dropped\":%llu,\"in_flight\":%llu,"
-		           "\"full_events\":%llu,\"backing\":\"%s\"}",
+		           "\"full_events\":%llu,\"capacity\":%llu,\"used\":%llu,\"backing\":\"%s\"}",
 		        i ? "," : "", r->name, (unsigned long long)r->produced, (unsigned long long)r->consumed,
 		        (unsigned long long)r->dropped, (unsigned long long)r->in_flight,
-		        (unsigned long long)r->full_events, sl_ring_backing_name(r->backing));
+		        (unsigned long long)r->full_events, (unsigned long long)r->capacity,
+		        (unsigned long long)r->used, sl_ring_backing_name(r->backing));
 	}
 	fprintf(f, "],\n \"sinks\":[");
 	for (unsigned i = 0; i < l->nsinks; i++) {
@@ -422,13 +436,8 @@ int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errb
 			fprintf(f, "%s%llu", b ? "," : "", (unsigned long long)h->bucket[b]);
 		fprintf(f, "]}");
 	}
-	fprintf(f, "},\n \"balanced\":%s}\n", sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
-	if (fclose(f) != 0) {
-		int e = errno;
-		snprintf(errbuf, errlen, "--stats-json %s: %s", path, strerror(e));
-		return -e;
-	}
-	return 0;
+	fprintf(f, "},\n \"paused\":%s,\n \"balanced\":%s}\n", l->paused ? "true" : "false",
+	        sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
 }
 
 int sl_ledger_section_row(const struct sl_ledger *l, size_t i, const char **section, const char **key,

@@ -17,7 +17,7 @@
 struct sl_ledger_ring {
 	char name[48];
 	uint64_t produced, consumed, dropped, in_flight, full_events;
-	uint64_t used_bytes, capacity; /* occupancy now */
+	uint64_t capacity, used; /* data bytes, and bytes held now (occupancy) */
 	enum sl_ring_backing backing;
 };
 
@@ -43,6 +43,7 @@ struct sl_ledger {
 	uint64_t producer_absent, producer_restarts; /* shm input: producers away now, restarts */
 	uint64_t decoded, truncated, decode_errors[SL_DECODE_REASON_SLOTS];
 	uint64_t bad_records, emit_dropped, unroutable;
+	uint64_t paused; /* 1 while the control socket holds the captures */
 	uint64_t events[SL_REC_TYPE_MAX];
 	struct sl_analysis_counters an;
 	struct sl_ledger_ring rings[SL_LEDGER_MAX_RINGS];
@@ -62,6 +63,8 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds);
  * row i of them in *section, *key, *v; 0 past the last. */
 int sl_ledger_section_row(const struct sl_ledger *l, size_t i, const char **section, const char **key,
                           uint64_t *v);
+/* The ledger as JSON (--stats-json, the control socket's stats) to f. */
+void sl_ledger_json(const struct sl_ledger *l, FILE *f);
 int sl_ledger_write_json(const struct sl_ledger *l, const char *path, char *errbuf, size_t errlen);
 
 #endif

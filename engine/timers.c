@@ -104,7 +104,7 @@ static void entries(struct sbuild *b, const struct sl_ledger *l, uint64_t uptime
 		add(b, r->dropped, "rings/%s/dropped", r->name);
 		add(b, r->in_flight, "rings/%s/in_flight", r->name);
 		add(b, r->full_events, "rings/%s/full_events", r->name);
-		add(b, r->used_bytes, "rings/%s/used_bytes", r->name);
+		add(b, r->used, "rings/%s/used_bytes", r->name);
 		add(b, r->capacity, "rings/%s/capacity", r->name);
 	}
 	for (unsigned i = 0; i < l->nsinks; i++) {

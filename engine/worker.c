@@ -130,6 +130,19 @@ void sl_worker_counters(const struct sl_worker *w, struct sl_analysis_counters *
 	memcpy(c, words, sizeof *c);
 }
 
+/* The control socket's "flows", answered between batches (worker.h: the top_req slot). */
+static void answer_top(struct sl_worker *w)
+{
+	uint64_t req = atomic_load_explicit(&w->top_req, memory_order_acquire); /* pairs with the
+	                                                       control thread's release of top_req */
+	if (req == atomic_load_explicit(&w->top_done, memory_order_relaxed))
+		return;
+	unsigned n = (unsigned)(req & 0xff);
+	w->top_n = sl_analysis_top_flows(w->an, w->top, n < SL_WORKER_TOP_MAX ? n : SL_WORKER_TOP_MAX);
+	/* release: top[] and top_n before the control thread's acquire of top_done */
+	atomic_store_explicit(&w->top_done, req, memory_order_release);
+}
+
 void *sl_worker_main(void *arg)
 {
 	struct sl_worker *w = arg;
@@ -144,6 +157,7 @@ void *sl_worker_main(void *arg)
 	w->publish_in = SL_WORKER_PUBLISH_BATCHES;
 	while (fin.nlive > 0) {
 		size_t got = 0;
+		answer_top(w);
 		batch_config(w);
 		for (unsigned i = 0; i < w->nin; i++) {
 			if (!fin.live[i])

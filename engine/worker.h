@@ -12,12 +12,24 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "flow/flow.h"
 #include "latency.h"
 #include "pipeline.h"
 
 struct sl_analysis; /* worker_analysis.c */
 
 struct sl_analysis_counters;
+
+/* One flow of a worker's answer to the control socket's "flows" (a copy: the table is the
+ * worker's alone). */
+#define SL_WORKER_TOP_MAX 100
+struct sl_worker_flow {
+	struct sl_flow_key key;
+	uint64_t flow_id, first_ns, last_ns; /* packet time */
+	uint64_t pkts[2], bytes[2];          /* to server, to client */
+	uint8_t state;                       /* enum sl_flow_state */
+};
+
 /* words of struct sl_analysis_counters (below; every field a uint64_t) */
 #define SL_AN_WORDS 40
 
@@ -46,6 +58,19 @@ struct sl_worker {
 	 * (so after the join they are exact). Other threads read these, never the analysis. */
 	_Atomic uint64_t an_pub[SL_AN_WORDS];
 	unsigned publish_in;
+
+	/* The control socket's "flows": a one-slot single-producer/single-consumer exchange, so
+	 * the control thread never touches the flow table. The control thread stores top_req =
+	 * (sequence << 8) | n with release; at a batch boundary (or idle) the worker sees it differ
+	 * from top_done, acquires it, fills top[] and top_n, and stores top_done = top_req with
+	 * release (the control thread's acquire of top_done == its request is the partner). The
+	 * worker writes top[] only for a request it has not answered, and the control thread makes
+	 * a new request only after it has read the last answer or given up on it, so the buffer
+	 * has one writer at a time. */
+	_Atomic uint64_t top_req;  /* written by the control thread */
+	_Atomic uint64_t top_done; /* written by the worker thread */
+	unsigned top_n;            /* written by the worker thread before top_done */
+	struct sl_worker_flow top[SL_WORKER_TOP_MAX];
 
 	/* Latency (latency.h): the read time of the packet being analysed (0 during ticks and the
 	 * flush: records with no packet behind them are not measured), 1 record in sample_every
@@ -117,6 +142,9 @@ void sl_analysis_batch(struct sl_analysis *an, const struct sl_config *cfg, uint
 struct sl_runtime;
 void sl_analysis_runtime(struct sl_analysis *an, const struct sl_runtime *rt);
 void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p);
+/* The n (<= SL_WORKER_TOP_MAX) flows of the table with the most bytes, both directions, most
+ * first, into out; returns how many. The worker thread only (it walks the table). */
+unsigned sl_analysis_top_flows(struct sl_analysis *an, struct sl_worker_flow *out, unsigned n);
 /* Idle or between batches: expire flows by packet time. */
 void sl_analysis_tick(struct sl_analysis *an);
 /* End of input: emit every flow still open. */

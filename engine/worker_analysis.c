@@ -611,6 +611,38 @@ void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p)
 	}
 }
 
+unsigned sl_analysis_top_flows(struct sl_analysis *an, struct sl_worker_flow *out, unsigned n)
+{
+	unsigned have = 0;
+
+	if (n > SL_WORKER_TOP_MAX)
+		n = SL_WORKER_TOP_MAX;
+	/* one pass over the table, keeping the n largest in out (sorted, most bytes first):
+	 * O(max_flows * n) once per operator's request, between batches */
+	for (uint32_t i = 0; n && i < an->flows.cfg.max_flows; i++) {
+		const struct sl_flow *f = sl_flow_at(&an->flows, i);
+		if (f == NULL)
+			continue;
+		uint64_t b = f->bytes[0] + f->bytes[1];
+		if (have == n && b <= out[n - 1].bytes[0] + out[n - 1].bytes[1])
+			continue;
+		unsigned at = have < n ? have++ : n - 1;
+		while (at > 0 && out[at - 1].bytes[0] + out[at - 1].bytes[1] < b) {
+			out[at] = out[at - 1];
+			at--;
+		}
+		struct sl_worker_flow *o = &out[at];
+		o->key = f->key;
+		o->flow_id = f->flow_id;
+		o->first_ns = f->first_ns;
+		o->last_ns = f->last_ns;
+		memcpy(o->pkts, f->pkts, sizeof o->pkts);
+		memcpy(o->bytes, f->bytes, sizeof o->bytes);
+		o->state = f->state;
+	}
+	return have;
+}
+
 void sl_analysis_tick(struct sl_analysis *an)
 {
 	/* Idle: packet time stands still, so let the wall clock move it on (live capture). */

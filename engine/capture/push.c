@@ -15,6 +15,7 @@
 #endif
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "analysis/decode.h"
 #include "fault.h"
@@ -35,11 +36,29 @@ void sl_capture_flush(struct sl_capture_out *out)
 	}
 }
 
+/* Paused (the control socket): publish what is pending, then hold this packet, and so the
+ * source, until resume or a stop. A file or shm input simply waits where it is (nothing is
+ * lost); a live capture stops reading its kernel ring, which fills, and the kernel's drops
+ * are counted as they always are. A 10 ms sleep: a paused engine has nothing better to do. */
+static void hold(struct sl_capture_out *out)
+{
+	struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
+
+	sl_capture_flush(out);
+	while (atomic_load_explicit(out->paused, memory_order_relaxed) &&
+	       !(out->stop && atomic_load_explicit(out->stop, memory_order_relaxed)) &&
+	       !atomic_load_explicit(out->hard_stop, memory_order_relaxed))
+		nanosleep(&ten_ms, NULL);
+}
+
 int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *pkt, uint32_t caplen,
                     uint32_t wirelen, uint16_t linktype)
 {
 	struct sl_pkt_rec *rec;
 
+	/* one relaxed load of a flag that only changes when an operator asks */
+	if (out->paused && atomic_load_explicit(out->paused, memory_order_relaxed))
+		hold(out);
 	if (caplen > out->snaplen)
 		caplen = out->snaplen;
 	/* The workers' flow key, hashed (keyed, symmetric: both directions reach one worker) from

@@ -89,6 +89,13 @@ static inline uint32_t index_of(const struct sl_flow_table *t, const struct sl_f
 	return (uint32_t)((size_t)((const unsigned char *)f - t->mem) / t->stride);
 }
 
+const struct sl_flow *sl_flow_at(const struct sl_flow_table *t, uint32_t i)
+{
+	if (i >= t->cfg.max_flows || t->mem == NULL || !slot(t, i)->in_use)
+		return NULL;
+	return slot(t, i);
+}
+
 static inline uint32_t rotl32(uint32_t x, int r)
 {
 	return (x << r) | (x >> (32 - r));

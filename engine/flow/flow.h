@@ -222,6 +222,10 @@ uint32_t sl_flow_expire(struct sl_flow_table *t, uint64_t now_ns, uint32_t budge
 /* End every flow (reason "shutdown"), least recently active first. Returns how many. */
 uint32_t sl_flow_flush_all(struct sl_flow_table *t);
 
+/* Entry i (0 .. max_flows - 1) when it holds a flow, else NULL: a walk over every flow for an
+ * operator's query (the control socket's "flows"), on the owning thread. */
+const struct sl_flow *sl_flow_at(const struct sl_flow_table *t, uint32_t i);
+
 /* End one flow now with the given reason (counted in `removed`). */
 void sl_flow_end(struct sl_flow_table *t, struct sl_flow *f, enum sl_flow_reason why);
 

@@ -11,6 +11,10 @@
  * The sequence counts every record offered to the topic, published or dropped, so a subscriber
  * sees its own gaps (and a SUB that joins late starts wherever the topic is: PUB/SUB's contract).
  *
+ * With outputs.zmq.curve.secret-key-file the socket is a CURVE server (control/curve.h: the
+ * key file must be mode 0600): a subscriber needs the matching public key, and the records
+ * travel encrypted.
+ *
  * The pipeline never waits on it: sends are ZMQ_DONTWAIT on an XPUB with ZMQ_XPUB_NODROP, so a
  * subscriber at its high-water mark makes the send fail with EAGAIN instead of libzmq dropping
  * in silence; that record is counted dropped (reason "full"). Its ring has the drop policy by
@@ -32,6 +36,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "control/curve.h"
 #include "encode_json.h"
 #include "log.h"
 #include "pipeline.h"
@@ -47,6 +52,7 @@ struct zmq_conf {
 	uint64_t linger_ns;
 	int64_t wait_subscribers;
 	uint64_t wait_timeout_ns;
+	char *curve_secret_key_file;
 };
 
 static const struct sl_conf_key zmq_keys[] = {
@@ -64,6 +70,8 @@ static const struct sl_conf_key zmq_keys[] = {
 	    "before the run starts, wait until this many subscribers have subscribed; 0: do not wait"),
 	DURATION("outputs.zmq.wait-timeout", wait_timeout_ns, "10s", 1 * MS, 1 * HOUR,
 	         "how long to wait for them; past it sluiced refuses to start"),
+	STRING("outputs.zmq.curve.secret-key-file", curve_secret_key_file, "", 0, 0, NULL,
+	       "CURVE secret key (Z85, mode 0600): subscribers must know its public key; empty: no CURVE"),
 };
 
 static const struct sl_conf_block zmq_block = {
@@ -158,6 +166,10 @@ static int zpub_init(const struct sl_module_env *env, void **state, char *errbuf
 		return -EIO;
 	}
 	zmq_setsockopt(z->mon, ZMQ_LINGER, &(int){ 0 }, sizeof(int));
+	/* CURVE before any bind: every endpoint of the socket then speaks it */
+	if (zc->curve_secret_key_file[0] &&
+	    sl_curve_server(z->pub, "outputs.zmq.curve.secret-key-file", zc->curve_secret_key_file, errbuf, errlen) != 0)
+		return -EINVAL;
 	for (size_t i = 0; i < zc->endpoints.n; i++)
 		if (zmq_bind(z->pub, zc->endpoints.v[i]) != 0) {
 			snprintf(errbuf, errlen, "outputs.zmq.endpoints: bind %s: %s", zc->endpoints.v[i], zmq_strerror(errno));
