@@ -742,6 +742,136 @@ static void enc_dns(struct sl_json_enc *e, struct out *o, const struct sl_ev_dns
 	PUTS(o, "}");
 }
 
+/* {"timestamp":..,"event_type":"NAME" for the records of no flow */
+static void put_head(struct sl_json_enc *e, struct out *o, const struct sl_ev_common *c, const char *event)
+{
+	PUTS(o, "{\"timestamp\":");
+	put_ts(e, o, c->ts_ns);
+	PUTS(o, ",\"event_type\":\"");
+	put(o, event, strlen(event));
+	PUTS(o, "\"");
+}
+
+/* Split a path ("capture/kernel_packets") into at most SL_STATS_DEPTH non-empty segments; -1
+ * when it cannot. '/' separates because no name the ledger holds has one (a ring's or a
+ * sink's name may have dots: "tap.NAME"). */
+static int split_path(const uint8_t *p, uint32_t n, const uint8_t **seg, uint32_t *seglen)
+{
+	int d = 0;
+	uint32_t start = 0;
+
+	for (uint32_t i = 0; i <= n; i++) {
+		if (i < n && p[i] != '/')
+			continue;
+		if (i == start || d == SL_STATS_DEPTH)
+			return -1;
+		seg[d] = p + start;
+		seglen[d] = i - start;
+		d++;
+		start = i + 1;
+	}
+	return d;
+}
+
+/* The entries nested by path: an entry's segments but the last are objects (opened and closed
+ * as the path changes from one entry to the next), the last is the member. */
+static void enc_stats(struct sl_json_enc *e, struct out *o, const struct sl_ev_stats *st, uint32_t len)
+{
+	const uint8_t *open[SL_STATS_DEPTH], *seg[SL_STATS_DEPTH];
+	uint32_t openlen[SL_STATS_DEPTH], seglen[SL_STATS_DEPTH];
+	int nopen = 0, first = 1;
+
+	if (sizeof *st + (uint64_t)st->count * sizeof st->e[0] > len) {
+		o->full = 1;
+		return;
+	}
+	put_head(e, o, &st->c, "stats");
+	PUTS(o, ",\"stats\":{");
+	for (uint32_t i = 0; i < st->count && !o->full; i++) {
+		const struct sl_ev_stat *en = &st->e[i];
+		int d, same = 0;
+		if (!mstr_ok(en->path, len) ||
+		    (d = split_path((const uint8_t *)st + en->path.off, en->path.len, seg, seglen)) < 0) {
+			o->full = 1;
+			return;
+		}
+		/* objects this entry shares with the one before */
+		while (same < nopen && same < d - 1 && openlen[same] == seglen[same] &&
+		       memcmp(open[same], seg[same], seglen[same]) == 0)
+			same++;
+		for (; nopen > same; nopen--)
+			PUTS(o, "}");
+		for (; nopen < d - 1; nopen++) {
+			if (!first)
+				PUTS(o, ",");
+			put_str(o, seg[nopen], seglen[nopen]);
+			PUTS(o, ":{");
+			open[nopen] = seg[nopen];
+			openlen[nopen] = seglen[nopen];
+			first = 1;
+		}
+		if (!first)
+			PUTS(o, ",");
+		put_str(o, seg[d - 1], seglen[d - 1]);
+		PUTS(o, ":");
+		put_u64(o, en->value);
+		first = 0;
+	}
+	for (; nopen > 0; nopen--)
+		PUTS(o, "}");
+	PUTS(o, "}");
+}
+
+static void enc_http_summary(struct sl_json_enc *e, struct out *o, const struct sl_ev_http_summary *h, uint32_t len)
+{
+	static const char *const lists[SL_SUMMARY_LISTS] = { "hosts", "urls", "user_agents" };
+	static const char *const classes[7] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
+	uint32_t items = (uint32_t)h->n[0] + h->n[1] + h->n[2], k = 0;
+
+	if (sizeof *h + (uint64_t)items * sizeof h->items[0] > len) {
+		o->full = 1;
+		return;
+	}
+	put_head(e, o, &h->c, "http_summary");
+	PUTS(o, ",\"worker\":");
+	put_u64(o, h->c.worker);
+	PUTS(o, ",\"http_summary\":{\"window_start\":");
+	put_ts(e, o, h->window_start_ns);
+	PUTS(o, ",\"window_end\":");
+	put_ts(e, o, h->window_end_ns);
+	PUTS(o, ",\"requests\":");
+	put_u64(o, h->requests);
+	PUTS(o, ",\"status\":{");
+	for (int i = 0; i < 7; i++) {
+		if (i)
+			PUTS(o, ",");
+		PUTS(o, "\"");
+		put(o, classes[i], strlen(classes[i]));
+		PUTS(o, "\":");
+		put_u64(o, h->status[i]);
+	}
+	PUTS(o, "}");
+	for (int l = 0; l < SL_SUMMARY_LISTS; l++) {
+		PUTS(o, ",\"");
+		put(o, lists[l], strlen(lists[l]));
+		PUTS(o, "\":[");
+		for (unsigned i = 0; i < h->n[l]; i++, k++) {
+			const struct sl_ev_topk *t = &h->items[k];
+			if (i)
+				PUTS(o, ",");
+			PUTS(o, "{\"value\":");
+			put_mstr(o, h, len, t->value);
+			PUTS(o, ",\"count\":");
+			put_u64(o, t->count);
+			PUTS(o, ",\"error\":");
+			put_u64(o, t->error);
+			PUTS(o, "}");
+		}
+		PUTS(o, "]");
+	}
+	PUTS(o, "}");
+}
+
 /* event_type "alert": the common part with its enrichment (alert{...}, geo), then what matched. */
 static void enc_alert(struct sl_json_enc *e, struct out *o, const struct sl_ev_alert *a, uint32_t len)
 {
@@ -788,6 +918,16 @@ size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint
 		if (len < sizeof(struct sl_ev_dns))
 			return 0;
 		enc_dns(e, &o, rec, len);
+		break;
+	case SL_REC_STATS:
+		if (len < sizeof(struct sl_ev_stats))
+			return 0;
+		enc_stats(e, &o, rec, len);
+		break;
+	case SL_REC_HTTP_SUMMARY:
+		if (len < sizeof(struct sl_ev_http_summary))
+			return 0;
+		enc_http_summary(e, &o, rec, len);
 		break;
 	case SL_REC_ALERT:
 		if (len < sizeof(struct sl_ev_alert))

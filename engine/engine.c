@@ -30,6 +30,7 @@
 #include "ops.h"
 #include "runtime.h"
 #include "stats.h"
+#include "timers.h"
 
 static double now_s(void)
 {
@@ -151,6 +152,19 @@ static int reload(const struct sl_engine_opts *opts, const struct sl_pgconf_rows
 	return r < 0 ? r : 0;
 }
 
+/* The configuration check found the file changed: what SIGHUP does, with the database's rows
+ * in force. */
+struct reload_ctx {
+	const struct sl_engine_opts *opts;
+	struct sl_pgconf_rows *const *db;
+};
+
+static void reload_cb(void *arg)
+{
+	const struct reload_ctx *rc = arg;
+	reload(rc->opts, *rc->db, "configuration check");
+}
+
 /* Once the captures are open: the drop to run.user, said in the log. */
 static int opened(void *arg, char *errbuf, size_t errlen)
 {
@@ -190,7 +204,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	struct sl_pgconf_rows *db = opts->db; /* the database's rows in force (ours now) */
 
 	if (sl__fault_init() != 0) {
-		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink)\n");
+		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink, stats)\n");
 		sl_pgconf_rows_free(db);
 		return 1;
 	}
@@ -230,6 +244,8 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		sl_runtime_fini();
 		return 1;
 	}
+	for (unsigned w = 0; w < pl.nworkers; w++)
+		pl.workers[w]->wake = wake_main; /* the last one's end is the final stats record's cue */
 	double t0 = now_s();
 	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
@@ -275,6 +291,20 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		return 1;
 	}
 	sl_metrics_update(metrics, &pl, 0);
+	struct sl_timers timers;
+	struct reload_ctx rctx = { .opts = opts, .db = &db };
+	if (sl_timers_init(&timers, cfg, opts->config_path, reload_cb, &rctx, sl_mono_ns()) != 0) {
+		fprintf(stderr, "sluiced: out of memory for the timers\n");
+		sl_control_stop(ctl);
+		sl_metrics_stop(metrics);
+		sl_pgconf_stop(pg);
+		sl_pgconf_rows_free(db);
+		sl_pipeline_stop(&pl);
+		sl_pipeline_join(&pl);
+		sl_pipeline_destroy(&pl);
+		sl_runtime_fini();
+		return 1;
+	}
 	double last_sample = t0;
 	/* the service manager's Type=notify: up once every stage runs */
 	sl_log(SL_LOG_INFO, "running: %u capture%s, %u worker%s, %u sink%s", pl.ncaptures, pl.ncaptures == 1 ? "" : "s",
@@ -295,6 +325,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 			stop_engine(&pl, strsignal(sig));
 		} else if (sig == SIGHUP) {
 			reload(opts, db, "SIGHUP");
+			sl_timers_config_loaded(&timers);
 		}
 		struct sl_pgconf_rows *fresh;
 		if (pg && sl_pgconf_take(pg, &fresh)) {
@@ -318,8 +349,15 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		unsigned asked = atomic_exchange_explicit(&asks, 0, memory_order_acquire);
 		if (asked & SL_CONTROL_ASK_SHUTDOWN)
 			stop_engine(&pl, "control: shutdown");
-		if (asked & SL_CONTROL_ASK_RELOAD)
+		if (asked & SL_CONTROL_ASK_RELOAD) {
 			reload(opts, db, "control");
+			sl_timers_config_loaded(&timers);
+		}
+		sl_timers_tick(&timers, &pl, sl_mono_ns());
+		/* every worker has ended: the final stats record, and the end of the router's last
+		 * input (the drain goes on from there) */
+		if (!timers.final_done && sl_pipeline_workers_done(&pl))
+			sl_timers_final(&timers, &pl, sl_mono_ns());
 		if (metrics && now_s() - last_sample >= (double)cfg->stats.interval_ns / 1e9) {
 			last_sample = now_s();
 			sl_metrics_update(metrics, &pl, last_sample - t0);
@@ -331,6 +369,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	}
 	int cap_err = sl_pipeline_join(&pl);
 	sl_control_stop(ctl); /* before the pipeline goes: it reads it */
+	sl_timers_fini(&timers);
 	sl_notify("STOPPING=1\nSTATUS=stopped");
 	sl_pgconf_stop(pg);
 	sl_pgconf_rows_free(db);

@@ -10,9 +10,11 @@ add_library(sluice_engine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/thread.c
   ${CMAKE_CURRENT_LIST_DIR}/worker.c
   ${CMAKE_CURRENT_LIST_DIR}/worker_analysis.c
+  ${CMAKE_CURRENT_LIST_DIR}/summary.c
   ${CMAKE_CURRENT_LIST_DIR}/analysis/analysis.c
   ${SLUICE_ANALYSIS_STEPS}
   ${CMAKE_CURRENT_LIST_DIR}/stats.c
+  ${CMAKE_CURRENT_LIST_DIR}/timers.c
   ${CMAKE_CURRENT_LIST_DIR}/log.c
   ${CMAKE_CURRENT_LIST_DIR}/ops.c
   ${CMAKE_CURRENT_LIST_DIR}/encode_json.c

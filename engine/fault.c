@@ -11,7 +11,7 @@ _Atomic int sl__fault_armed = 1;
 
 int sl__fault_init(void)
 {
-	static const char *const names[] = { "", "capture", "worker", "router", "sink" };
+	static const char *const names[] = { "", "capture", "worker", "router", "sink", "stats" };
 	const char *v = getenv("SLUICE_TEST_LOSE");
 
 	sl__fault_hop = SL_FAULT_NONE;

@@ -10,13 +10,15 @@
  *   worker    a worker's emit into its ring to the router
  *   router    the router's copy into a sink ring
  *   sink      a sink's module: one record it took is neither delivered nor dropped
+ *   stats     the main thread's commit into its ring to the router (stats records)
  */
 #ifndef SLUICE_FAULT_H
 #define SLUICE_FAULT_H
 
 #include <stdatomic.h>
 
-enum sl_fault_hop { SL_FAULT_NONE = 0, SL_FAULT_CAPTURE, SL_FAULT_WORKER, SL_FAULT_ROUTER, SL_FAULT_SINK };
+enum sl_fault_hop { SL_FAULT_NONE = 0, SL_FAULT_CAPTURE, SL_FAULT_WORKER, SL_FAULT_ROUTER, SL_FAULT_SINK,
+		   SL_FAULT_STATS };
 
 extern int sl__fault_hop;               /* set once at start, before any thread */
 extern _Atomic int sl__fault_armed;     /* 1 until the fault has fired */

@@ -17,6 +17,7 @@
 #include "capture/afpacket/afpacket.h"
 #include "capture/synth/synth.h"
 #include "conf/conf.h"
+#include "fault.h"
 #include "log.h"
 #include "pipeline.h"
 #include "sinks/sink.h"
@@ -156,6 +157,12 @@ int sl_pipeline_create(struct sl_pipeline *pl, const struct sl_config *cfg, cons
 		pl->router.sinks[pl->router.nsinks++] = sk;
 	}
 
+	/* The main thread's ring to the router: stats records every few seconds, so the router's
+	 * ring size is ample. */
+	if ((e = ring(&pl->stats_ring, cfg->router.ring_size, cfg, "main -> router (stats)", errbuf, errlen)) != 0)
+		return e;
+	pl->router.stats_in = pl->stats_ring;
+
 	/* Capture sources. */
 	struct sl_capture_spec spec = { .snaplen = (uint32_t)cfg->capture.snaplen };
 	if (in->pcaps && in->pcaps[0]) {
@@ -274,6 +281,43 @@ int sl_pipeline_done(struct sl_pipeline *pl)
 	return 1;
 }
 
+int sl_pipeline_workers_done(struct sl_pipeline *pl)
+{
+	for (unsigned w = 0; w < pl->nworkers; w++)
+		if (pl->workers[w]->started && !atomic_load_explicit(&pl->workers[w]->done, memory_order_acquire))
+			return 0;
+	return sl_pipeline_captures_done(pl);
+}
+
+void *sl_pipeline_stats_reserve(struct sl_pipeline *pl, uint16_t type, uint32_t len)
+{
+	void *p;
+
+	if (pl->stats_ring == NULL || pl->stats_finished)
+		return NULL;
+	if ((p = sl_ring_reserve(pl->stats_ring, type, len)) == NULL) {
+		sl_ring_count_drop(pl->stats_ring, 1);
+		sl_count(&pl->stats_dropped, 1);
+	}
+	return p;
+}
+
+void sl_pipeline_stats_commit(struct sl_pipeline *pl, uint32_t len)
+{
+	sl_ring_trim(pl->stats_ring, len);
+	sl_count(&pl->stats_put, 1 + sl__fault(SL_FAULT_STATS));
+	sl_ring_commit(pl->stats_ring);
+}
+
+void sl_pipeline_stats_finish(struct sl_pipeline *pl)
+{
+	if (pl->stats_ring == NULL || pl->stats_finished)
+		return;
+	sl_ring_commit(pl->stats_ring);
+	sl_ring_finish(pl->stats_ring);
+	pl->stats_finished = 1;
+}
+
 int sl_pipeline_captures_done(struct sl_pipeline *pl)
 {
 	for (unsigned c = 0; c < pl->ncaptures; c++)
@@ -310,6 +354,7 @@ int sl_pipeline_join(struct sl_pipeline *pl)
 			pthread_join(pl->workers[w]->tid, NULL);
 			pl->workers[w]->started = 0;
 		}
+	sl_pipeline_stats_finish(pl); /* the router's last input: it ends once that is drained */
 	if (pl->router.started) {
 		pthread_join(pl->router.tid, NULL);
 		pl->router.started = 0;
@@ -336,6 +381,7 @@ void sl_pipeline_destroy(struct sl_pipeline *pl)
 			sl_ring_close(pl->workers[w]->out);
 		sl_worker_destroy(pl->workers[w]);
 	}
+	sl_ring_close(pl->stats_ring);
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		struct sl_sink *sk = pl->sinks[s];
 		if (sk->mod && sk->mod->fini)

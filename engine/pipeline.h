@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "latency.h"
 #include "module.h"
 #include "sluice/record.h"
 #include "sluice/ring.h"
@@ -46,6 +47,8 @@ struct sl_capture_out {
 	 * it) until resume or a stop. NULL: never paused. */
 	const _Atomic int *paused, *stop;
 	_Atomic uint64_t oversize;        /* packets larger than a ring record can be */
+	uint64_t stamp_ns;                /* read time (CLOCK_MONOTONIC) given to the packets pushed */
+	unsigned stamp_in;                /* packets until the next clock read */
 	/* The capture side of each capture -> worker hop (the ledger compares it with what the
 	 * worker took): records put into ring[w], and dropped for it (drop policy). */
 	_Atomic uint64_t pushed[SL_MAX_WORKERS];
@@ -80,6 +83,9 @@ struct sl_router {
 	_Atomic uint64_t routed[SL_MAX_SINKS];    /* records copied into sink ring s */
 	_Atomic uint64_t dropped[SL_MAX_SINKS];   /* records a full drop-policy ring s refused */
 	_Atomic uint64_t unroutable;              /* records of no known type (never expected) */
+	sl_ring *stats_in;                        /* the main thread's ring (stats records) */
+	_Atomic uint64_t stats_taken;             /* records read from it */
+	struct sl_hist lat;                       /* sampled records: routed minus their stamp */
 };
 
 struct sl_pipeline {
@@ -96,6 +102,13 @@ struct sl_pipeline {
 	 * non-zero return fails the start. NULL: nothing. */
 	int (*opened)(void *arg, char *errbuf, size_t errlen);
 	void *opened_arg;
+	/* The main thread's input to the router (stats records, later anything else a timer
+	 * makes): an SPSC ring whose producer is the main thread, finished by it once every worker
+	 * has ended (after the final stats record), so the router drains it last. Written by the
+	 * main thread only. */
+	sl_ring *stats_ring;
+	_Atomic uint64_t stats_put, stats_dropped;
+	int stats_finished;
 	_Atomic int stop;      /* capture threads: stop reading */
 	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */
 	_Atomic int paused;    /* capture threads: hold (the control socket's pause/resume) */
@@ -116,7 +129,15 @@ int sl_pipeline_start(struct sl_pipeline *pl, char *errbuf, size_t errlen);
 int sl_pipeline_captures_done(struct sl_pipeline *pl);
 /* 1 once every thread of the data path has ended (the sinks end last). */
 int sl_pipeline_done(struct sl_pipeline *pl);
+/* 1 once every worker has ended (its output ring finished). */
+int sl_pipeline_workers_done(struct sl_pipeline *pl);
 void sl_pipeline_stop(struct sl_pipeline *pl);
+/* Main thread: room for one record in the router's stats ring, or NULL (counted dropped: the
+ * main thread never waits on the data path); then sl_pipeline_stats_commit with the bytes
+ * written (at most len). Finish once, after the last record (the join does it if not done). */
+void *sl_pipeline_stats_reserve(struct sl_pipeline *pl, uint16_t type, uint32_t len);
+void sl_pipeline_stats_commit(struct sl_pipeline *pl, uint32_t len);
+void sl_pipeline_stats_finish(struct sl_pipeline *pl);
 /* Join every thread in data-path order; returns the first capture error (negative) or 0. */
 int sl_pipeline_join(struct sl_pipeline *pl);
 void sl_pipeline_destroy(struct sl_pipeline *pl);

@@ -51,7 +51,10 @@ struct sl_ev_common {
 	uint16_t vlan[2];
 	uint32_t enrich;          /* offset of the record's struct sl_ev_enrich; 0: none */
 	uint16_t version;         /* SL_TAP_VERSION: taps hand these records out as they are */
-	uint16_t pad[3];
+	uint16_t stamp[3];        /* sampled records: the low 48 bits of the CLOCK_MONOTONIC ns when
+	                             sluiced read the packet that made it (latency.h), 0: not
+	                             measured; set by the worker as the record is emitted, never
+	                             encoded (sluice/tap.h calls these bytes pad) */
 };
 
 enum sl_app_proto {
@@ -125,6 +128,47 @@ struct sl_ev_dns {
 	uint8_t truncated;    /* a name was cut, or entries were dropped */
 	uint8_t pad[5];
 	struct sl_ev_dns_rr rr[];
+};
+
+/* ---- records of the engine's timers (engine/timers.c) -------------------------------------- */
+
+/* A stats record: named counters, each a path ("capture/kernel_packets",
+ * "rings/worker0->router/in_flight") and a value. The encoder nests the paths into JSON
+ * objects, so the entries of one object must be consecutive (the builder writes them so); at
+ * most SL_STATS_DEPTH segments, none empty. The common part has only ts_ns (wall clock). */
+struct sl_ev_stat {
+	struct sl_mstr path;
+	uint64_t value;
+};
+
+struct sl_ev_stats {
+	struct sl_ev_common c;
+	uint32_t count; /* entries in e[] */
+	uint32_t pad;
+	struct sl_ev_stat e[]; /* then the path strings */
+};
+
+#define SL_STATS_DEPTH 4
+
+/* An http_summary record: one worker's HTTP transactions of one window. Each list is the
+ * window's top entries by count (space-saving counters, so a count may exceed the truth by at
+ * most its `error`; exact while a list saw fewer distinct values than it has counters). The
+ * common part has ts_ns (the window's end) and worker. */
+struct sl_ev_topk {
+	struct sl_mstr value;
+	uint64_t count, error;
+};
+
+enum { SL_SUMMARY_HOSTS, SL_SUMMARY_URLS, SL_SUMMARY_AGENTS, SL_SUMMARY_LISTS };
+
+struct sl_ev_http_summary {
+	struct sl_ev_common c;
+	uint64_t window_start_ns, window_end_ns;
+	uint64_t requests;     /* http records of the window */
+	uint64_t status[7];    /* [0] no response, [1..5] 1xx..5xx, [6] any other code */
+	uint8_t n[SL_SUMMARY_LISTS]; /* entries of each list, in that order in items[] */
+	uint8_t pad[5];
+	struct sl_ev_topk items[]; /* then the strings */
 };
 
 /* A watchlist match, written beside the record that matched (same common part): the enrichment

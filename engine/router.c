@@ -10,12 +10,19 @@
  *
  * Its counts are one side of the ledger's hops: records taken from each worker ring, records
  * routed into and dropped for each sink ring; the workers and the sink threads keep the other.
+ *
+ * One more input is the main thread's ring (stats records). It is read in every round like a
+ * worker ring, but never slept on (a stats record may wait for the next wake, at most 100 ms);
+ * the main thread finishes it only after every worker ring has ended, so the router drains it
+ * last and then finishes the sink rings. A stamped record (latency.h) is timed once it is in
+ * every sink ring that wants it: the router's histogram.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 
 #include "fault.h"
+#include "latency.h"
 #include "pipeline.h"
 #include "sinks/sink.h"
 
@@ -48,6 +55,20 @@ static void route_one(struct sl_router *rt, const struct sl_rec *rec, const _Ato
 		sl_count(&rt->routed[s], 1 + sl__fault(SL_FAULT_ROUTER));
 	next:;
 	}
+	uint64_t stamp = sl_sink_stamp(rec);
+	if (stamp)
+		sl_hist_add(&rt->lat, sl_stamp_age(sl_lat_now(), stamp));
+}
+
+/* One batch from the main thread's ring; returns how many records it held. */
+static size_t route_stats(struct sl_router *rt, struct sl_rec *recs, const _Atomic int *hard_stop)
+{
+	size_t n = sl_ring_peek(rt->stats_in, recs, BATCH);
+	for (size_t k = 0; k < n; k++)
+		route_one(rt, &recs[k], hard_stop);
+	sl_ring_release(rt->stats_in, n);
+	sl_count(&rt->stats_taken, n);
+	return n;
 }
 
 void *sl__router_main(void *arg)
@@ -70,12 +91,24 @@ void *sl__router_main(void *arg)
 			sl_count(&rt->taken[i], n);
 			got += n;
 		}
+		if (rt->stats_in)
+			got += route_stats(rt, recs, &pl->hard_stop);
 		if (got) {
 			for (unsigned s = 0; s < rt->nsinks; s++)
 				sl_ring_commit(rt->sinks[s]->ring);
 			continue;
 		}
 		sl_fanin_idle(&fin);
+	}
+	/* every worker has ended: the main thread's final stats record, then the end of its ring */
+	while (rt->stats_in) {
+		if (route_stats(rt, recs, &pl->hard_stop)) {
+			for (unsigned s = 0; s < rt->nsinks; s++)
+				sl_ring_commit(rt->sinks[s]->ring);
+			continue;
+		}
+		if (sl_ring_wait_readable(rt->stats_in, 100) == -EPIPE)
+			break;
 	}
 	for (unsigned s = 0; s < rt->nsinks; s++) {
 		sl_ring_commit(rt->sinks[s]->ring);

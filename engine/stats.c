@@ -127,6 +127,15 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		if (row)
 			snprintf(row->name, sizeof row->name, "worker%u->router", w);
 	}
+	/* the main thread's ring: its count against the router's */
+	if (pl->stats_ring) {
+		struct sl_ledger_ring *row = ring_row(l, pl->stats_ring, LD(pl->stats_put), LD(pl->stats_dropped),
+		                                      LD(pl->router.stats_taken));
+		if (row)
+			snprintf(row->name, sizeof row->name, "stats->router");
+		l->stats_records = LD(pl->stats_put);
+		l->events[SL_REC_STATS] += l->stats_records;
+	}
 	l->unroutable = LD(pl->router.unroutable);
 	for (unsigned s = 0; s < pl->nsinks; s++) {
 		const struct sl_sink *sk = pl->sinks[s];
@@ -156,6 +165,20 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		row->spool_pending = LD(sk->ctr.spool_pending);
 		row->spool_dropped = LD(sk->ctr.spool_dropped);
 		row->spool_lost = LD(sk->ctr.spool_lost);
+	}
+
+	/* latency: each stage's histogram(s), by the thread that owns it */
+	struct sl_ledger_lat *lt = &l->lat[l->nlat++];
+	snprintf(lt->stage, sizeof lt->stage, "worker");
+	for (unsigned w = 0; w < pl->nworkers; w++)
+		sl_hist_read(&pl->workers[w]->lat, &lt->h);
+	lt = &l->lat[l->nlat++];
+	snprintf(lt->stage, sizeof lt->stage, "router");
+	sl_hist_read(&pl->router.lat, &lt->h);
+	for (unsigned s = 0; s < pl->nsinks && l->nlat < SL_LEDGER_MAX_LAT; s++) {
+		lt = &l->lat[l->nlat++];
+		snprintf(lt->stage, sizeof lt->stage, "sink:%s", pl->sinks[s]->mod->name);
+		sl_hist_read(&pl->sinks[s]->ctr.lat, &lt->h);
 	}
 }
 
@@ -313,6 +336,12 @@ void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds)
 			        (unsigned long long)s->spool_pending, (unsigned long long)s->spool_dropped,
 			        (unsigned long long)s->spool_lost);
 	}
+	for (unsigned i = 0; i < l->nlat; i++) {
+		const struct sl_hist_snap *h = &l->lat[i].h;
+		fprintf(f, "latency   %-22s sampled %llu  p50 %.1f us  p99 %.1f us  max %.1f us\n", l->lat[i].stage,
+		        (unsigned long long)h->count, (double)sl_hist_quantile(h, 0.5) / 1e3,
+		        (double)sl_hist_quantile(h, 0.99) / 1e3, (double)h->max_ns / 1e3);
+	}
 	if (sl_ledger_balanced(l, why, sizeof why))
 		fprintf(f, "ledger    balanced\n");
 	else
@@ -396,7 +425,18 @@ void sl_ledger_json(const struct sl_ledger *l, FILE *f)
 			        (unsigned long long)s->spool_lost);
 		fputc('}', f);
 	}
-	fprintf(f, "],\n \"paused\":%s,\n \"balanced\":%s}\n", l->paused ? "true" : "false",
+	fprintf(f, "],\n \"latency\":{");
+	for (unsigned i = 0; i < l->nlat; i++) {
+		const struct sl_hist_snap *h = &l->lat[i].h;
+		fprintf(f, "%s\n  \"%s\":{\"count\":%llu,\"sum_ns\":%llu,\"max_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+		           "\"buckets\":[", i ? "," : "", l->lat[i].stage, (unsigned long long)h->count,
+		        (unsigned long long)h->sum_ns, (unsigned long long)h->max_ns,
+		        (unsigned long long)sl_hist_quantile(h, 0.5), (unsigned long long)sl_hist_quantile(h, 0.99));
+		for (unsigned b = 0; b < SL_HIST_BUCKETS; b++)
+			fprintf(f, "%s%llu", b ? "," : "", (unsigned long long)h->bucket[b]);
+		fprintf(f, "]}");
+	}
+	fprintf(f, "},\n \"paused\":%s,\n \"balanced\":%s}\n", l->paused ? "true" : "false",
 	        sl_ledger_balanced(l, why, sizeof why) ? "true" : "false");
 }
 

@@ -9,9 +9,10 @@
 #include "pipeline.h"
 #include "worker.h"
 
-/* Every ring a pipeline can have: one per capture and worker, one per worker, one per sink.
+/* Every ring a pipeline can have: one per capture and worker, one per worker, one per sink,
+ * the main thread's (stats).
  * A row that did not fit would be a hop the ledger could not check. */
-#define SL_LEDGER_MAX_RINGS (SL_MAX_CAPTURES * SL_MAX_WORKERS + SL_MAX_WORKERS + SL_MAX_SINKS)
+#define SL_LEDGER_MAX_RINGS (SL_MAX_CAPTURES * SL_MAX_WORKERS + SL_MAX_WORKERS + SL_MAX_SINKS + 1)
 
 struct sl_ledger_ring {
 	char name[48];
@@ -29,6 +30,14 @@ struct sl_ledger_sink {
 	uint64_t replayed, spool_recovered, spool_pending, spool_dropped, spool_lost;
 };
 
+/* A stage's latency histogram (latency.h): "worker" (every worker's, summed), "router",
+ * "sink:NAME". */
+struct sl_ledger_lat {
+	char stage[40];
+	struct sl_hist_snap h;
+};
+#define SL_LEDGER_MAX_LAT (2 + SL_MAX_SINKS)
+
 struct sl_ledger {
 	uint64_t packets, bytes, kernel_dropped, ring_dropped, oversize, input_errors;
 	uint64_t producer_absent, producer_restarts; /* shm input: producers away now, restarts */
@@ -42,6 +51,9 @@ struct sl_ledger {
 	unsigned rings_missing; /* rows that had no room: the ledger then cannot balance */
 	struct sl_ledger_sink sinks[SL_MAX_SINKS];
 	unsigned nsinks;
+	struct sl_ledger_lat lat[SL_LEDGER_MAX_LAT];
+	unsigned nlat;
+	uint64_t stats_records; /* stats records the main thread put into its ring */
 };
 
 void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l);

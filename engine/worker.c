@@ -8,13 +8,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/decode.h"
 #include "fault.h"
+#include "latency.h"
 #include "log.h"
+#include "record_meta.h"
 #include "runtime.h"
 #include "sinks/sink.h"
 #include "worker.h"
@@ -32,6 +35,8 @@ struct sl_worker *sl_worker_create(unsigned index, const struct sl_config *cfg, 
 	w->index = index;
 	w->cfg = cfg;
 	w->cpu = -1;
+	w->sample_every = (uint32_t)cfg->stats.latency_sample;
+	w->sample_in = w->sample_every;
 	w->an = sl_analysis_create(w, errbuf, errlen);
 	if (w->an == NULL) {
 		free(w);
@@ -62,12 +67,27 @@ void *sl_worker_emit(struct sl_worker *w, uint16_t type, uint32_t len)
 		sl_ring_commit(w->out);
 		sl_ring_wait_writable(w->out, len, 100);
 	}
+	w->last_emit = p;
 	return p;
 }
 
 void sl_worker_emitted(struct sl_worker *w, uint16_t type, uint32_t len)
 {
 	sl_ring_trim(w->out, len); /* the reservation was an upper bound */
+	/* every metadata record starts with the common part: stamp 1 in sample_every of those
+	 * made by a packet, and measure them here, the first stage */
+	if (type >= SL_REC_FLOW && len >= sizeof(struct sl_ev_common) && w->last_emit) {
+		uint64_t stamp = 0;
+		if (w->pkt_stamp && w->sample_every && --w->sample_in == 0) {
+			w->sample_in = w->sample_every;
+			stamp = sl_stamp48(w->pkt_stamp);
+			sl_hist_add(&w->lat, sl_stamp_age(sl_lat_now(), stamp));
+		}
+		uint16_t words[3];
+		sl_stamp_put(words, stamp);
+		memcpy((uint8_t *)w->last_emit + offsetof(struct sl_ev_common, stamp), words, sizeof words);
+	}
+	w->last_emit = NULL;
 	sl_count(&w->events[type < SL_REC_TYPE_MAX ? type : 0], 1 + sl__fault(SL_FAULT_WORKER));
 }
 
@@ -150,12 +170,17 @@ void *sl_worker_main(void *arg)
 					sl_count(&w->bad_records, 1);
 					continue;
 				}
+				w->pkt_stamp = 0;
+				if ((p->flags & SL_PKT_F_STAMP) &&
+				    recs[k].len - sizeof *p - p->caplen >= SL_PKT_STAMP_BYTES)
+					memcpy(&w->pkt_stamp, p->data + p->caplen, SL_PKT_STAMP_BYTES);
 				sl_analysis_packet(w->an, p);
 			}
 			sl_ring_release(w->in[i], n);
 			sl_count(&w->taken[i], n);
 			got += n;
 		}
+		w->pkt_stamp = 0;
 		sl_ring_commit(w->out);
 		if (got) {
 			if (--w->publish_in == 0)
@@ -176,5 +201,8 @@ void *sl_worker_main(void *arg)
 	publish(w); /* before finish: whoever sees the end of the stream sees the final counts */
 	sl_ring_finish(w->out);
 	sl_runtime_unregister();
+	atomic_store_explicit(&w->done, 1, memory_order_release); /* pairs with sl_pipeline_workers_done */
+	if (w->wake)
+		w->wake(w->wake_arg);
 	return NULL;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "flow/flow.h"
+#include "latency.h"
 #include "pipeline.h"
 
 struct sl_analysis; /* worker_analysis.c */
@@ -70,6 +71,17 @@ struct sl_worker {
 	_Atomic uint64_t top_done; /* written by the worker thread */
 	unsigned top_n;            /* written by the worker thread before top_done */
 	struct sl_worker_flow top[SL_WORKER_TOP_MAX];
+
+	/* Latency (latency.h): the read time of the packet being analysed (0 during ticks and the
+	 * flush: records with no packet behind them are not measured), 1 record in sample_every
+	 * carries it, and the histogram of emit time minus stamp. Worker thread only. */
+	uint64_t pkt_stamp;
+	uint32_t sample_every, sample_in;
+	void *last_emit;
+	struct sl_hist lat;
+	_Atomic int done; /* set by the worker thread as it ends (the main loop reads it) */
+	void (*wake)(void *arg); /* called by the worker thread as it ends (wakes the main loop) */
+	void *wake_arg;
 };
 #define SL_WORKER_PUBLISH_BATCHES 64
 

@@ -39,6 +39,7 @@
 #include "record_meta.h"
 #include "runtime.h"
 #include "sinks/sink.h"
+#include "summary.h"
 #include "worker.h"
 
 #define NO_SLOT UINT32_MAX
@@ -90,6 +91,9 @@ struct sl_analysis {
 	uint32_t since_expire;
 	uint64_t pkt_ts;       /* the packet being processed, for steps that emit */
 	uint32_t gap_missing;  /* the gap being reported (sl_an_gap_missing) */
+
+	/* http_summary windows (summary.c): fed with every http record sl_an_emitted sees */
+	struct sl_summary summary;
 
 	/* Enrichment (the steps' on_record/after_record): every record emitted while a flow is
 	 * being handled is that flow's; its block is appended before the record is trimmed. */
@@ -162,6 +166,8 @@ void sl_an_emitted(struct sl_analysis *an, uint16_t type, uint32_t len)
 	int after = 0;
 
 	an->emit_p = NULL;
+	if (type == SL_REC_HTTP && rec)
+		sl_summary_add(&an->summary, (const struct sl_ev_http *)(const void *)rec, len, an->now_ns);
 	if (rec && f && an->emit_extra && len >= sizeof(struct sl_ev_common)) {
 		struct sl_ev_common *c = (struct sl_ev_common *)(void *)rec;
 		if (c->flow_id == f->flow_id && c->enrich == 0) {
@@ -582,6 +588,7 @@ void sl_analysis_packet(struct sl_analysis *an, const struct sl_pkt_rec *p)
 		an->now_ns = p->ts_ns;
 		an->wall_at_now = 0; /* refreshed lazily by tick */
 	}
+	sl_summary_clock(&an->summary, w, an->now_ns); /* a window that ended: emitted before this packet */
 	if (d.flags & SL_DECODE_F_FRAGMENT) {
 		const uint8_t *dg;
 		uint32_t dglen;
@@ -651,6 +658,7 @@ void sl_analysis_tick(struct sl_analysis *an)
 void sl_analysis_flush(struct sl_analysis *an)
 {
 	sl_flow_flush_all(&an->flows);
+	sl_summary_emit(&an->summary, an->w); /* the open window, with what the flows' ends added */
 }
 
 void sl_analysis_counters(const struct sl_analysis *an, struct sl_analysis_counters *c)
@@ -798,6 +806,10 @@ struct sl_analysis *sl_analysis_create(struct sl_worker *w, char *errbuf, size_t
 			return NULL;
 		}
 	}
+	if (sl_summary_init(&an->summary, cfg->stats.http_summary_interval_ns, (unsigned)cfg->stats.http_summary_top) != 0) {
+		sl_analysis_destroy(an);
+		goto nomem;
+	}
 	sl_analysis_batch(an, cfg, 1);
 	return an;
 nomem:
@@ -816,5 +828,6 @@ void sl_analysis_destroy(struct sl_analysis *an)
 		if (an->step[i].ops->fini)
 			an->step[i].ops->fini(an->step[i].state);
 	free(an->stream);
+	sl_summary_fini(&an->summary);
 	free(an);
 }

@@ -10,12 +10,16 @@
  * The record's `hash` is always computed here, whatever the source read (a shm producer's own
  * `hash` field is not trusted): the workers' flow tables bucket by it.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
 #include "analysis/decode.h"
 #include "fault.h"
+#include "latency.h"
 #include "pipeline.h"
 #include "sinks/sink.h"
 
@@ -23,6 +27,7 @@
 
 void sl_capture_flush(struct sl_capture_out *out)
 {
+	out->stamp_in = 0; /* the next packet read takes a fresh stamp */
 	for (unsigned w = 0; w < out->nworkers; w++) {
 		if (out->pending[w]) {
 			sl_ring_commit(out->rings[w]);
@@ -62,8 +67,16 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 	uint32_t hash = sl_flow_hash_frame(pkt, caplen, linktype, out->use_vlan);
 	unsigned w = (unsigned)(((uint64_t)hash * out->nworkers) >> 32);
 	sl_ring *r = out->rings[w];
+	uint32_t len = SL_PKT_REC_SIZE(caplen) + SL_PKT_STAMP_BYTES;
 
-	while ((rec = sl_ring_reserve(r, SL_REC_PACKET, SL_PKT_REC_SIZE(caplen))) == NULL) {
+	/* The read time for the latency histograms (latency.h): one vDSO clock read per
+	 * COMMIT_EVERY packets and after each flush, never one per packet. */
+	if (out->stamp_in == 0) {
+		out->stamp_ns = sl_lat_now();
+		out->stamp_in = COMMIT_EVERY;
+	}
+	out->stamp_in--;
+	while ((rec = sl_ring_reserve(r, SL_REC_PACKET, len)) == NULL) {
 		if (errno == EMSGSIZE) {
 			sl_count(&out->oversize, 1);
 			return 0;
@@ -77,15 +90,16 @@ int sl_capture_push(struct sl_capture_out *out, uint64_t ts_ns, const uint8_t *p
 		}
 		if (atomic_load_explicit(out->hard_stop, memory_order_relaxed))
 			return -ECANCELED;
-		sl_ring_wait_writable(r, SL_PKT_REC_SIZE(caplen), 100);
+		sl_ring_wait_writable(r, len, 100);
 	}
 	rec->ts_ns = ts_ns;
 	rec->caplen = caplen;
 	rec->wirelen = wirelen < caplen ? caplen : wirelen;
 	rec->linktype = linktype;
-	rec->flags = 0;
+	rec->flags = SL_PKT_F_STAMP;
 	rec->hash = hash;
 	memcpy(rec->data, pkt, caplen);
+	memcpy(rec->data + caplen, &out->stamp_ns, SL_PKT_STAMP_BYTES); /* the trailer, unaligned */
 	sl_count(&out->pushed[w], 1 + sl__fault(SL_FAULT_CAPTURE));
 	if (++out->pending[w] >= COMMIT_EVERY) {
 		sl_ring_commit(r);

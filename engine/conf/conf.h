@@ -113,6 +113,8 @@ struct sl_config {
 		uint64_t interval_ns;              /* stats.interval: sampling */
 		uint64_t records_interval_ns;      /* stats.records-interval; 0: off */
 		uint64_t http_summary_interval_ns; /* stats.http-summary-interval; 0: off */
+		int64_t http_summary_top;          /* stats.http-summary-top: entries per list */
+		int64_t latency_sample;            /* stats.latency-sample: 1 record in N; 0: off */
 	} stats;
 	struct {
 		enum sl_conf_loglevel level; /* log.level */
@@ -137,6 +139,7 @@ struct sl_config {
 		char *group;                      /* run.group; "": run.user's own */
 		struct sl_conf_strs capabilities; /* run.capabilities, from sl__cap_names */
 		char *pid_file;                   /* run.pid-file; "": none */
+		uint64_t config_check_ns;         /* run.config-check-interval; 0: never */
 	} run;
 	/* The modules' own blocks (struct sl_conf_block), in the order registered; owned. Read
 	 * them with sl_conf_block(). */

@@ -109,6 +109,10 @@ const struct sl_conf_key sl__conf_core[] = {
 	         "how often stats records are emitted; 0: never"),
 	DURATION("stats.http-summary-interval", stats.http_summary_interval_ns, "60s", 0, DAY,
 	         "how often HTTP summary records are emitted; 0: never"),
+	INT("stats.http-summary-top", stats.http_summary_top, "10", 1, 64,
+	    "hosts, URLs and user agents listed in each HTTP summary record"),
+	INT("stats.latency-sample", stats.latency_sample, "64", 0, 1048576,
+	    "1 record in this many is stamped and timed at each stage; 0: no latency histograms"),
 
 	ENUM("log.level", log.level, "info", loglevel_names, "least severe messages logged", LIVE),
 	STRING("log.file", log.file, "", 0, 0, NULL, "file to log to; empty: standard error"),
@@ -140,6 +144,8 @@ const struct sl_conf_key sl__conf_core[] = {
 	        "capabilities kept after the drop to run.user"),
 	STRING("run.pid-file", run.pid_file, "", 0, 0, NULL,
 	       "file holding sluiced's pid, locked while it runs; empty: none"),
+	DURATION("run.config-check-interval", run.config_check_ns, "10s", 0, DAY,
+	         "how often the -c file is read again; a changed content reloads it like SIGHUP; 0: never"),
 };
 
 const size_t sl__conf_core_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);

@@ -136,7 +136,7 @@ static void page(FILE *f, const struct sl_ledger *l, double uptime, uint64_t scr
 	one(f, "worker_bad_records_total", "counter", "Worker input records that were not packets.", l->bad_records);
 	one(f, "worker_events_dropped_total", "counter", "Records workers could not emit (forced stop).", l->emit_dropped);
 	one(f, "router_unroutable_total", "counter", "Records no sink takes.", l->unroutable);
-	family(f, "events_total", "counter", "Records the workers emitted, by event type.");
+	family(f, "events_total", "counter", "Records emitted, by event type (the workers'; stats: the main thread's).");
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++) {
 		const char *n = sl_json_event_name((uint16_t)t);
 		if (n)
@@ -164,6 +164,25 @@ static void page(FILE *f, const struct sl_ledger *l, double uptime, uint64_t scr
 		for (unsigned i = 0; i < l->nsinks; i++)
 			sample(f, sink_cols[c].name, label(lb, sizeof lb, "sink", l->sinks[i].name),
 			       *(const uint64_t *)((const char *)&l->sinks[i] + sink_cols[c].off));
+	}
+	/* latency: one histogram family, a series per stage; bucket i of the ledger holds
+	 * [2^(i-1), 2^i) ns, so le = 2^i ns is its upper bound (cumulative, as the format wants) */
+	family(f, "latency_seconds", "histogram",
+	       "Sampled records: from sluiced reading the packet to the stage (worker output, router, sink acknowledgement).");
+	for (unsigned i = 0; i < l->nlat; i++) {
+		const struct sl_hist_snap *h = &l->lat[i].h;
+		uint64_t cum = 0;
+		label(lb, sizeof lb, "stage", l->lat[i].stage);
+		lb[strlen(lb) - 1] = 0; /* reopen the braces for le */
+		for (unsigned b = 0; b < SL_HIST_BUCKETS - 1; b++) {
+			cum += h->bucket[b];
+			fprintf(f, "sluice_latency_seconds_bucket%s,le=\"%.9g\"} %llu\n", lb,
+			        b ? (double)(UINT64_C(1) << b) / 1e9 : 0.0, (unsigned long long)cum);
+		}
+		cum += h->bucket[SL_HIST_BUCKETS - 1]; /* the buckets' sum, not count: one consistent read */
+		fprintf(f, "sluice_latency_seconds_bucket%s,le=\"+Inf\"} %llu\n", lb, (unsigned long long)cum);
+		fprintf(f, "sluice_latency_seconds_sum%s} %.9f\n", lb, (double)h->sum_ns / 1e9);
+		fprintf(f, "sluice_latency_seconds_count%s} %llu\n", lb, (unsigned long long)cum);
 	}
 	family(f, "sink_drops_total", "counter", "Records a sink dropped, by reason.");
 	for (unsigned i = 0; i < l->nsinks; i++) {

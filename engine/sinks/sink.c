@@ -5,12 +5,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
 #include "encode_json.h"
 #include "fault.h"
 #include "pipeline.h"
+#include "record_meta.h"
 #include "sinks/sink.h"
 
 extern const struct sl_module sl__sink_file;
@@ -46,6 +48,20 @@ uint64_t sl_sink_types_mask(const struct sl_conf_strs *types)
 				mask |= UINT64_C(1) << t;
 		}
 	return mask;
+}
+
+uint64_t sl_sink_stamp(const struct sl_rec *rec)
+{
+	uint16_t words[3];
+	if (rec->type < SL_REC_FLOW || rec->type >= SL_REC_TYPE_MAX || rec->len < sizeof(struct sl_ev_common))
+		return 0;
+	memcpy(words, (const uint8_t *)rec->data + offsetof(struct sl_ev_common, stamp), sizeof words);
+	return sl_stamp_get(words);
+}
+
+void sl_sink_latency(struct sl_sink_counters *ctr, uint64_t stamp)
+{
+	sl_hist_add(&ctr->lat, sl_stamp_age(sl_lat_now(), stamp));
 }
 
 #define BATCH 64

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "latency.h"
 #include "module.h"
 #include "sluice/record.h"
 #include "sluice/ring.h"
@@ -77,6 +78,9 @@ struct sl_sink_counters {
 	/* publishers: connected subscribers and live subscriptions now */
 	_Atomic uint64_t subscribers;
 	_Atomic uint64_t subscriptions;
+	/* stamped records (latency.h): acknowledged by the destination minus their stamp; the
+	 * module adds them where it counts a record delivered (sl_sink_latency) */
+	struct sl_hist lat;
 	/* Sinks with a spool (engine/sinks/spool): the spool's side of the ledger, copied from
 	 * sl_spool_stats by the module. A record is counted `spooled` once, when write() took it
 	 * and it went to the spool; `replayed` when the destination later acknowledged it (never
@@ -125,5 +129,11 @@ static inline void sl_count(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
+
+/* The stamp a record carries (latency.h), 0 when it has none: records of any metadata type
+ * start with struct sl_ev_common (record_meta.h), whose `stamp` words hold it (48 bits). */
+uint64_t sl_sink_stamp(const struct sl_rec *rec);
+/* Sink thread: a stamped record reached its destination now. */
+void sl_sink_latency(struct sl_sink_counters *ctr, uint64_t stamp);
 
 #endif

@@ -48,7 +48,8 @@ struct sl_pkt_rec {
 	uint16_t linktype; /* enum sl_linktype */
 	uint16_t flags;    /* reserved: write 0. sluiced neither reads it on --shm-input nor
 	                      takes it over: the records it gives its workers are its own
-	                      copies, with flags 0 */
+	                      copies, whose only flag says they carry sluiced's read time
+	                      after the packet (8 bytes, for its latency histograms) */
 	uint32_t hash;     /* a producer may fill it for its own use (sluice-pcap2shm -H); 0 if
 	                      not. sluiced never trusts it: every packet it reads, from any
 	                      source, gets sluiced's own keyed flow hash in the copy it gives its

@@ -84,13 +84,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 check "stats: the live ledger (packets counted, rings and sinks rows, not paused)" \
-  "[ \$(jv $tmp/st.json 'd[\"stats\"][\"capture\"][\"packets\"]') -gt 200 ] && [ \"\$(jv $tmp/st.json 'len(d[\"stats\"][\"rings\"]), len(d[\"stats\"][\"sinks\"]), d[\"paused\"]')\" = '(5, 1, False)' ]"
+  "[ \$(jv $tmp/st.json 'd[\"stats\"][\"capture\"][\"packets\"]') -gt 200 ] && [ \"\$(jv $tmp/st.json 'len(d[\"stats\"][\"rings\"]), len(d[\"stats\"][\"sinks\"]), d[\"paused\"]')\" = '(6, 1, False)' ]"
 "$ctl" -e "$ep" stats >"$tmp/st.txt"
 check "stats: a table for people" "grep -Eq '^stats.capture.packets +[0-9]+\$' $tmp/st.txt"
 
 "$ctl" -e "$ep" --json rings >"$tmp/r.json"
-check "rings: the ledger's five rings, each with its capacity and occupancy" \
-  "[ \"\$(jv $tmp/r.json '[(r[\"name\"], r[\"capacity\"] > 0, 0 <= r[\"occupancy\"] <= 1) for r in d[\"rings\"]]')\" = \"[('capture0->worker0', True, True), ('capture0->worker1', True, True), ('worker0->router', True, True), ('worker1->router', True, True), ('router->file', True, True)]\" ]"
+check "rings: the ledger's six rings (the main thread's stats ring too), each with its capacity and occupancy" \
+  "[ \"\$(jv $tmp/r.json '[(r[\"name\"], r[\"capacity\"] > 0, 0 <= r[\"occupancy\"] <= 1) for r in d[\"rings\"]]')\" = \"[('capture0->worker0', True, True), ('capture0->worker1', True, True), ('worker0->router', True, True), ('worker1->router', True, True), ('stats->router', True, True), ('router->file', True, True)]\" ]"
 
 "$ctl" -e "$ep" --json flows 5 >"$tmp/f.json"
 check "flows 5: both workers answered, 1..5 flows, most bytes first, bytes = both directions" \

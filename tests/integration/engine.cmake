@@ -63,3 +63,12 @@ if(TARGET sluiced AND Python3_FOUND)
   set_tests_properties(integration.mutate PROPERTIES LABELS "integration;engine" TIMEOUT 900
     SKIP_RETURN_CODE 77)
 endif()
+
+if(TARGET sluiced AND Python3_FOUND)
+  # The main thread's timers and the latency histograms: stats records against the final
+  # ledger, the stats->router hop, sampled counts equal at every stage, the Prometheus
+  # histograms, http_summary windows against the http records, the configuration check.
+  add_test(NAME integration.stats
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/stats_test.sh $<TARGET_FILE:sluiced> $<TARGET_FILE:sluice-synth>)
+  set_tests_properties(integration.stats PROPERTIES LABELS "integration;engine;threads" TIMEOUT 300)
+endif()

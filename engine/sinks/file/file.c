@@ -18,6 +18,9 @@
  *     a line the file already holds is cut off it (ftruncate), so the file ends with whole
  *     lines and delivered is exactly the lines in it;
  *   - at a forced stop (interrupt, the second signal) what is left is given up the same way.
+ *
+ * Latency (latency.h): a stamped record's line end is remembered with its stamp, and the
+ * record is timed when a write(2) has put that byte in the file: the sink's acknowledgement.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,7 +45,7 @@ struct file_conf {
 };
 
 static const struct sl_conf_key file_keys[] = {
-	SL_SINK_KEYS("outputs.file", "true", "[flow, http, tls, dns, alert, stats]", "4MiB", "block",
+	SL_SINK_KEYS("outputs.file", "true", "[flow, http, tls, dns, alert, stats, http_summary]", "4MiB", "block",
 	             "write EVE JSON lines to a file"),
 	STRING("outputs.file.path", path, "-", 1, 0, NULL, "file to append to, \"-\" for standard output; -o overrides it"),
 	SIZE("outputs.file.buffer-size", buffer_size, "256KiB", 4 * KiB, 64 * MiB, "bytes gathered before each write"),
@@ -68,6 +71,12 @@ struct file_sink {
 	_Atomic int stop_asked;
 	struct sl_json_enc enc;
 	struct sl_sink_counters *ctr;
+	/* stamped records in buf, by line end (ascending): [lat_h, lat_n) are not yet written */
+	struct lat_mark {
+		size_t end;
+		uint64_t stamp;
+	} *lat;
+	size_t lat_h, lat_n, lat_cap;
 	char path[4096];
 };
 
@@ -82,7 +91,11 @@ static int file_init(const struct sl_module_env *env, void **state, char *errbuf
 	f->ctr = env->sink_ctr;
 	f->cap = fc->buffer_size < 65536 ? 65536 : fc->buffer_size;
 	f->buf = malloc(f->cap);
-	if (f->buf == NULL) {
+	f->lat_cap = f->cap / 16 + 1; /* a line is longer than 16 bytes: never more marks than this */
+	f->lat = malloc(f->lat_cap * sizeof *f->lat);
+	if (f->buf == NULL || f->lat == NULL) {
+		free(f->buf);
+		free(f->lat);
 		free(f);
 		return -ENOMEM;
 	}
@@ -94,6 +107,7 @@ static int file_init(const struct sl_module_env *env, void **state, char *errbuf
 		if (f->fd < 0) {
 			int e = errno;
 			snprintf(errbuf, errlen, "outputs.file.path: open(%s): %s", path, strerror(e));
+			free(f->lat);
 			free(f->buf);
 			free(f);
 			return -e;
@@ -140,6 +154,7 @@ static void give_up(struct file_sink *f)
 	sl_count(&f->ctr->dropped, f->buffered);
 	f->buffered = 0;
 	f->used = f->written = 0;
+	f->lat_h = f->lat_n = 0; /* given up, not delivered: not timed */
 }
 
 /* Write what the buffer holds. 0: all of it is out; -EAGAIN: some is left (an error to retry). */
@@ -171,6 +186,8 @@ static int drain(struct file_sink *f)
 		f->buffered -= lines;
 		f->written += (size_t)n;
 		wrote = 1;
+		while (f->lat_h < f->lat_n && f->lat[f->lat_h].end <= f->written)
+			sl_sink_latency(f->ctr, f->lat[f->lat_h++].stamp);
 	}
 	/* only a buffer written in full says the error is over: a write that stops short at the
 	 * same limit again must not log twice per buffer */
@@ -179,6 +196,7 @@ static int drain(struct file_sink *f)
 		f->err = 0;
 	}
 	f->used = f->written = 0;
+	f->lat_h = f->lat_n = 0;
 	return 0;
 }
 
@@ -193,6 +211,13 @@ static void compact(struct file_sink *f)
 	memmove(f->buf, f->buf + keep_from, f->used - keep_from);
 	f->used -= keep_from;
 	f->written -= keep_from;
+	size_t k = 0;
+	for (size_t i = f->lat_h; i < f->lat_n; i++, k++) { /* ends past keep_from: move with the bytes */
+		f->lat[k].end = f->lat[i].end - keep_from;
+		f->lat[k].stamp = f->lat[i].stamp;
+	}
+	f->lat_h = 0;
+	f->lat_n = k;
 }
 
 /* interrupt() came (from any thread): on the sink's thread, give up what is held, once. */
@@ -233,6 +258,9 @@ static size_t file_write(void *state, const struct sl_rec *recs, size_t n, struc
 		}
 		f->used += len;
 		f->buffered++;
+		uint64_t stamp = sl_sink_stamp(&recs[i]);
+		if (stamp && f->lat_n < f->lat_cap)
+			f->lat[f->lat_n++] = (struct lat_mark){ .end = f->used, .stamp = stamp };
 	}
 	return i;
 }
@@ -271,6 +299,7 @@ static void file_fini(void *state)
 		return;
 	if (f->own_fd)
 		close(f->fd);
+	free(f->lat);
 	free(f->buf);
 	free(f);
 }

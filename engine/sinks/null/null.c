@@ -23,7 +23,7 @@ struct null_conf {
 };
 
 static const struct sl_conf_key null_keys[] = {
-	SL_SINK_KEYS("outputs.null", "false", "[flow, http, tls, dns, alert, stats]", "4MiB", "drop",
+	SL_SINK_KEYS("outputs.null", "false", "[flow, http, tls, dns, alert, stats, http_summary]", "4MiB", "drop",
 	             "discard records (benchmarks, a deliberately slow consumer)"),
 	INT("outputs.null.rate", rate, "0", 0, INT64_C(1000000000),
 	    "records per second it takes at most; 0: as many as come"),
@@ -70,8 +70,12 @@ static size_t null_write(void *state, const struct sl_rec *recs, size_t n, struc
 			k = (size_t)s->budget;
 		s->budget -= k;
 	}
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
 		bytes += recs[i].len;
+		uint64_t stamp = sl_sink_stamp(&recs[i]); /* discarded is delivered: timed here */
+		if (stamp)
+			sl_sink_latency(ctr, stamp);
+	}
 	sl_count(&ctr->delivered, k);
 	sl_count(&ctr->bytes, bytes);
 	return k;

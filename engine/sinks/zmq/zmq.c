@@ -56,7 +56,7 @@ struct zmq_conf {
 };
 
 static const struct sl_conf_key zmq_keys[] = {
-	SL_SINK_KEYS("outputs.zmq", "false", "[flow, http, tls, dns, alert, stats]", "4MiB", "drop",
+	SL_SINK_KEYS("outputs.zmq", "false", "[flow, http, tls, dns, alert, stats, http_summary]", "4MiB", "drop",
 	             "publish EVE JSON on a ZMQ XPUB socket"),
 	STRINGS("outputs.zmq.endpoints", endpoints, "[\"tcp://127.0.0.1:5556\"]", NULL,
 	        "endpoints the publisher binds (tcp://HOST:PORT, ipc://PATH)"),
@@ -300,6 +300,9 @@ static size_t zpub_write(void *state, const struct sl_rec *recs, size_t n, struc
 		zmq_send(z->pub, le, sizeof le, 0);
 		sl_count(&ctr->delivered, 1);
 		sl_count(&ctr->bytes, len);
+		uint64_t stamp = sl_sink_stamp(&recs[i]); /* libzmq has it: this sink's acknowledgement */
+		if (stamp)
+			sl_sink_latency(ctr, stamp);
 	}
 	return n;
 }
