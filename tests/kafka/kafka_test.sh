@@ -43,6 +43,9 @@ cleanup() {
 }
 trap cleanup EXIT
 types="flow http tls dns"
+# the ledger's events of the types the sink takes (the engine's own stats and http_summary
+# records are events too, and go to the sinks that ask for them)
+ledger_events() { jget "$tmp/l.json" "sum(d['events'].get(t, 0) for t in '$types'.split())"; }
 parts=${PARTS:-16} # the mock keeps about 5 MiB per partition: more for more data
 topics() { for t in $types; do echo "--topic sl.$t:$parts"; done; }
 
@@ -97,7 +100,7 @@ count)
     check "sl.$t holds the ledger's $want records (read $n)" "[ $n = $want ]"
   done
   [ -n "${MIN_RECORDS:-}" ] && check "at least $MIN_RECORDS records ($P)" "[ $P -ge $MIN_RECORDS ]"
-  check "produced = the ledger's events ($P)" "[ $P = $(jget "$tmp/l.json" 'sum(d["events"].values())') ] && [ $P -gt 0 ]"
+  check "produced = the ledger's events of the sink's types ($P)" "[ $P = $(ledger_events) ] && [ $P -gt 0 ]"
   check "every record delivered on its report, none spooled or dropped" "[ $D = $P ] && [ $S = 0 ] && [ $X = 0 ]"
   check "read back = delivered, all distinct" "[ $got = $D ] && [ $distinct = $got ]"
   check "ledger balanced" "[ \"\$(jget $tmp/l.json 'd[\"balanced\"]')\" = True ]"
@@ -127,7 +130,7 @@ corpus)
   # beyond the file sink's lines
   distinct=$(wc -l <"$tmp/eve.json")
   summary "$tmp/l.json"
-  check "the corpus gave records ($P)" "[ $P -gt 0 ] && [ $P = $(jget "$tmp/l.json" 'sum(d["events"].values())') ]"
+  check "the corpus gave records ($P)" "[ $P -gt 0 ] && [ $P = $(ledger_events) ]"
   check "every record delivered, none spooled or dropped" "[ $D = $P ] && [ $S = 0 ] && [ $X = 0 ]"
   sort "$tmp/all" >"$tmp/all.sorted"
   sort "$tmp/eve.json" >"$tmp/eve.sorted"

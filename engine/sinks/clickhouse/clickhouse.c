@@ -193,6 +193,10 @@ struct ch_table {
 	uint32_t plen;     /* this batch's prefix length */
 	uint64_t id;
 	uint64_t opened_ns;
+	/* latency stamps of the live batch's sampled rows (the first 256), timed at the
+	 * server's acknowledgement of the INSERT; rows that go by the spool are not timed */
+	uint64_t stamps[256];
+	uint32_t nstamps;
 	/* a batch waiting to be spooled (the spool said -EAGAIN): rows from `spool_next` */
 	int sealed;
 	int stalled;                  /* the spool refused the last append (logged once) */
@@ -473,6 +477,7 @@ static void reset_live(struct ch_table *tb)
 	tb->rows = 0;
 	tb->sealed = 0;
 	tb->spool_next = 0;
+	tb->nstamps = 0;
 }
 
 /* Moves the sealed live batch into the spool; 0 when all of it went, -EAGAIN when the spool
@@ -540,6 +545,8 @@ static void seal(struct ch_sink *c, struct ch_table *tb, uint64_t now)
 		if (k == CH_OK) {
 			sl_count(&c->ctr->delivered, tb->rows);
 			sl_count(&c->ctr->bytes, tb->len);
+			for (uint32_t s = 0; s < tb->nstamps; s++)
+				sl_sink_latency(c->ctr, tb->stamps[s]);
 			ok(tb);
 			reset_live(tb);
 			return;
@@ -928,6 +935,9 @@ static size_t ch_write(void *state, const struct sl_rec *recs, size_t n, struct 
 		tb->off[tb->rows++] = (uint32_t)tb->len;
 		memcpy(tb->buf + tb->len, c->row, rn);
 		tb->len += rn;
+		uint64_t stamp = sl_sink_stamp(&recs[i]);
+		if (stamp && tb->nstamps < sizeof tb->stamps / sizeof tb->stamps[0])
+			tb->stamps[tb->nstamps++] = stamp;
 		if (tb->rows >= (uint64_t)c->cf->batch_rows)
 			seal(c, tb, now ? now : (now = sl_mono_ns()));
 		/* a sealed batch left waiting for spool room blocks the next record of its table */

@@ -202,8 +202,11 @@ static int permanent(rd_kafka_resp_err_t e)
 	}
 }
 
-/* Opaque of a message: (type << 1) for a record from the ring, (replay seq << 1) | 1 for one
- * from the spool. */
+_Static_assert(sizeof(uintptr_t) == 8, "a message opaque carries a 48-bit stamp and a type");
+
+/* Opaque of a message: (stamp << 16) | (type << 1) for a record from the ring (the latency
+ * stamp is 48 bits, 0 when the record was not sampled), (replay seq << 1) | 1 for one from the
+ * spool. */
 static void on_report(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct kafka_sink *k = opaque;
@@ -219,10 +222,13 @@ static void on_report(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 			       rd_kafka_err2str(m->err));
 	}
 	if ((op & 1) == 0) {
-		uint16_t type = (uint16_t)(op >> 1);
+		uint16_t type = (uint16_t)((op >> 1) & 0x7fff);
+		uint64_t stamp = (uint64_t)op >> 16;
 		if (m->err == 0) {
 			sl_count(&k->ctr->delivered, 1);
 			sl_count(&k->ctr->bytes, m->len);
+			if (stamp) /* the broker's acknowledgement: this sink's end of the latency */
+				sl_sink_latency(k->ctr, stamp);
 			return;
 		}
 		if (permanent(m->err)) {
@@ -499,9 +505,10 @@ static size_t kafka_write(void *state, const struct sl_rec *recs, size_t n, stru
 			memcpy(&fid, (const uint8_t *)recs[i].data + offsetof(struct sl_ev_common, flow_id), sizeof fid);
 			klen = u64_dec(fid, key);
 		}
+		uint64_t op = (sl_sink_stamp(&recs[i]) & ((UINT64_C(1) << 48) - 1)) << 16 | (uint64_t)t << 1;
 		if (rd_kafka_outq_len(k->rk) >= k->queue_max ||
 		    rd_kafka_produce(k->topic[t], RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, k->buf, len, key, klen,
-		                     (void *)(uintptr_t)((uintptr_t)t << 1)) != 0) {
+		                     (void *)(uintptr_t)op) != 0) {
 			rd_kafka_resp_err_t e = rd_kafka_last_error();
 			if (rd_kafka_outq_len(k->rk) >= k->queue_max || e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 				/* full: backpressure, or the spool while the cluster is down */
