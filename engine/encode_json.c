@@ -822,6 +822,36 @@ static void enc_stats(struct sl_json_enc *e, struct out *o, const struct sl_ev_s
 	PUTS(o, "}");
 }
 
+static void enc_config(struct sl_json_enc *e, struct out *o, const struct sl_ev_config *r, uint32_t len)
+{
+	if (sizeof *r + (uint64_t)r->count * sizeof r->changes[0] > len) {
+		o->full = 1;
+		return;
+	}
+	put_head(e, o, &r->c, "config");
+	PUTS(o, ",\"config\":{\"version\":");
+	put_u64(o, r->version);
+	PUTS(o, ",\"source\":");
+	put_mstr(o, r, len, r->source);
+	PUTS(o, ",\"changes\":[");
+	for (uint32_t i = 0; i < r->count; i++) {
+		const struct sl_ev_config_change *ch = &r->changes[i];
+		if (i)
+			PUTS(o, ",");
+		PUTS(o, "{\"key\":");
+		put_mstr(o, r, len, ch->key);
+		PUTS(o, ",\"from\":");
+		put_mstr(o, r, len, ch->was);
+		PUTS(o, ",\"to\":");
+		put_mstr(o, r, len, ch->now);
+		if (ch->live)
+			PUTS(o, ",\"applied\":true}");
+		else
+			PUTS(o, ",\"applied\":false,\"at_restart\":true}");
+	}
+	PUTS(o, "]}");
+}
+
 static void enc_http_summary(struct sl_json_enc *e, struct out *o, const struct sl_ev_http_summary *h, uint32_t len)
 {
 	static const char *const lists[SL_SUMMARY_LISTS] = { "hosts", "urls", "user_agents" };
@@ -923,6 +953,11 @@ size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint
 		if (len < sizeof(struct sl_ev_stats))
 			return 0;
 		enc_stats(e, &o, rec, len);
+		break;
+	case SL_REC_CONFIG:
+		if (len < sizeof(struct sl_ev_config))
+			return 0;
+		enc_config(e, &o, rec, len);
 		break;
 	case SL_REC_HTTP_SUMMARY:
 		if (len < sizeof(struct sl_ev_http_summary))

@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "log.h"
 #include "metrics/metrics.h"
+#include "record_meta.h"
 #include "ops.h"
 #include "runtime.h"
 #include "stats.h"
@@ -108,17 +109,55 @@ static void stop_engine(struct sl_pipeline *pl, const char *why)
 	sl_pipeline_stop(pl);
 }
 
-/* SIGHUP, or new rows from the database: build the configuration again the way it was built at
- * start. A bad one changes nothing (-EINVAL). A good one is compared key by key with the running
- * one: live keys are published at once as a new runtime snapshot (the stages pick it up at their
- * next batch); any other change is named and waits for the next start. `why` names the trigger
- * in the log. */
-static int reload(const struct sl_engine_opts *opts, const struct sl_pgconf_rows *db, const char *why)
+/* A config record for a change that applied: the version in force, the trigger, each key. */
+struct change {
+	const char *key;
+	char was[256], now[256];
+	int live;
+};
+
+static void emit_config(struct sl_pipeline *pl, const char *why, const struct change *ch, unsigned n)
+{
+	struct sl_ev_config *r;
+	uint32_t size = (uint32_t)(sizeof *r + n * sizeof r->changes[0]) + sl_meta_strlen((uint32_t)strlen(why));
+	for (unsigned i = 0; i < n; i++)
+		size += sl_meta_strlen((uint32_t)strlen(ch[i].key)) + sl_meta_strlen((uint32_t)strlen(ch[i].was)) +
+		        sl_meta_strlen((uint32_t)strlen(ch[i].now));
+	if ((r = sl_pipeline_stats_reserve(pl, SL_REC_CONFIG, size)) == NULL)
+		return; /* counted dropped at the stats->router hop */
+	memset(r, 0, sizeof *r + n * sizeof r->changes[0]);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r->c.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	r->c.version = SL_TAP_VERSION;
+	r->version = sl_runtime_version();
+	r->count = n;
+	struct sl_meta_builder b = { (uint8_t *)r, (uint32_t)(sizeof *r + n * sizeof r->changes[0]) };
+	sl_meta_put(&b, &r->source, why, (uint32_t)strlen(why));
+	for (unsigned i = 0; i < n; i++) {
+		sl_meta_put(&b, &r->changes[i].key, ch[i].key, (uint32_t)strlen(ch[i].key));
+		sl_meta_put(&b, &r->changes[i].was, ch[i].was, (uint32_t)strlen(ch[i].was));
+		sl_meta_put(&b, &r->changes[i].now, ch[i].now, (uint32_t)strlen(ch[i].now));
+		r->changes[i].live = (uint8_t)ch[i].live;
+	}
+	sl_pipeline_stats_commit(pl, b.used);
+	sl_count(&pl->config_put, 1);
+}
+
+/* SIGHUP, the control socket, the configuration check, or new rows from the database: build the
+ * configuration again the way it was built at start. A bad one changes nothing (-EINVAL). A good
+ * one is compared key by key with the running one: live keys are published at once as a new
+ * runtime snapshot (the stages pick it up at their next batch); any other change is named and
+ * waits for the next start. `why` names the trigger in the log and in the config record that
+ * every sink gets when a key changed. */
+static int reload(struct sl_pipeline *pl, const struct sl_engine_opts *opts, const struct sl_pgconf_rows *db,
+                  const char *why)
 {
 	const struct sl_config *running = sl_runtime_config();
 	struct sl_config c;
-	char err[512], was[256], now[256], restart[512];
-	unsigned live = 0;
+	char err[512], restart[512];
+	struct change *ch = NULL;
+	unsigned live = 0, n = 0, cap = 0;
 	int r;
 
 	if (sl_engine_config(&c, opts->config_path, db, opts->sets, err, sizeof err) != 0) {
@@ -127,13 +166,26 @@ static int reload(const struct sl_engine_opts *opts, const struct sl_pgconf_rows
 		return -EINVAL;
 	}
 	for (const struct sl_conf_key *k = NULL; (k = sl_conf_diff(running, &c, k)) != NULL;) {
-		sl_conf_format(running, k, was, sizeof was);
-		sl_conf_format(&c, k, now, sizeof now);
+		if (n == cap) {
+			struct change *m = realloc(ch, (cap = cap ? 2 * cap : 16) * sizeof *ch);
+			if (m == NULL) {
+				sl_log(SL_LOG_ERROR, "%s: out of memory; the running configuration stays in force", why);
+				free(ch);
+				sl_conf_fini(&c);
+				return -ENOMEM;
+			}
+			ch = m;
+		}
+		struct change *x = &ch[n++];
+		x->key = k->key;
+		x->live = k->live;
+		sl_conf_format(running, k, x->was, sizeof x->was);
+		sl_conf_format(&c, k, x->now, sizeof x->now);
 		if (k->live) {
 			live++;
-			sl_log(SL_LOG_NOTICE, "%s: %s: %s -> %s", why, k->key, was, now);
+			sl_log(SL_LOG_NOTICE, "%s: %s: %s -> %s", why, k->key, x->was, x->now);
 		} else {
-			sl_log(SL_LOG_NOTICE, "%s: %s: %s -> %s takes effect at the next start", why, k->key, was, now);
+			sl_log(SL_LOG_NOTICE, "%s: %s: %s -> %s takes effect at the next start", why, k->key, x->was, x->now);
 		}
 	}
 	r = sl_runtime_publish(&c, restart, sizeof restart, err, sizeof err);
@@ -146,6 +198,9 @@ static int reload(const struct sl_engine_opts *opts, const struct sl_pgconf_rows
 		sl_log(SL_LOG_NOTICE, "%s: %s: no live change%s%s", why,
 		       opts->config_path ? opts->config_path : "configuration", restart[0] ? "; waiting for a restart: " : "",
 		       restart);
+	if (r >= 0 && n)
+		emit_config(pl, why, ch, n);
+	free(ch);
 	sl_log_set_level((enum sl_log_level)sl_runtime_config()->log.level);
 	sl_log_set_rate((long)sl_runtime_config()->log.rate_limit);
 	sl_conf_fini(&c);
@@ -155,6 +210,7 @@ static int reload(const struct sl_engine_opts *opts, const struct sl_pgconf_rows
 /* The configuration check found the file changed: what SIGHUP does, with the database's rows
  * in force. */
 struct reload_ctx {
+	struct sl_pipeline *pl;
 	const struct sl_engine_opts *opts;
 	struct sl_pgconf_rows *const *db;
 };
@@ -162,7 +218,7 @@ struct reload_ctx {
 static void reload_cb(void *arg)
 {
 	const struct reload_ctx *rc = arg;
-	reload(rc->opts, *rc->db, "configuration check");
+	reload(rc->pl, rc->opts, *rc->db, "configuration check");
 }
 
 /* Once the captures are open: the drop to run.user, said in the log. */
@@ -292,7 +348,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	}
 	sl_metrics_update(metrics, &pl, 0);
 	struct sl_timers timers;
-	struct reload_ctx rctx = { .opts = opts, .db = &db };
+	struct reload_ctx rctx = { .pl = &pl, .opts = opts, .db = &db };
 	if (sl_timers_init(&timers, cfg, opts->config_path, reload_cb, &rctx, sl_mono_ns()) != 0) {
 		fprintf(stderr, "sluiced: out of memory for the timers\n");
 		sl_control_stop(ctl);
@@ -324,7 +380,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		if (sig == SIGINT || sig == SIGTERM) {
 			stop_engine(&pl, strsignal(sig));
 		} else if (sig == SIGHUP) {
-			reload(opts, db, "SIGHUP");
+			reload(&pl, opts, db, "SIGHUP");
 			sl_timers_config_loaded(&timers);
 		}
 		struct sl_pgconf_rows *fresh;
@@ -334,7 +390,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 			char *oldwl = sl_runtime_set_db_watchlist(fresh->watchlist, fresh->watchlist_len, &oldlen);
 			size_t nwl = fresh->watchlist_rows;
 			fresh->watchlist = NULL;
-			if (reload(opts, fresh, "postgres") == 0) {
+			if (reload(&pl, opts, fresh, "postgres") == 0) {
 				sl_log(SL_LOG_INFO, "postgres: %zu setting%s, %zu watchlist row%s in force", fresh->n,
 				       fresh->n == 1 ? "" : "s", nwl, nwl == 1 ? "" : "s");
 				free(oldwl);
@@ -350,7 +406,7 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		if (asked & SL_CONTROL_ASK_SHUTDOWN)
 			stop_engine(&pl, "control: shutdown");
 		if (asked & SL_CONTROL_ASK_RELOAD) {
-			reload(opts, db, "control");
+			reload(&pl, opts, db, "control");
 			sl_timers_config_loaded(&timers);
 		}
 		sl_timers_tick(&timers, &pl, sl_mono_ns());

@@ -108,6 +108,7 @@ struct sl_pipeline {
 	 * main thread only. */
 	sl_ring *stats_ring;
 	_Atomic uint64_t stats_put, stats_dropped;
+	_Atomic uint64_t config_put; /* of stats_put: config records (the main thread's) */
 	int stats_finished;
 	_Atomic int stop;      /* capture threads: stop reading */
 	_Atomic int hard_stop; /* everyone: stop waiting on full rings (second signal) */

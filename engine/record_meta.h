@@ -150,6 +150,26 @@ struct sl_ev_stats {
 
 #define SL_STATS_DEPTH 4
 
+/* A config record: one applied change of the configuration, emitted by the main loop (through
+ * its ring to the router, as the stats records) after a reload that built: what triggered it
+ * (`source`: SIGHUP, control, configuration check, postgres), the configuration version in force
+ * after it, and each key that differs, with its old and new value as the file writes them and
+ * whether it applied now (a live key) or waits for the next start. */
+struct sl_ev_config_change {
+	struct sl_mstr key, was, now;
+	uint8_t live;
+	uint8_t pad[7];
+};
+
+struct sl_ev_config {
+	struct sl_ev_common c;
+	uint64_t version;
+	struct sl_mstr source;
+	uint32_t count; /* entries in changes[] */
+	uint32_t pad;
+	struct sl_ev_config_change changes[]; /* then the strings */
+};
+
 /* An http_summary record: one worker's HTTP transactions of one window. Each list is the
  * window's top entries by count (space-saving counters, so a count may exceed the truth by at
  * most its `error`; exact while a list saw fewer distinct values than it has counters). The

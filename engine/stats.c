@@ -133,8 +133,9 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 		                                      LD(pl->router.stats_taken));
 		if (row)
 			snprintf(row->name, sizeof row->name, "stats->router");
-		l->stats_records = LD(pl->stats_put);
+		l->stats_records = LD(pl->stats_put) - LD(pl->config_put);
 		l->events[SL_REC_STATS] += l->stats_records;
+		l->events[SL_REC_CONFIG] += LD(pl->config_put);
 	}
 	l->unroutable = LD(pl->router.unroutable);
 	for (unsigned s = 0; s < pl->nsinks; s++) {
@@ -390,7 +391,7 @@ void sl_ledger_json(const struct sl_ledger *l, FILE *f)
 	        (unsigned long long)l->bad_records);
 	first = 1;
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
-		if (sl_json_event_name((uint16_t)t) && t != SL_REC_CONFIG) {
+		if (sl_json_event_name((uint16_t)t)) {
 			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", sl_json_event_name((uint16_t)t),
 			        (unsigned long long)l->events[t]);
 			first = 0;

@@ -87,7 +87,7 @@ static void entries(struct sbuild *b, const struct sl_ledger *l, uint64_t uptime
 		if (l->decode_errors[r])
 			add(b, l->decode_errors[r], "decoder/errors/%s", sl_decode_reason_name((int)r));
 	for (unsigned t = 0; t < SL_REC_TYPE_MAX; t++)
-		if (sl_json_event_name((uint16_t)t) && t != SL_REC_CONFIG)
+		if (sl_json_event_name((uint16_t)t))
 			add(b, l->events[t], "events/%s", sl_json_event_name((uint16_t)t));
 	add(b, l->emit_dropped, "events_dropped");
 	const char *sec, *key;

@@ -80,6 +80,21 @@ check "an UPDATE is applied (live key)" 'wait_for 10 "grep -q \"postgres: flow.t
 t1=$(date +%s%N)
 echo "     (applied $(( (t1 - t0) / 1000000 )) ms after the commit, as the test saw it)"
 check "as a published configuration version" 'grep -q "postgres: 1 live change published as configuration version" "$tmp/run.err"'
+# a config record in the EVE output: SOURCE KEY FROM TO (applied), read with python
+config_rec() {
+  python3 - "$tmp/eve.json" "$@" <<'PY'
+import json, sys
+path, source, key, frm, to = sys.argv[1:6]
+for line in open(path):
+    r = json.loads(line)
+    if r.get("event_type") == "config" and r["config"]["source"] == source and r["config"]["version"] > 1:
+        if any(c["key"] == key and c["from"] == frm and c["to"] == to and c["applied"] for c in r["config"]["changes"]):
+            sys.exit(0)
+sys.exit(1)
+PY
+}
+check "and as a config record to every sink (source postgres, 50s to 55s, applied)" \
+  'wait_for 10 "config_rec postgres flow.timeouts.udp 50s 55s"'
 
 pg_sql "INSERT INTO sluice_settings VALUES ('sensor-a', 'flow.timeouts.tcp', '1s')"
 check "a row with an unknown key is refused, naming it; the settings stay" \

@@ -123,7 +123,7 @@ static int check_url(const void *value, char *errbuf, size_t errlen)
 }
 
 static const struct sl_conf_key ch_keys[] = {
-	SL_SINK_KEYS("outputs.clickhouse", "false", "[flow, http, tls, dns, alert]", "16MiB", "block",
+	SL_SINK_KEYS("outputs.clickhouse", "false", "[flow, http, tls, dns, alert, config]", "16MiB", "block",
 	             "insert records into ClickHouse, one table per event type"),
 	STRING("outputs.clickhouse.url", url, "http://127.0.0.1:8123/", 8, 1024, check_url,
 	       "the server's HTTP interface"),

@@ -45,7 +45,7 @@ struct file_conf {
 };
 
 static const struct sl_conf_key file_keys[] = {
-	SL_SINK_KEYS("outputs.file", "true", "[flow, http, tls, dns, alert, stats, http_summary]", "4MiB", "block",
+	SL_SINK_KEYS("outputs.file", "true", "[flow, http, tls, dns, alert, stats, http_summary, config]", "4MiB", "block",
 	             "write EVE JSON lines to a file"),
 	STRING("outputs.file.path", path, "-", 1, 0, NULL, "file to append to, \"-\" for standard output; -o overrides it"),
 	SIZE("outputs.file.buffer-size", buffer_size, "256KiB", 4 * KiB, 64 * MiB, "bytes gathered before each write"),

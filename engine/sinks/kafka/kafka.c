@@ -71,7 +71,7 @@ struct kafka_conf {
 static const char *const spool_policy_names[] = { "block", "drop-oldest", "drop-newest", NULL };
 
 static const struct sl_conf_key kafka_keys[] = {
-	SL_SINK_KEYS("outputs.kafka", "false", "[flow, http, tls, dns, alert, stats]", "16MiB", "block",
+	SL_SINK_KEYS("outputs.kafka", "false", "[flow, http, tls, dns, alert, stats, config]", "16MiB", "block",
 	             "produce EVE JSON to Kafka, a topic per event type"),
 	STRING("outputs.kafka.brokers", brokers, "127.0.0.1:9092", 1, 0, NULL,
 	       "bootstrap brokers, HOST:PORT[,HOST:PORT...] (librdkafka's bootstrap.servers)"),

@@ -56,7 +56,7 @@ struct zmq_conf {
 };
 
 static const struct sl_conf_key zmq_keys[] = {
-	SL_SINK_KEYS("outputs.zmq", "false", "[flow, http, tls, dns, alert, stats, http_summary]", "4MiB", "drop",
+	SL_SINK_KEYS("outputs.zmq", "false", "[flow, http, tls, dns, alert, stats, http_summary, config]", "4MiB", "drop",
 	             "publish EVE JSON on a ZMQ XPUB socket"),
 	STRINGS("outputs.zmq.endpoints", endpoints, "[\"tcp://127.0.0.1:5556\"]", NULL,
 	        "endpoints the publisher binds (tcp://HOST:PORT, ipc://PATH)"),
