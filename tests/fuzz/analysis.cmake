@@ -11,7 +11,7 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
 endif()
 set(SLUICE_CORPUS_DIR "${PROJECT_SOURCE_DIR}/../shared/corpus" CACHE PATH
     "Directory holding the pcap corpus (pcap/ and manifest.json)")
-set(SLUICE_FUZZ_TIME 10 CACHE STRING "Seconds each fuzz.<target> ctest runs")
+set(SLUICE_FUZZ_TIME 5 CACHE STRING "Seconds each fuzz.<target> ctest runs")
 set(_sl_fuzz_flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
 
 get_target_property(_sl_an_srcs sluice_analysis SOURCES)

@@ -15,7 +15,7 @@ target_link_libraries(fuzz_conf PRIVATE sluice_conf)
 set(SLUICE_FUZZ_CONF_CORPUS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_conf_corpus)
 file(MAKE_DIRECTORY ${SLUICE_FUZZ_CONF_CORPUS})
 configure_file(${PROJECT_SOURCE_DIR}/conf/sluice.yaml ${SLUICE_FUZZ_CONF_CORPUS}/sluice.yaml COPYONLY)
-add_test(NAME fuzz.conf COMMAND fuzz_conf -max_total_time=10 -timeout=10 -rss_limit_mb=2048
+add_test(NAME fuzz.conf COMMAND fuzz_conf -max_total_time=${SLUICE_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048
   -print_final_stats=1 ${SLUICE_FUZZ_CONF_CORPUS} ${CMAKE_CURRENT_LIST_DIR}/seeds/conf)
 set_tests_properties(fuzz.conf PROPERTIES LABELS "fuzz;conf" TIMEOUT 120)
 
@@ -29,6 +29,6 @@ target_link_options(fuzz_pgrows PRIVATE -fsanitize=fuzzer,address,undefined)
 target_link_libraries(fuzz_pgrows PRIVATE sluice_conf)
 set(SLUICE_FUZZ_PGROWS_CORPUS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_pgrows_corpus)
 file(MAKE_DIRECTORY ${SLUICE_FUZZ_PGROWS_CORPUS})
-add_test(NAME fuzz.pgrows COMMAND fuzz_pgrows -max_total_time=10 -timeout=10 -rss_limit_mb=2048
+add_test(NAME fuzz.pgrows COMMAND fuzz_pgrows -max_total_time=${SLUICE_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048
   -print_final_stats=1 ${SLUICE_FUZZ_PGROWS_CORPUS} ${CMAKE_CURRENT_LIST_DIR}/seeds/pgrows)
 set_tests_properties(fuzz.pgrows PROPERTIES LABELS "fuzz;conf" TIMEOUT 120)

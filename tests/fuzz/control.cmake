@@ -15,6 +15,6 @@ target_link_options(fuzz_control PRIVATE ${_sl_ctl_fuzz_flags})
 set(_sl_ctl_fuzz_work ${CMAKE_CURRENT_BINARY_DIR}/fuzz/work/control)
 file(MAKE_DIRECTORY ${_sl_ctl_fuzz_work})
 add_test(NAME fuzz.control
-  COMMAND fuzz_control -max_total_time=10 -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1
+  COMMAND fuzz_control -max_total_time=${SLUICE_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1
           -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/fuzz/ ${_sl_ctl_fuzz_work} ${CMAKE_CURRENT_LIST_DIR}/seeds/control)
 set_tests_properties(fuzz.control PROPERTIES LABELS "fuzz;control" TIMEOUT 120)

@@ -11,7 +11,7 @@ endif()
 if(NOT TARGET sluice_flow)
   return()
 endif()
-set(SLUICE_FUZZ_TIME 10 CACHE STRING "Seconds each fuzz.<target> ctest runs")
+set(SLUICE_FUZZ_TIME 5 CACHE STRING "Seconds each fuzz.<target> ctest runs")
 set(_sl_flow_dir ${PROJECT_SOURCE_DIR}/engine/flow)
 set(_sl_flow_fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -fno-omit-frame-pointer -g)

@@ -6,7 +6,7 @@ if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   message(WARNING "fuzz_spool needs clang (CC=clang); not built")
   return()
 endif()
-set(SLUICE_FUZZ_TIME 10 CACHE STRING "Seconds each fuzz.<target> ctest runs")
+set(SLUICE_FUZZ_TIME 5 CACHE STRING "Seconds each fuzz.<target> ctest runs")
 set(_sl_spool_fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -fno-omit-frame-pointer -g)
 add_executable(fuzz_spool ${CMAKE_CURRENT_LIST_DIR}/fuzz_spool.c

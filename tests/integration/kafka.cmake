@@ -31,6 +31,9 @@ if(TARGET sluiced)
   set_tests_properties(integration.kafka integration.kafka.corpus integration.kafka.outage integration.kafka.leader integration.kafka.kill
     integration.kafka.diskfull PROPERTIES LABELS "integration;sinks;kafka;threads" TIMEOUT 300
     ENVIRONMENT "TSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/kafka/tsan.supp")
+  # the long fault runs in the release build only (scripts/test: -LE long under the sanitizers)
+  set_tests_properties(integration.kafka.outage integration.kafka.leader
+    PROPERTIES LABELS "integration;sinks;kafka;threads;long")
   set_tests_properties(integration.kafka.1m PROPERTIES LABELS "integration;sinks;kafka;bench" TIMEOUT 600
     ENVIRONMENT "MIN_RECORDS=1000000;PARTS=64")
 endif()
