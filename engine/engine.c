@@ -258,29 +258,23 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	int e, rc = 0;
 	sigset_t set;
 	struct sl_pgconf_rows *db = opts->db; /* the database's rows in force (ours now) */
+	struct sl_control *ctl = NULL;
+	struct sl_metrics *metrics = NULL;
+	struct sl_pgconf *pg = NULL;
+	static _Atomic unsigned asks;
 
 	if (sl__fault_init() != 0) {
 		fprintf(stderr, "sluiced: SLUICE_TEST_LOSE: not a hop (capture, worker, router, sink, stats)\n");
-		sl_pgconf_rows_free(db);
-		return 1;
+		goto fail;
 	}
 	if (db) { /* the database's watchlist rows, read at start, go into the first snapshot */
 		free(sl_runtime_set_db_watchlist(db->watchlist, db->watchlist_len, NULL));
 		db->watchlist = NULL;
 	}
-	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		sl_pgconf_rows_free(db);
-		sl_runtime_fini();
-		return 1;
-	}
-	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		sl_pgconf_rows_free(db);
-		sl_pipeline_destroy(&pl);
-		sl_runtime_fini();
-		return 1;
-	}
+	if ((e = sl_runtime_init(cfg, err, sizeof err)) != 0)
+		goto fail_runtime;
+	if ((e = sl_pipeline_create(&pl, cfg, &opts->inputs, err, sizeof err)) != 0)
+		goto fail_pipeline;
 	say_cpus(&pl);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -291,41 +285,11 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	for (unsigned s = 0; s < pl.nsinks; s++)
 		pl.sinks[s]->wake = wake_main;
 	/* bound before the captures open, so before run.user drops root: an ipc path in /run */
-	struct sl_control *ctl = NULL;
-	static _Atomic unsigned asks;
-	if ((e = sl_control_create(cfg, &pl, &ctl, err, sizeof err)) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		sl_pgconf_rows_free(db);
-		sl_pipeline_destroy(&pl);
-		sl_runtime_fini();
-		return 1;
-	}
+	if ((e = sl_control_create(cfg, &pl, &ctl, err, sizeof err)) != 0)
+		goto fail_pipeline;
 	for (unsigned w = 0; w < pl.nworkers; w++)
 		pl.workers[w]->wake = wake_main; /* the last one's end is the final stats record's cue */
 	double t0 = now_s();
-	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		sl_control_stop(ctl);
-		sl_pgconf_rows_free(db);
-		sl_pipeline_stop(&pl);
-		sl_pipeline_join(&pl);
-		sl_pipeline_destroy(&pl);
-		sl_runtime_fini();
-		return 1;
-	}
-	if ((e = sl_control_start(ctl, &asks, wake_main, NULL, err, sizeof err)) != 0) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		sl_control_stop(ctl);
-		sl_pgconf_rows_free(db);
-		sl_pipeline_stop(&pl);
-		sl_pipeline_join(&pl);
-		sl_pipeline_destroy(&pl);
-		sl_runtime_fini();
-		return 1;
-	}
-
-	struct sl_metrics *metrics = NULL;
-	struct sl_pgconf *pg = NULL;
 	struct sl_pgconf_opts pgo = {
 		.conninfo = cfg->postgres.conninfo,
 		.sensor = cfg->postgres.sensor,
@@ -334,18 +298,11 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 		.reconnect_max_ns = cfg->postgres.reconnect_max_ns,
 		.changed = wake_main,
 	};
-	if ((cfg->metrics.enabled && (metrics = sl_metrics_start(cfg->metrics.listen, err, sizeof err)) == NULL) ||
-	    (cfg->postgres.enabled && sl_pgconf_start(&pg, &pgo, err, sizeof err) != 0)) {
-		fprintf(stderr, "sluiced: %s\n", err);
-		sl_control_stop(ctl);
-		sl_metrics_stop(metrics);
-		sl_pgconf_rows_free(db);
-		sl_pipeline_stop(&pl);
-		sl_pipeline_join(&pl);
-		sl_pipeline_destroy(&pl);
-		sl_runtime_fini();
-		return 1;
-	}
+	if ((e = sl_pipeline_start(&pl, err, sizeof err)) != 0 ||
+	    (e = sl_control_start(ctl, &asks, wake_main, NULL, err, sizeof err)) != 0 ||
+	    (cfg->metrics.enabled && (metrics = sl_metrics_start(cfg->metrics.listen, err, sizeof err)) == NULL) ||
+	    (cfg->postgres.enabled && sl_pgconf_start(&pg, &pgo, err, sizeof err) != 0))
+		goto fail_started;
 	sl_metrics_update(metrics, &pl, 0);
 	struct sl_timers timers;
 	struct reload_ctx rctx = { .pl = &pl, .opts = opts, .db = &db };
@@ -457,4 +414,19 @@ int sl_engine_run(const struct sl_config *cfg, const struct sl_engine_opts *opts
 	sl_pipeline_destroy(&pl);
 	sl_runtime_fini();
 	return rc;
+
+	/* a start that failed: err says why; undone in the reverse order */
+fail_started:
+	sl_metrics_stop(metrics);
+	sl_control_stop(ctl);
+	sl_pipeline_stop(&pl);
+	sl_pipeline_join(&pl);
+fail_pipeline:
+	sl_pipeline_destroy(&pl);
+fail_runtime:
+	fprintf(stderr, "sluiced: %s\n", err);
+	sl_runtime_fini();
+fail:
+	sl_pgconf_rows_free(db);
+	return 1;
 }
