@@ -33,6 +33,9 @@
 #include "encode_json.h"
 #include "log.h"
 #include "record_meta.h"
+#include "analysis/geoip/geoip.h"
+#include "analysis/watchlist/watchlist.h"
+#include "runtime.h"
 #include "timers.h"
 
 /* ---- the stats record --------------------------------------------------------------------- */
@@ -207,27 +210,66 @@ int sl_timers_hash_file(const char *path, uint64_t *hash)
 	return 0;
 }
 
+/* The enrichment files the running configuration names (GeoIP databases, the watchlist file):
+ * one hash of their contents, a file that cannot be read counting as its errno, so a database
+ * the appliance refreshes in place is picked up like a changed configuration file. 0: none. */
+static uint64_t enrichment_hash(void)
+{
+	const struct sl_config *c = sl_runtime_config();
+	const char *paths[3] = { NULL, NULL, NULL };
+	uint64_t h = 0xcbf29ce484222325u, one;
+	int any = 0;
+
+	if (c == NULL)
+		return 0;
+	const struct sl_geoip_conf *g = SL_GEOIP_CONF(c);
+	const struct sl_watchlist_conf *w = SL_WATCHLIST_CONF(c);
+	if (g && g->enabled) {
+		paths[0] = g->city_db;
+		paths[1] = g->asn_db;
+	}
+	if (w && w->enabled)
+		paths[2] = w->file;
+	for (int i = 0; i < 3; i++) {
+		if (!paths[i] || !paths[i][0])
+			continue;
+		any = 1;
+		int e = sl_timers_hash_file(paths[i], &one);
+		if (e)
+			one = (uint64_t)-e;
+		h = (h ^ one) * 0x100000001b3u;
+	}
+	return any ? h : 0;
+}
+
 static void check_config(struct sl_timers *t)
 {
-	uint64_t h;
-	int e = sl_timers_hash_file(t->config_path, &h);
+	uint64_t h = t->config_hash, fh = enrichment_hash();
 
-	if (e) {
-		if (!t->config_unreadable)
-			sl_log(SL_LOG_WARNING, "configuration check: %s: %s; the running configuration stays in force",
-			       t->config_path, strerror(-e));
-		t->config_unreadable = 1;
-		return;
+	if (t->config_path) {
+		int e = sl_timers_hash_file(t->config_path, &h);
+		if (e) {
+			if (!t->config_unreadable)
+				sl_log(SL_LOG_WARNING, "configuration check: %s: %s; the running configuration stays in force",
+				       t->config_path, strerror(-e));
+			t->config_unreadable = 1;
+			return;
+		}
+		t->config_unreadable = 0;
 	}
-	t->config_unreadable = 0;
-	if (h == t->config_hash)
+	if (h == t->config_hash && fh == t->files_hash)
 		return;
 	/* seen, whatever the reload makes of it: a bad file is refused once, not every check */
+	if (h != t->config_hash)
+		sl_log(SL_LOG_NOTICE, "configuration check: %s changed: reloading", t->config_path);
+	else
+		sl_log(SL_LOG_NOTICE, "configuration check: a GeoIP database or the watchlist file changed: reloading");
 	t->config_hash = h;
+	t->files_hash = fh;
 	t->config_reloads++;
-	sl_log(SL_LOG_NOTICE, "configuration check: %s changed: reloading", t->config_path);
 	if (t->reload)
 		t->reload(t->reload_arg);
+	t->files_hash = enrichment_hash(); /* the reload may name other files */
 }
 
 void sl_timers_config_loaded(struct sl_timers *t)
@@ -235,6 +277,7 @@ void sl_timers_config_loaded(struct sl_timers *t)
 	uint64_t h;
 	if (t->config_path && sl_timers_hash_file(t->config_path, &h) == 0)
 		t->config_hash = h;
+	t->files_hash = enrichment_hash();
 }
 
 /* ---- the timers --------------------------------------------------------------------------- */
@@ -264,7 +307,7 @@ void sl_timers_tick(struct sl_timers *t, struct sl_pipeline *pl, uint64_t now_ns
 		/* the next due time from now: a main loop held up skips, never bursts */
 		t->next_stats_ns = now_ns + t->cfg->stats.records_interval_ns;
 	}
-	if (t->config_path && t->cfg->run.config_check_ns && now_ns >= t->next_check_ns) {
+	if (t->cfg->run.config_check_ns && now_ns >= t->next_check_ns) {
 		check_config(t);
 		t->next_check_ns = now_ns + t->cfg->run.config_check_ns;
 	}

@@ -21,6 +21,7 @@ struct sl_timers {
 	/* the configuration file's check */
 	const char *config_path;       /* NULL: none given (-c) */
 	uint64_t config_hash;          /* of the content last loaded */
+	uint64_t files_hash;           /* of the GeoIP databases and the watchlist file in force */
 	int config_unreadable;         /* the last read failed (said once) */
 	uint64_t next_check_ns;
 	void (*reload)(void *arg);     /* what SIGHUP does */

@@ -145,7 +145,7 @@ const struct sl_conf_key sl__conf_core[] = {
 	STRING("run.pid-file", run.pid_file, "", 0, 0, NULL,
 	       "file holding sluiced's pid, locked while it runs; empty: none"),
 	DURATION("run.config-check-interval", run.config_check_ns, "10s", 0, DAY,
-	         "how often the -c file is read again; a changed content reloads it like SIGHUP; 0: never"),
+	         "how often the -c file, the GeoIP databases and the watchlist file are read again; a changed content reloads like SIGHUP; 0: never"),
 };
 
 const size_t sl__conf_core_len = sizeof(sl__conf_core) / sizeof(sl__conf_core[0]);

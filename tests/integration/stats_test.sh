@@ -13,6 +13,7 @@
 #      summary counts exactly the http records written before it since the previous one, its
 #      status classes are theirs, every listed host's true count lies in [count - error,
 #      count], and a second replay gives the same summaries byte for byte;
+#   6. the same check over the watchlist file the configuration names: refreshed, loaded again
 #   5. the configuration check (every 200 ms): a file touched with the same content is not
 #      reloaded, a changed one is, like SIGHUP (a new configuration version is published).
 #
@@ -168,6 +169,25 @@ kill -TERM "$pid"
 wait "$pid"; rc=$?; pid=
 check "sluiced exits 0 after the reload" '[ $rc = 0 ]'
 [ "$fail" = 0 ] || tail -n 20 "$tmp/cfg.err"
+
+# ---- 6: the same check over the enrichment files the configuration names -----------------------
+printf 'domain nothing.example t1 3\n' >"$tmp/wl.txt"
+"$sluiced" -q --synth --set capture.synth.packets=0 -o /dev/null --set run.config-check-interval=200ms \
+  --set app.watchlist.enabled=true --set "app.watchlist.file=$tmp/wl.txt" 2>"$tmp/wl.err" &
+pid=$!
+check "sluiced runs with the watchlist" 'wait_for 60 "grep -q \"info: running:\" $tmp/wl.err"'
+sleep 0.5
+cp "$tmp/wl.txt" "$tmp/wl.new" && mv "$tmp/wl.new" "$tmp/wl.txt" # same bytes, a new inode
+sleep 1
+check "a rewritten watchlist with the same content is not reloaded" '! grep -q "changed: reloading" "$tmp/wl.err"'
+printf 'domain nothing.example t1 3\ndomain other.example t2 2\n' >"$tmp/wl.new" && mv "$tmp/wl.new" "$tmp/wl.txt"
+check "a refreshed watchlist file is loaded again without a signal" \
+  'wait_for 30 "grep -q \"configuration check: a GeoIP database or the watchlist file changed: reloading\" $tmp/wl.err" &&
+   wait_for 5 "grep -q \"published as configuration version 2\" $tmp/wl.err"'
+kill -TERM "$pid"
+wait "$pid"; rc=$?; pid=
+check "sluiced exits 0 after it" '[ $rc = 0 ]'
+[ "$fail" = 0 ] || tail -n 20 "$tmp/wl.err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
