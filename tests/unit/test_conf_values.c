@@ -96,7 +96,7 @@ static void test_defaults(void)
 	CHECK(SL_DNS_CONF(&c)->ports.n == 1 && SL_DNS_CONF(&c)->ports.v[0] == 53);
 	CHECK_STR(fmt(&c, "outputs.file.enabled"), "true");
 	CHECK_STR(fmt(&c, "outputs.file.path"), "\"-\"");
-	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, http, tls, dns, alert, stats, http_summary]");
+	CHECK_STR(fmt(&c, "outputs.file.types"), "[flow, http, tls, dns, alert, stats, http_summary, config]");
 	CHECK_STR(fmt(&c, "outputs.file.policy"), "block");
 	CHECK_STR(fmt(&c, "outputs.null.policy"), "drop");
 	CHECK_STR(fmt(&c, "outputs.null.enabled"), "false");
