@@ -217,7 +217,13 @@ diskfull)
     --set outputs.clickhouse.spool-max-bytes=1GiB --set outputs.clickhouse.drain-timeout=300s 2>"$tmp/err1" &
   run_pid=$!
   runs=1
-  sleep 8
+  # the server comes back once the spool has filled its disk (however fast this build runs)
+  for i in $(seq 1 900); do
+    grep -q 'the spool takes no more' "$tmp/err1" 2>/dev/null && break
+    kill -0 "$run_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1
   ch_restart "$tmp/ch" || exit 1
   wait "$run_pid"
   rc=$?
