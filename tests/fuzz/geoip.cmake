@@ -18,4 +18,5 @@ set(_sl_geo_fuzz_work ${CMAKE_CURRENT_BINARY_DIR}/fuzz/work/geoip)
 file(MAKE_DIRECTORY ${_sl_geo_fuzz_work} ${CMAKE_CURRENT_BINARY_DIR}/fuzz/seeds/geoip)
 add_test(NAME fuzz.geoip
   COMMAND sh -c "perl ${PROJECT_SOURCE_DIR}/tests/enrich/make_mmdb.pl ${CMAKE_CURRENT_BINARY_DIR}/fuzz/seeds/geoip a && $<TARGET_FILE:fuzz_geoip> -max_total_time=${SLUICE_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/fuzz/ ${_sl_geo_fuzz_work} ${CMAKE_CURRENT_BINARY_DIR}/fuzz/seeds/geoip")
-set_tests_properties(fuzz.geoip PROPERTIES TIMEOUT 300 LABELS "fuzz;enrich")
+set_tests_properties(fuzz.geoip PROPERTIES TIMEOUT 300 LABELS "fuzz;enrich"
+  ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/lsan_maxminddb.supp:print_suppressions=0")
