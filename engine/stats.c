@@ -183,6 +183,35 @@ void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l)
 	}
 }
 
+#define RCOL(k, g, h, f) { k, h, g, offsetof(struct sl_ledger_ring, f) }
+const struct sl_ledger_col sl_ledger_ring_cols[] = {
+	RCOL("produced", 0, "Records the producer put in (or dropped for) the ring.", produced),
+	RCOL("consumed", 0, "Records the consumer took from the ring.", consumed),
+	RCOL("dropped", 0, "Records dropped at the ring (drop policy, full).", dropped),
+	RCOL("in_flight", 1, "Records in the ring now.", in_flight),
+	RCOL("full_events", 0, "Times the producer found the ring full.", full_events),
+	RCOL("used_bytes", 1, "Bytes the ring holds now.", used),
+	RCOL("capacity", 1, "Data bytes of the ring.", capacity),
+};
+const size_t sl_ledger_nring_cols = sizeof sl_ledger_ring_cols / sizeof sl_ledger_ring_cols[0];
+#define SCOL(k, g, h, f) { k, h, g, offsetof(struct sl_ledger_sink, f) }
+const struct sl_ledger_col sl_ledger_sink_cols[] = {
+	SCOL("received", 0, "Records the sink took from its ring.", received),
+	SCOL("delivered", 0, "Records the destination acknowledged.", delivered),
+	SCOL("spooled", 0, "Records that went to the spool instead.", spooled),
+	SCOL("dropped", 0, "Records the sink dropped (all reasons).", dropped),
+	SCOL("bytes", 0, "Bytes the sink wrote.", bytes),
+	SCOL("left", 1, "Records in a tap's ring that no consumer has read yet.", left),
+	SCOL("subscribers", 1, "Subscribers connected (publishers).", subscribers),
+	SCOL("subscriptions", 1, "Topic subscriptions held (publishers).", subscriptions),
+	SCOL("replayed", 0, "Spooled records the destination acknowledged later.", replayed),
+	SCOL("spool_recovered", 0, "Records found in the spool at start.", spool_recovered),
+	SCOL("spool_pending", 1, "Records waiting in the spool.", spool_pending),
+	SCOL("spool_dropped", 0, "Spooled records dropped with their segment.", spool_dropped),
+	SCOL("spool_lost", 0, "Spooled records that could not be read back.", spool_lost),
+};
+const size_t sl_ledger_nsink_cols = sizeof sl_ledger_sink_cols / sizeof sl_ledger_sink_cols[0];
+
 /* The analysis counters, by ledger section, for the text and the JSON alike. */
 struct counter_row {
 	const char *section, *key;

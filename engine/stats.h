@@ -56,6 +56,21 @@ struct sl_ledger {
 	uint64_t stats_records; /* stats records the main thread put into its ring */
 };
 
+/* The per-ring and per-sink counters by name, for every view of them that lists columns (the
+ * stats records' paths, the Prometheus page), so a new counter is added once, here. `gauge`: a
+ * value now (occupancy), not a count that only grows. */
+struct sl_ledger_col {
+	const char *key, *help;
+	int gauge;
+	size_t off; /* of a uint64_t in struct sl_ledger_ring or struct sl_ledger_sink */
+};
+extern const struct sl_ledger_col sl_ledger_ring_cols[], sl_ledger_sink_cols[];
+extern const size_t sl_ledger_nring_cols, sl_ledger_nsink_cols;
+static inline uint64_t sl_ledger_col(const void *row, const struct sl_ledger_col *c)
+{
+	return *(const uint64_t *)((const char *)row + c->off);
+}
+
 void sl_ledger_collect(const struct sl_pipeline *pl, struct sl_ledger *l);
 int sl_ledger_balanced(const struct sl_ledger *l, char *why, size_t len);
 void sl_ledger_print(const struct sl_ledger *l, FILE *f, double seconds);

@@ -100,23 +100,14 @@ static void entries(struct sbuild *b, const struct sl_ledger *l, uint64_t uptime
 	add(b, rates[0], "rates/packets_per_s");
 	add(b, rates[1], "rates/bytes_per_s");
 	add(b, rates[2], "rates/events_per_s");
-	for (unsigned i = 0; i < l->nrings; i++) {
-		const struct sl_ledger_ring *r = &l->rings[i];
-		add(b, r->produced, "rings/%s/produced", r->name);
-		add(b, r->consumed, "rings/%s/consumed", r->name);
-		add(b, r->dropped, "rings/%s/dropped", r->name);
-		add(b, r->in_flight, "rings/%s/in_flight", r->name);
-		add(b, r->full_events, "rings/%s/full_events", r->name);
-		add(b, r->used, "rings/%s/used_bytes", r->name);
-		add(b, r->capacity, "rings/%s/capacity", r->name);
-	}
+	for (unsigned i = 0; i < l->nrings; i++)
+		for (size_t c = 0; c < sl_ledger_nring_cols; c++)
+			add(b, sl_ledger_col(&l->rings[i], &sl_ledger_ring_cols[c]), "rings/%s/%s", l->rings[i].name,
+			    sl_ledger_ring_cols[c].key);
 	for (unsigned i = 0; i < l->nsinks; i++) {
 		const struct sl_ledger_sink *s = &l->sinks[i];
-		add(b, s->received, "sinks/%s/received", s->name);
-		add(b, s->delivered, "sinks/%s/delivered", s->name);
-		add(b, s->spooled, "sinks/%s/spooled", s->name);
-		add(b, s->dropped, "sinks/%s/dropped", s->name);
-		add(b, s->bytes, "sinks/%s/bytes", s->name);
+		for (size_t c = 0; c < sl_ledger_nsink_cols; c++)
+			add(b, sl_ledger_col(s, &sl_ledger_sink_cols[c]), "sinks/%s/%s", s->name, sl_ledger_sink_cols[c].key);
 		add(b, s->dropped_full, "sinks/%s/drops/full", s->name);
 		add(b, s->dropped_encode, "sinks/%s/drops/encode", s->name);
 		add(b, s->dropped_error, "sinks/%s/drops/error", s->name);

@@ -72,35 +72,20 @@ static const char *label(char *buf, size_t n, const char *key, const char *value
 	return buf;
 }
 
-/* name_total / help per ring and per sink column */
-struct col {
-	const char *name, *type, *help;
-	size_t off;
-};
-#define RCOL(n, t, h, f) { n, t, h, offsetof(struct sl_ledger_ring, f) }
-static const struct col ring_cols[] = {
-	RCOL("ring_produced_total", "counter", "Records the producer put in (or dropped for) the ring.", produced),
-	RCOL("ring_consumed_total", "counter", "Records the consumer took from the ring.", consumed),
-	RCOL("ring_dropped_total", "counter", "Records dropped at the ring (drop policy, full).", dropped),
-	RCOL("ring_in_flight", "gauge", "Records in the ring now.", in_flight),
-	RCOL("ring_full_events_total", "counter", "Times the producer found the ring full.", full_events),
-};
-#define SCOL(n, t, h, f) { n, t, h, offsetof(struct sl_ledger_sink, f) }
-static const struct col sink_cols[] = {
-	SCOL("sink_received_total", "counter", "Records the sink took from its ring.", received),
-	SCOL("sink_delivered_total", "counter", "Records the destination acknowledged.", delivered),
-	SCOL("sink_spooled_total", "counter", "Records that went to the spool instead.", spooled),
-	SCOL("sink_dropped_total", "counter", "Records the sink dropped (all reasons).", dropped),
-	SCOL("sink_bytes_total", "counter", "Bytes the sink wrote.", bytes),
-	SCOL("sink_left", "gauge", "Records in a tap's ring that no consumer has read yet.", left),
-	SCOL("sink_subscribers", "gauge", "Subscribers connected (publishers).", subscribers),
-	SCOL("sink_subscriptions", "gauge", "Topic subscriptions held (publishers).", subscriptions),
-	SCOL("sink_replayed_total", "counter", "Spooled records the destination acknowledged later.", replayed),
-	SCOL("sink_spool_recovered_total", "counter", "Records found in the spool at start.", spool_recovered),
-	SCOL("sink_spool_pending", "gauge", "Records waiting in the spool.", spool_pending),
-	SCOL("sink_spool_dropped_total", "counter", "Spooled records dropped with their segment.", spool_dropped),
-	SCOL("sink_spool_lost_total", "counter", "Spooled records that could not be read back.", spool_lost),
-};
+/* One family per ring or sink column (stats.c's tables): sluice_ring_<key>[_total]{ring=...} */
+static void columns(FILE *f, const char *kind, const struct sl_ledger_col *cols, size_t ncols, const void *rows,
+                    size_t rowsize, unsigned nrows, size_t nameoff)
+{
+	char name[64], lb[160];
+	for (size_t c = 0; c < ncols; c++) {
+		snprintf(name, sizeof name, "%s_%s%s", kind, cols[c].key, cols[c].gauge ? "" : "_total");
+		family(f, name, cols[c].gauge ? "gauge" : "counter", cols[c].help);
+		for (unsigned i = 0; i < nrows; i++) {
+			const char *row = (const char *)rows + i * rowsize;
+			sample(f, name, label(lb, sizeof lb, kind, row + nameoff), sl_ledger_col(row, &cols[c]));
+		}
+	}
+}
 
 static void page(FILE *f, const struct sl_ledger *l, double uptime, uint64_t scrapes)
 {
@@ -153,18 +138,10 @@ static void page(FILE *f, const struct sl_ledger *l, double uptime, uint64_t scr
 		one(f, name, "counter", help, v);
 	}
 
-	for (size_t c = 0; c < sizeof ring_cols / sizeof ring_cols[0]; c++) {
-		family(f, ring_cols[c].name, ring_cols[c].type, ring_cols[c].help);
-		for (unsigned i = 0; i < l->nrings; i++)
-			sample(f, ring_cols[c].name, label(lb, sizeof lb, "ring", l->rings[i].name),
-			       *(const uint64_t *)((const char *)&l->rings[i] + ring_cols[c].off));
-	}
-	for (size_t c = 0; c < sizeof sink_cols / sizeof sink_cols[0]; c++) {
-		family(f, sink_cols[c].name, sink_cols[c].type, sink_cols[c].help);
-		for (unsigned i = 0; i < l->nsinks; i++)
-			sample(f, sink_cols[c].name, label(lb, sizeof lb, "sink", l->sinks[i].name),
-			       *(const uint64_t *)((const char *)&l->sinks[i] + sink_cols[c].off));
-	}
+	columns(f, "ring", sl_ledger_ring_cols, sl_ledger_nring_cols, l->rings, sizeof l->rings[0], l->nrings,
+	        offsetof(struct sl_ledger_ring, name));
+	columns(f, "sink", sl_ledger_sink_cols, sl_ledger_nsink_cols, l->sinks, sizeof l->sinks[0], l->nsinks,
+	        offsetof(struct sl_ledger_sink, name));
 	/* latency: one histogram family, a series per stage; bucket i of the ledger holds
 	 * [2^(i-1), 2^i) ns, so le = 2^i ns is its upper bound (cumulative, as the format wants) */
 	family(f, "latency_seconds", "histogram",
