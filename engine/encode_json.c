@@ -924,53 +924,34 @@ static void enc_alert(struct sl_json_enc *e, struct out *o, const struct sl_ev_a
 	PUTS(o, "}");
 }
 
+/* The fixed part of each type's record: a record shorter than that is not encoded. */
+static const uint32_t fixed_len[SL_REC_TYPE_MAX] = {
+	[SL_REC_FLOW] = sizeof(struct sl_ev_flow),
+	[SL_REC_HTTP] = sizeof(struct sl_ev_http),
+	[SL_REC_TLS] = sizeof(struct sl_ev_tls),
+	[SL_REC_DNS] = sizeof(struct sl_ev_dns),
+	[SL_REC_STATS] = sizeof(struct sl_ev_stats),
+	[SL_REC_CONFIG] = sizeof(struct sl_ev_config),
+	[SL_REC_HTTP_SUMMARY] = sizeof(struct sl_ev_http_summary),
+	[SL_REC_ALERT] = sizeof(struct sl_ev_alert),
+};
+
 size_t sl_json_encode(struct sl_json_enc *e, const void *rec, uint32_t len, uint16_t type, char *buf, size_t cap)
 {
 	struct out o = { .p = buf, .end = buf + cap };
 
-	switch (type) {
-	case SL_REC_FLOW:
-		if (len < sizeof(struct sl_ev_flow))
-			return 0;
-		enc_flow(e, &o, rec, len);
-		break;
-	case SL_REC_HTTP:
-		if (len < sizeof(struct sl_ev_http))
-			return 0;
-		enc_http(e, &o, rec, len);
-		break;
-	case SL_REC_TLS:
-		if (len < sizeof(struct sl_ev_tls))
-			return 0;
-		enc_tls(e, &o, rec, len);
-		break;
-	case SL_REC_DNS:
-		if (len < sizeof(struct sl_ev_dns))
-			return 0;
-		enc_dns(e, &o, rec, len);
-		break;
-	case SL_REC_STATS:
-		if (len < sizeof(struct sl_ev_stats))
-			return 0;
-		enc_stats(e, &o, rec, len);
-		break;
-	case SL_REC_CONFIG:
-		if (len < sizeof(struct sl_ev_config))
-			return 0;
-		enc_config(e, &o, rec, len);
-		break;
-	case SL_REC_HTTP_SUMMARY:
-		if (len < sizeof(struct sl_ev_http_summary))
-			return 0;
-		enc_http_summary(e, &o, rec, len);
-		break;
-	case SL_REC_ALERT:
-		if (len < sizeof(struct sl_ev_alert))
-			return 0;
-		enc_alert(e, &o, rec, len);
-		break;
-	default:
+	if (type >= SL_REC_TYPE_MAX || fixed_len[type] == 0 || len < fixed_len[type])
 		return 0;
+	switch (type) {
+	case SL_REC_FLOW: enc_flow(e, &o, rec, len); break;
+	case SL_REC_HTTP: enc_http(e, &o, rec, len); break;
+	case SL_REC_TLS: enc_tls(e, &o, rec, len); break;
+	case SL_REC_DNS: enc_dns(e, &o, rec, len); break;
+	case SL_REC_STATS: enc_stats(e, &o, rec, len); break;
+	case SL_REC_CONFIG: enc_config(e, &o, rec, len); break;
+	case SL_REC_HTTP_SUMMARY: enc_http_summary(e, &o, rec, len); break;
+	case SL_REC_ALERT: enc_alert(e, &o, rec, len); break;
+	default: return 0;
 	}
 	PUTS(&o, "}\n");
 	return o.full ? 0 : (size_t)(o.p - buf);
