@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,7 +205,7 @@ int sl_timers_hash_file(const char *path, uint64_t *hash)
 /* The enrichment files the running configuration names (GeoIP databases, the watchlist file):
  * one hash of their contents, a file that cannot be read counting as its errno, so a database
  * the appliance refreshes in place is picked up like a changed configuration file. 0: none. */
-static uint64_t enrichment_hash(void)
+static uint64_t enrichment_hash(struct sl_timers *t)
 {
 	const struct sl_config *c = sl_runtime_config();
 	const char *paths[3] = { NULL, NULL, NULL };
@@ -225,9 +226,25 @@ static uint64_t enrichment_hash(void)
 		if (!paths[i] || !paths[i][0])
 			continue;
 		any = 1;
-		int e = sl_timers_hash_file(paths[i], &one);
-		if (e)
-			one = (uint64_t)-e;
+		/* a database is tens of MiB: read it again only when its identity changed */
+		struct stat st;
+		if (stat(paths[i], &st) != 0) {
+			one = (uint64_t)errno;
+			t->files[i].ino = 0;
+		} else if (t->files[i].ino == (uint64_t)st.st_ino && t->files[i].dev == (uint64_t)st.st_dev &&
+		           t->files[i].size == (uint64_t)st.st_size &&
+		           t->files[i].mtime_ns == (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec) {
+			one = t->files[i].hash;
+		} else {
+			int e = sl_timers_hash_file(paths[i], &one);
+			if (e)
+				one = (uint64_t)-e;
+			t->files[i].dev = (uint64_t)st.st_dev;
+			t->files[i].ino = e ? 0 : (uint64_t)st.st_ino;
+			t->files[i].size = (uint64_t)st.st_size;
+			t->files[i].mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+			t->files[i].hash = one;
+		}
 		h = (h ^ one) * 0x100000001b3u;
 	}
 	return any ? h : 0;
@@ -235,7 +252,7 @@ static uint64_t enrichment_hash(void)
 
 static void check_config(struct sl_timers *t)
 {
-	uint64_t h = t->config_hash, fh = enrichment_hash();
+	uint64_t h = t->config_hash, fh = enrichment_hash(t);
 
 	if (t->config_path) {
 		int e = sl_timers_hash_file(t->config_path, &h);
@@ -260,7 +277,7 @@ static void check_config(struct sl_timers *t)
 	t->config_reloads++;
 	if (t->reload)
 		t->reload(t->reload_arg);
-	t->files_hash = enrichment_hash(); /* the reload may name other files */
+	t->files_hash = enrichment_hash(t); /* the reload may name other files */
 }
 
 void sl_timers_config_loaded(struct sl_timers *t)
@@ -268,7 +285,7 @@ void sl_timers_config_loaded(struct sl_timers *t)
 	uint64_t h;
 	if (t->config_path && sl_timers_hash_file(t->config_path, &h) == 0)
 		t->config_hash = h;
-	t->files_hash = enrichment_hash();
+	t->files_hash = enrichment_hash(t);
 }
 
 /* ---- the timers --------------------------------------------------------------------------- */

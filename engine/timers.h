@@ -22,6 +22,9 @@ struct sl_timers {
 	const char *config_path;       /* NULL: none given (-c) */
 	uint64_t config_hash;          /* of the content last loaded */
 	uint64_t files_hash;           /* of the GeoIP databases and the watchlist file in force */
+	struct {                       /* each one's identity when last hashed: unchanged, not re-read */
+		uint64_t dev, ino, size, mtime_ns, hash;
+	} files[3];
 	int config_unreadable;         /* the last read failed (said once) */
 	uint64_t next_check_ns;
 	void (*reload)(void *arg);     /* what SIGHUP does */
